@@ -1,0 +1,5 @@
+"""archgen: from the architecture questions to a sized, priced, tested, deployable AI system."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
