@@ -20,6 +20,15 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Constraints(_Frozen):
+    """Limits a team pack puts on the decision: patterns it forbids, a budget ceiling."""
+
+    forbid: list[Pattern] = Field(default_factory=list)
+    max_budget_usd: float | None = None
+    source: str = ""
+    """Who imposed them, e.g. `team pack acme-platform 1.2.0`, quoted in the warnings."""
+
+
 class Score(_Frozen):
     """How one pattern fares against the answers."""
 
