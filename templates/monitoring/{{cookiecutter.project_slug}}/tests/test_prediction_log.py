@@ -1,0 +1,88 @@
+"""The prediction log on moto Kinesis: batched, complete, inert without a stream, never raising."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import boto3
+import pytest
+
+from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.monitoring.prediction_log import (
+    NullPredictionLog,
+    PredictionLog,
+    open_prediction_log,
+)
+
+STREAM = "prediction-log"
+
+
+def read_stream(client: Any, stream: str) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    for shard in client.describe_stream(StreamName=stream)["StreamDescription"]["Shards"]:
+        iterator = client.get_shard_iterator(
+            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        for _ in range(20):
+            page = client.get_records(ShardIterator=iterator, Limit=10_000)
+            records.extend(json.loads(r["Data"]) for r in page["Records"])
+            if not page["Records"]:
+                break
+            iterator = page["NextShardIterator"]
+    return records
+
+
+@pytest.fixture
+def kinesis(aws: None) -> Any:
+    client = boto3.client("kinesis", region_name="{{ cookiecutter.region }}")
+    client.create_stream(StreamName=STREAM, ShardCount=2)
+    return client
+
+
+def test_every_record_reaches_the_stream_in_batches(kinesis: Any) -> None:
+    calls: list[int] = []
+    real_put = kinesis.put_records
+
+    def counting_put(**kwargs: Any) -> Any:
+        calls.append(len(kwargs["Records"]))
+        return real_put(**kwargs)
+
+    kinesis.put_records = counting_put
+    sink = PredictionLog(STREAM, client=kinesis, flush_interval_s=0.05)
+    for i in range(1_200):
+        sink.write({"request_id": f"r{i}", "probability": i / 1_200})
+    sink.close()
+    records = read_stream(kinesis, STREAM)
+    assert sorted(r["request_id"] for r in records) == sorted(f"r{i}" for i in range(1_200))
+    assert sink.stats.sent == 1_200 and sink.stats.failed == 0
+    assert max(calls) <= 500 and len(calls) < 1_200
+
+
+def test_failures_are_logged_not_raised(aws: None, caplog: pytest.LogCaptureFixture) -> None:
+    client = boto3.client("kinesis", region_name="{{ cookiecutter.region }}")
+    sink = PredictionLog("no-such-stream", client=client, flush_interval_s=0.01)
+    with caplog.at_level(logging.ERROR):
+        sink.write({"request_id": "a"})
+        sink.close()
+    assert sink.stats.failed == 1 and sink.stats.sent == 0
+    assert "lost 1 records" in caplog.text
+
+
+def test_a_full_queue_drops_instead_of_blocking(kinesis: Any) -> None:
+    sink = PredictionLog(STREAM, client=kinesis, flush_interval_s=5.0, max_queue=1)
+    for i in range(50):
+        sink.write({"request_id": str(i)})
+    sink.close()
+    assert sink.stats.dropped > 0
+    assert sink.stats.sent + sink.stats.dropped == 50
+
+
+def test_inert_without_a_stream(kinesis: Any) -> None:
+    assert isinstance(open_prediction_log(Settings.from_env({})), NullPredictionLog)
+    sink = open_prediction_log(Settings.from_env({"PREDICTION_LOG_STREAM": STREAM}), kinesis)
+    assert isinstance(sink, PredictionLog)
+    sink.write({"request_id": "x"})
+    sink.close()
+    assert [r["request_id"] for r in read_stream(kinesis, STREAM)] == ["x"]

@@ -1,0 +1,109 @@
+"""The application code of the template layers renders, passes ruff and passes its own tests.
+
+Each pattern's layer set is rendered with plain cookiecutter and merged into one
+project in tmp_path, as the renderer does; the rendered project's own suite then
+runs in a subprocess with this virtual environment.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+APP_LAYERS = ("base", "batch", "monitoring")
+PATTERN_LAYERS: dict[str, tuple[str, ...]] = {
+    "batch": ("base", "batch", "monitoring"),
+}
+CONTEXT = {
+    "project_name": "Loan Desk",
+    "project_slug": "loan-desk",
+    "package_name": "loan_desk",
+    "region": "us-east-2",
+}
+RUFF_ARGS = [
+    "--isolated",
+    "--config",
+    "src=['src']",
+    "--select",
+    "E,F,W,I,B,UP",
+    "--line-length",
+    "100",
+    "--target-version",
+    "py311",
+]
+
+
+def render_layers(layers: tuple[str, ...], pattern: str, dest: Path) -> Path:
+    """Render each layer with cookiecutter and merge them into `dest`/<slug>; refuse collisions."""
+    seen: dict[str, str] = {}
+    project = dest / CONTEXT["project_slug"]
+    for layer in layers:
+        out_dir = dest / f".layer-{layer}"
+        rendered = Path(
+            cookiecutter(
+                str(TEMPLATES / layer),
+                no_input=True,
+                output_dir=str(out_dir),
+                extra_context={**CONTEXT, "pattern": pattern},
+            )
+        )
+        for path in sorted(p for p in rendered.rglob("*") if p.is_file()):
+            rel = path.relative_to(rendered).as_posix()
+            assert rel not in seen, f"{rel} is in both {seen[rel]} and {layer}"
+            seen[rel] = layer
+            target = project / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+        shutil.rmtree(out_dir)
+    return project
+
+
+def clean_env() -> dict[str, str]:
+    """This environment minus anything that could point the rendered tests at real AWS."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTEST_"))}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+@pytest.mark.parametrize("layer", APP_LAYERS)
+def test_each_layer_renders_alone_with_plain_cookiecutter(layer: str, tmp_path: Path) -> None:
+    rendered = Path(cookiecutter(str(TEMPLATES / layer), no_input=True, output_dir=str(tmp_path)))
+    sources = list((rendered / "src").rglob("*.py"))
+    assert sources, f"{layer} renders no application code"
+    assert not [p for p in rendered.rglob("*") if "{{" in p.name or "cookiecutter" in p.name]
+    for path in sources:
+        assert "{{" not in path.read_text() and "{%" not in path.read_text()
+
+
+@pytest.mark.parametrize("pattern", sorted(PATTERN_LAYERS))
+def test_pattern_app_passes_ruff_and_its_own_tests(pattern: str, tmp_path: Path) -> None:
+    project = render_layers(PATTERN_LAYERS[pattern], pattern, tmp_path)
+    assert (project / "src" / "loan_desk" / "model.py").is_file()
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", *RUFF_ARGS, "src", "tests"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    env = clean_env()
+    env["PYTHONPATH"] = str(project / "src")
+    suite = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", ".", "tests"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert suite.returncode == 0, suite.stdout[-4000:] + suite.stderr[-2000:]
+    assert " passed" in suite.stdout and "skipped" not in suite.stdout
