@@ -17,9 +17,12 @@ import pytest
 from cookiecutter.main import cookiecutter
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-APP_LAYERS = ("base", "batch", "monitoring")
+APP_LAYERS = ("base", "batch", "realtime", "streaming", "monitoring")
 PATTERN_LAYERS: dict[str, tuple[str, ...]] = {
     "batch": ("base", "batch", "monitoring"),
+    "realtime": ("base", "realtime", "monitoring"),
+    "streaming": ("base", "streaming", "monitoring"),
+    "hybrid": ("base", "batch", "realtime", "streaming", "monitoring"),
 }
 CONTEXT = {
     "project_name": "Loan Desk",

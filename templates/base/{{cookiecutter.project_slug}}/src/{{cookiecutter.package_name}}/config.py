@@ -24,6 +24,7 @@ ENV_VARS: dict[str, str] = {
     "model_version": "MODEL_VERSION",
     "model_path": "MODEL_PATH",
     "model_metric_threshold": "MODEL_METRIC_THRESHOLD",
+    "decision_threshold": "DECISION_THRESHOLD",
     "predictions_table": "PREDICTIONS_TABLE",
     "table_ttl_days": "TABLE_TTL_DAYS",
     "input_stream": "INPUT_STREAM",
@@ -53,6 +54,9 @@ class Settings(BaseModel):
     model_version: str = Field(default="", description="Empty means the promoted (latest) model.")
     model_path: str = Field(default="", description="A local model directory; wins over S3.")
     model_metric_threshold: float = Field(default=0.7, ge=0.0, le=1.0)
+    decision_threshold: float = Field(
+        default=0.5, gt=0.0, lt=1.0, description="Default probability at which to decline."
+    )
     predictions_table: str = "{{ cookiecutter.project_slug }}-predictions"
     table_ttl_days: int = Field(default=30, ge=1)
     input_stream: str = "{{ cookiecutter.project_slug }}-input"

@@ -1,0 +1,1 @@
+"""The real-time HTTP API: `python -m {{ cookiecutter.package_name }}.api`."""
