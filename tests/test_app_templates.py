@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cookiecutter.main import cookiecutter
+from cookiecutter.main import cookiecutter  # type: ignore[import-untyped]
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 APP_LAYERS = ("base", "batch", "realtime", "streaming", "monitoring")

@@ -108,15 +108,18 @@ def test_startup_fails_without_a_model(aws: None) -> None:
             pass
 
 
-def test_predictions_are_logged_as_json(
+def test_predictions_are_logged_as_json_at_debug(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="{{ cookiecutter.package_name }}.api"):
+        client.post("/predict", json=APPLICANT)
+    assert not [r for r in caplog.records if r.getMessage() == "prediction"]
+    with caplog.at_level(logging.DEBUG, logger="{{ cookiecutter.package_name }}.api"):
         client.post("/predict", json=APPLICANT, headers={"x-request-id": "req-7"})
     lines = [json.loads(JsonFormatter().format(r)) for r in caplog.records]
     logged = [line for line in lines if line["message"] == "prediction"]
-    assert logged and logged[0]["request_id"] == "req-7"
-    assert logged[0]["applicant_id"] == "a-42" and logged[0]["level"] == "INFO"
+    assert len(logged) == 1 and logged[0]["request_id"] == "req-7"
+    assert logged[0]["applicant_id"] == "a-42" and logged[0]["level"] == "DEBUG"
 
 
 def test_prediction_log_reaches_the_stream(aws: None, trained_model: CreditModel) -> None:

@@ -28,7 +28,6 @@ def main() -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=int(os.environ.get("GRACEFUL_SHUTDOWN_S", "20")),
-        proxy_headers=True,
         server_header=False,
     )
 

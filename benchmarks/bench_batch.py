@@ -1,0 +1,115 @@
+"""Benchmark: the generated batch scorer on 1M rows, reading from and writing to moto S3.
+
+The base and batch layers are rendered into a temporary project; a child
+process (so the rendered package never enters this interpreter) puts a 1M-row
+input into in-process moto S3 and times one `jobs.score.run` over it: list,
+stream, parse, score, format, upload and marker. Prints `batch_1m_rows_s`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+CONTEXT = {
+    "project_name": "Bench Service",
+    "project_slug": "bench-service",
+    "package_name": "bench_service",
+    "pattern": "batch",
+    "region": "us-east-1",
+}
+ROWS = 1_000_000
+TIMEOUT_S = 300
+
+CHILD = """
+import json, sys, time
+from datetime import date
+import boto3
+from moto import mock_aws
+from bench_service import data, storage
+from bench_service.config import Settings
+from bench_service.jobs import score
+from bench_service.model import CreditModel
+
+rows = int(sys.argv[1])
+day = date(2024, 1, 1)
+with mock_aws():
+    settings = Settings.from_env({})
+    client = boto3.client("s3", region_name="us-east-1")
+    for bucket in (settings.raw_bucket, settings.predictions_bucket):
+        client.create_bucket(Bucket=bucket)
+    model = CreditModel.train(data.generate(20_000, seed=1), "bench")
+    full = data.generate(rows, seed=2)
+    body = data.to_csv(data.Dataset(ids=full.ids, features=full.features))
+    key = storage.part_key(settings.raw_prefix, day, 0)
+    client.put_object(Bucket=settings.raw_bucket, Key=key, Body=body)
+    started = time.perf_counter()
+    summary = score.run(settings, day, model, client=client)
+    elapsed = time.perf_counter() - started
+    out = storage.part_key(settings.predictions_prefix, day, 0)
+    written = client.head_object(Bucket=settings.predictions_bucket, Key=out)["ContentLength"]
+    assert summary.rows == rows, summary
+print(json.dumps({"seconds": elapsed, "rows": summary.rows, "input_bytes": len(body),
+                  "output_bytes": written}))
+"""
+
+
+def render_layers(layers: tuple[str, ...], dest: Path) -> Path:
+    """Render cookiecutter layers one by one and merge them into `dest`/<slug>."""
+    from cookiecutter.main import cookiecutter  # type: ignore[import-untyped]
+
+    project = dest / CONTEXT["project_slug"]
+    for layer in layers:
+        out = Path(
+            cookiecutter(
+                str(TEMPLATES / layer),
+                no_input=True,
+                output_dir=str(dest / f".{layer}"),
+                extra_context=CONTEXT,
+            )
+        )
+        shutil.copytree(out, project, dirs_exist_ok=True)
+        shutil.rmtree(dest / f".{layer}")
+    return project
+
+
+def measure(rows: int = ROWS) -> dict[str, float]:
+    """Render, then score `rows` rows in a child process; returns the child's figures."""
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+        project = render_layers(("base", "batch"), Path(tmp))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(
+            PYTHONPATH=str(project / "src"),
+            AWS_ACCESS_KEY_ID="bench",
+            AWS_SECRET_ACCESS_KEY="bench",
+            AWS_DEFAULT_REGION="us-east-1",
+        )
+        child = subprocess.run(
+            [sys.executable, "-c", CHILD, str(rows)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            check=False,
+        )
+    if child.returncode != 0:
+        raise RuntimeError(f"batch benchmark failed: {child.stderr[-2000:]}")
+    figures: dict[str, float] = json.loads(child.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def run() -> list[tuple[str, float, str]]:
+    """`(name, value, unit)` lines for benchmarks/run.py."""
+    figures = measure()
+    return [("batch_1m_rows_s", round(figures["seconds"], 3), "s")]
+
+
+if __name__ == "__main__":
+    for name, value, unit in run():
+        print(f"{name}: {value} {unit}")
