@@ -85,7 +85,15 @@ def test_each_layer_renders_alone_with_plain_cookiecutter(layer: str, tmp_path: 
         assert "{{" not in path.read_text() and "{%" not in path.read_text()
 
 
-@pytest.mark.parametrize("pattern", sorted(PATTERN_LAYERS))
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        # hybrid holds every layer, so it is the fast check; each other pattern proves its
+        # smaller layer set stands alone.
+        pytest.param(p, marks=() if p == "hybrid" else pytest.mark.slow)
+        for p in sorted(PATTERN_LAYERS)
+    ],
+)
 def test_pattern_app_passes_ruff_and_its_own_tests(pattern: str, tmp_path: Path) -> None:
     project = render_layers(PATTERN_LAYERS[pattern], pattern, tmp_path)
     assert (project / "src" / "loan_desk" / "model.py").is_file()
@@ -110,3 +118,31 @@ def test_pattern_app_passes_ruff_and_its_own_tests(pattern: str, tmp_path: Path)
     )
     assert suite.returncode == 0, suite.stdout[-4000:] + suite.stderr[-2000:]
     assert " passed" in suite.stdout and "skipped" not in suite.stdout
+
+
+def test_hybrid_app_passes_mypy_strict(tmp_path: Path) -> None:
+    project = render_layers(PATTERN_LAYERS["hybrid"], "hybrid", tmp_path)
+    env = clean_env()
+    env["MYPYPATH"] = str(project / "src")
+    typed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--ignore-missing-imports",
+            "--python-version",
+            "3.11",
+            "--cache-dir",
+            str(tmp_path / ".mypy_cache"),
+            "src",
+            "tests",
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert typed.returncode == 0, typed.stdout[-4000:] + typed.stderr[-2000:]

@@ -17,6 +17,7 @@ from {{ cookiecutter.package_name }}.api.logs import JsonFormatter
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.model import CreditModel, ModelError
 from {{ cookiecutter.package_name }}.schema import Applicant
+from {{ cookiecutter.package_name }}.storage import load_configured_model
 
 APPLICANT: dict[str, Any] = {
     "applicant_id": "a-42",
@@ -88,11 +89,10 @@ def test_model_is_loaded_once_at_startup(
 ) -> None:
     trained_model.save(tmp_path / "model")
     loads: list[str] = []
-    real_load = app_module.load_configured_model
 
     def counting_load(settings: Settings) -> CreditModel:
         loads.append(settings.model_path)
-        return real_load(settings)
+        return load_configured_model(settings)
 
     monkeypatch.setattr(app_module, "load_configured_model", counting_load)
     settings = Settings.from_env({"MODEL_PATH": str(tmp_path / "model")})

@@ -49,7 +49,7 @@ class Dataset:
 def default_logit(features: FloatArray) -> FloatArray:
     """The hidden rule behind the labels: log-odds of default for each row."""
     income, debt_ratio, history, delinquencies, amount = features.T
-    return (
+    logit: FloatArray = (
         -1.0
         + 4.0 * (debt_ratio - 0.35)
         - 0.8 * np.log(income / 50_000.0)
@@ -57,6 +57,7 @@ def default_logit(features: FloatArray) -> FloatArray:
         + 0.7 * delinquencies
         + 1.5 * (amount / income - 0.3)
     )
+    return logit
 
 
 def generate(rows: int, seed: int = 42) -> Dataset:

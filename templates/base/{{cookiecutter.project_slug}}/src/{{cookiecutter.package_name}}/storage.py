@@ -157,9 +157,10 @@ def save_model(client: Any, settings: Settings, model: CreditModel, promote: boo
 def promoted_version(client: Any, settings: Settings) -> str:
     """The version `latest.json` points at."""
     pointer = get_json(client, settings.models_bucket, settings.models_prefix + LATEST_POINTER)
-    if not isinstance(pointer, dict) or not isinstance(pointer.get("version"), str):
+    version = pointer.get("version") if isinstance(pointer, dict) else None
+    if not isinstance(version, str) or not version:
         raise StorageError("latest.json does not name a model version")
-    return pointer["version"]
+    return version
 
 
 def load_model(client: Any, settings: Settings, version: str = "") -> CreditModel:
