@@ -70,3 +70,11 @@ def test_bad_row_is_refused() -> None:
     good[2] = "app-x,lots,0.1,1,0,100"
     with pytest.raises(data.DataFormatError):
         data.read_csv(("\n".join(good) + "\n").encode())
+
+
+def test_windows_line_endings_are_read() -> None:
+    dataset = data.generate(20, seed=4)
+    raw = data.to_csv(dataset).replace(b"\n", b"\r\n")
+    parsed = data.read_csv(raw)
+    assert parsed.ids == dataset.ids and parsed.labels is not None
+    np.testing.assert_allclose(parsed.features, dataset.features, atol=0.005)

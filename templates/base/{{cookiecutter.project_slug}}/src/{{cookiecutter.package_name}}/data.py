@@ -98,7 +98,7 @@ def to_csv(dataset: Dataset, with_header: bool = True) -> bytes:
 
 def parse_lines(lines: list[bytes], with_label: bool) -> Dataset:
     """Parse header-less CSV lines into a dataset (vectorised; ids are kept as text)."""
-    lines = [line for line in lines if line.strip()]
+    lines = [line.rstrip(b"\r") for line in lines if line.strip()]
     if not lines:
         return Dataset(ids=[], features=np.empty((0, len(FEATURES))), labels=None)
     width = len(FEATURES) + 1 + int(with_label)
