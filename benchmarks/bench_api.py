@@ -241,10 +241,20 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def measure() -> dict[str, float]:
-    """Render, start both servers in turn, and return the raw figures."""
+    """Figures of one run; the calling process is pinned to core 0 only while it lasts."""
+    saved = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     pin_client = _pin(0)
     if pin_client is not None:
         pin_client()
+    try:
+        return _measure()
+    finally:
+        if saved is not None and pin_client is not None:
+            os.sched_setaffinity(0, saved)
+
+
+def _measure() -> dict[str, float]:
+    """Render, start both servers in turn, and return the raw figures."""
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         root = Path(tmp)
         project = render_layers(("base", "monitoring", "realtime"), root)
