@@ -1,0 +1,150 @@
+"""Run stack code under Pulumi's mock mode with an echo Mocks that records every resource."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi.runtime.settings as pulumi_settings
+import pytest
+from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks, set_mocks
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+ACCOUNT = "123456789012"
+REGION = "eu-west-1"
+
+
+@dataclass
+class Registered:
+    """One resource the program registered: type token, logical name, inputs, echoed outputs."""
+
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    rid: str
+
+
+class EchoMocks(Mocks):
+    """Echo inputs back as outputs, adding the computed outputs components reference."""
+
+    def __init__(self) -> None:
+        self.resources: list[Registered] = []
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        name = args.name
+        service = args.typ.split(":")[1].split("/")[0] if ":" in args.typ else "x"
+        physical = inputs.get("name") or f"{name}-phys"
+        arn = f"arn:aws:{service}:{REGION}:{ACCOUNT}:{name}"
+        extra: dict[str, Any] = {"arn": arn, "name": physical}
+        rid = f"{name}-id"
+        if args.typ == "aws:s3/bucket:Bucket":
+            physical = f"{name}-bkt"
+            rid = physical
+            extra = {"bucket": physical, "arn": f"arn:aws:s3:::{physical}"}
+        elif args.typ == "aws:kms/key:Key":
+            extra = {"arn": arn, "keyId": f"{name}-keyid"}
+        elif args.typ == "aws:ecr/repository:Repository":
+            extra = {**extra, "repositoryUrl": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{name}"}
+        elif args.typ == "aws:lb/loadBalancer:LoadBalancer":
+            extra = {**extra, "dnsName": f"{name}.elb.example", "arnSuffix": f"app/{name}/1"}
+        elif args.typ == "aws:lb/targetGroup:TargetGroup":
+            extra = {**extra, "arnSuffix": f"targetgroup/{name}/2"}
+        elif args.typ == "aws:cloudwatch/dashboard:Dashboard":
+            extra = {"dashboardArn": arn}
+        elif args.typ == "aws:sqs/queue:Queue":
+            extra = {**extra, "url": f"https://sqs.example/{physical}"}
+        elif args.typ.startswith("aws:ec2/"):
+            extra = {"arn": arn}
+        outputs = {**inputs, **{k: v for k, v in extra.items() if k not in inputs}}
+        self.resources.append(Registered(args.typ, name, inputs, outputs, rid))
+        return rid, outputs
+
+    def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        token = args.token
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:root", "userId": "u"}
+        if token == "aws:index/getRegion:getRegion":
+            return {"name": REGION, "region": REGION, "id": REGION}
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            return {"names": [f"{REGION}{s}" for s in "abc"], "zoneIds": ["z1", "z2", "z3"]}
+        return {}
+
+
+@dataclass
+class Run:
+    """What one mocked program run registered, plus each resource's parent (by name)."""
+
+    resources: list[Registered]
+    parents: dict[str, str | None] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    result: Any = None
+
+    def of(self, typ: str) -> list[Registered]:
+        """Resources of one type token (`aws:s3/bucket:Bucket`)."""
+        return [r for r in self.resources if r.typ == typ]
+
+    def named(self, name: str) -> Registered:
+        """The resource with this logical name."""
+        found = [r for r in self.resources if r.name == name]
+        assert len(found) == 1, f"{name}: {len(found)} resources"
+        return found[0]
+
+    def by_id(self, rid: str) -> Registered:
+        """The resource whose id (or arn / bucket / name output) is `rid`."""
+        for r in self.resources:
+            if rid in (r.rid, r.outputs.get("arn"), r.outputs.get("bucket")):
+                return r
+        raise AssertionError(f"no resource with id {rid!r}")
+
+
+def run_program(program: Callable[[], Any]) -> Run:
+    """Run `program` under fresh echo mocks; return every resource, parent link and export."""
+    mocks = EchoMocks()
+    parents: dict[str, str | None] = {}
+    types: dict[str, str] = {}
+
+    def record(args: pulumi.ResourceTransformationArgs) -> None:
+        parent = args.opts.parent if args.opts else None
+        parents[args.name] = getattr(parent, "_name", None) if parent is not None else None
+        types[args.name] = args.type_
+        return None
+
+    holder: dict[str, Any] = {}
+
+    def run() -> Run:
+        pulumi_settings.ROOT.set(None)
+        pulumi.runtime.set_all_config({})
+        set_mocks(mocks, "proj", "test", preview=False)
+        pulumi.runtime.register_stack_transformation(record)
+        outputs: dict[str, Any] = {}
+
+        def body() -> Any:
+            holder["result"] = program()
+            root = pulumi_settings.get_root_resource()
+            exported: dict[str, Any] = dict(getattr(root, "outputs", {}) or {})
+
+            async def resolve() -> None:
+                for key, value in exported.items():
+                    outputs[key] = await pulumi.Output.from_input(value).future()
+
+            return resolve()
+
+        _sync_await(run_pulumi_func(body))
+        return Run(mocks.resources, parents, types, outputs, holder.get("result"))
+
+    return contextvars.copy_context().run(run)
+
+
+@pytest.fixture
+def mocked() -> Callable[[Callable[[], Any]], Run]:
+    """`mocked(program)` runs a stack program under the echo mocks."""
+    return run_program
