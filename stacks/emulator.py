@@ -18,6 +18,10 @@ Public API:
   resource, and returns what was created plus the resolved stack outputs.
 - `DeployResult.of_kind("sqs.Queue")`, `.one("sqs.Queue")`, `.named(kind, name)`
   and `DeployedResource` (`kind`, `type`, `name`, `id`, `outputs`).
+- `MOTO_CONFIG` — the moto settings the emulator expects: Lambda without Docker
+  (moto would otherwise try to run the function itself on every record),
+  Step Functions executing definitions, AWS managed IAM policies loaded. Pass
+  it to `mock_aws(config=MOTO_CONFIG)`, or `configure_moto_server(endpoint)`.
 - `EmulatorError` — raised when a resource cannot be created, with its
   type, name and moto's message.
 
@@ -34,6 +38,7 @@ import contextvars
 import io
 import json
 import threading
+import urllib.request
 import uuid
 import zipfile
 from collections.abc import Callable, Mapping
@@ -50,7 +55,39 @@ from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks, set_mock
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-__all__ = ["DeployResult", "DeployedResource", "EmulatorError", "MotoMocks", "deploy", "kind_of"]
+__all__ = [
+    "MOTO_CONFIG",
+    "configure_moto_server",
+    "DeployResult",
+    "DeployedResource",
+    "EmulatorError",
+    "MotoMocks",
+    "deploy",
+    "kind_of",
+]
+
+MOTO_CONFIG: dict[str, Any] = {
+    "lambda": {"use_docker": False},
+    "batch": {"use_docker": False},
+    "stepfunctions": {"execute_state_machine": True},
+    "iam": {"load_aws_managed_policies": True},
+}
+
+
+def configure_moto_server(endpoint: str) -> None:
+    """Apply `MOTO_CONFIG` to a running moto server (its `/moto-api/config`)."""
+    request = urllib.request.Request(
+        f"{endpoint.rstrip('/')}/moto-api/config",
+        data=json.dumps(MOTO_CONFIG).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+    except OSError as err:
+        raise EmulatorError(f"cannot configure moto server at {endpoint}: {err}") from err
+
 
 Handler = Callable[["MotoMocks", str, dict[str, Any]], tuple[str, dict[str, Any]]]
 _HANDLERS: dict[str, Handler] = {}

@@ -143,6 +143,7 @@ class KinesisMappingRunner:
         self._clients: dict[str, Any] = {}
         self._checkpoints: dict[str, str] = {}
         self.mapping = self._read_mapping(mapping.rsplit(":", 1)[-1].rsplit("/", 1)[-1])
+        self._stream_name = self.mapping.stream_arn.split(":stream/", 1)[-1]
         self._function = self._client("lambda").get_function_configuration(
             FunctionName=self.mapping.function_arn
         )
@@ -190,7 +191,7 @@ class KinesisMappingRunner:
     # -- reading the stream -------------------------------------------------
     def _read_shard(self, shard_id: str) -> list[_Record]:
         kinesis = self._client("kinesis")
-        kw: dict[str, Any] = {"StreamARN": self.mapping.stream_arn, "ShardId": shard_id}
+        kw: dict[str, Any] = {"StreamName": self._stream_name, "ShardId": shard_id}
         if shard_id in self._checkpoints:
             kw |= {
                 "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
@@ -234,7 +235,7 @@ class KinesisMappingRunner:
         report = RunReport()
         if not self.mapping.enabled:
             return report
-        shards = self._client("kinesis").list_shards(StreamARN=self.mapping.stream_arn)["Shards"]
+        shards = self._client("kinesis").list_shards(StreamName=self._stream_name)["Shards"]
         for shard in shards:
             shard_id = shard["ShardId"]
             records = self._read_shard(shard_id)

@@ -12,6 +12,7 @@ from moto.server import ThreadedMotoServer
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from archgen.stacks.emulator import configure_moto_server  # noqa: E402
 from emulator_support import fake_credentials, moto_backend  # noqa: E402
 
 
@@ -29,7 +30,9 @@ def moto_server() -> Iterator[str]:
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
         host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        configure_moto_server(endpoint)
         try:
-            yield f"http://{host}:{port}"
+            yield endpoint
         finally:
             server.stop()

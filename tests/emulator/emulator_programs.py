@@ -7,6 +7,7 @@ kind the stacks are allowed to use appears here with pulumi_aws 7 argument names
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pulumi
 import pulumi_aws as aws
@@ -615,3 +616,55 @@ def batch_program() -> None:
     pulumi.export("stateMachineArn", machine.arn)
     pulumi.export("topicArn", topic.arn)
     pulumi.export("partition", partition.partition)
+
+
+def consumer_program(
+    *,
+    batch_size: int = 10,
+    bisect: bool = True,
+    report_failures: bool = True,
+    retries: int = 2,
+    parallelization: int = 1,
+) -> Callable[[], None]:
+    """A stream, its consumer function, the mapping (settings as given), a DLQ and a table."""
+
+    def program() -> None:
+        stream = aws.kinesis.Stream("events", shard_count=1)
+        dlq = aws.sqs.Queue("dlq")
+        table = aws.dynamodb.Table(
+            "items",
+            billing_mode="PAY_PER_REQUEST",
+            hash_key="pk",
+            attributes=[{"name": "pk", "type": "S"}],
+        )
+        role = aws.iam.Role("fn-role", assume_role_policy=_assume("lambda.amazonaws.com"))
+        fn = aws.lambda_.Function(
+            "consumer",
+            role=role.arn,
+            runtime="python3.12",
+            handler="handler.handler",
+            timeout=30,
+            code=pulumi.AssetArchive(
+                {"handler.py": pulumi.StringAsset("def handler(event, context):\n    return {}\n")}
+            ),
+            environment={"variables": {"TABLE_NAME": table.name}},
+        )
+        esm = aws.lambda_.EventSourceMapping(
+            "esm",
+            event_source_arn=stream.arn,
+            function_name=fn.name,
+            starting_position="TRIM_HORIZON",
+            batch_size=batch_size,
+            bisect_batch_on_function_error=bisect,
+            maximum_retry_attempts=retries,
+            parallelization_factor=parallelization,
+            function_response_types=["ReportBatchItemFailures"] if report_failures else [],
+            destination_config={"on_failure": {"destination_arn": dlq.arn}},
+        )
+        pulumi.export("streamName", stream.name)
+        pulumi.export("dlqUrl", dlq.url)
+        pulumi.export("tableName", table.name)
+        pulumi.export("mappingUuid", esm.uuid)
+        pulumi.export("mappingArn", esm.arn)
+
+    return program

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 
 import boto3
+from archgen.stacks.emulator import MOTO_CONFIG
 from moto import mock_aws
 
 FAKE_ENV = {
@@ -35,5 +36,5 @@ def fake_credentials() -> Iterator[None]:
 @contextlib.contextmanager
 def moto_backend() -> Iterator[boto3.Session]:
     """In-process moto with Step Functions execution on; a session bound to it."""
-    with fake_credentials(), mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+    with fake_credentials(), mock_aws(config=MOTO_CONFIG):
         yield boto3.Session(region_name="us-east-1")
