@@ -1,0 +1,48 @@
+"""`archgen packs list` and `archgen packs show NAME`: which team packs archgen can see."""
+
+from __future__ import annotations
+
+import click
+import yaml
+from archgen.errors import ArchgenError
+from archgen.packs import discover_packs, load_pack, pack_summary, resolve_pack_ref
+
+
+def _fail(err: ArchgenError) -> None:
+    click.echo(f"error: {err}", err=True)
+    raise SystemExit(err.exit_code)
+
+
+@click.group("packs")
+def packs() -> None:
+    """Team packs: company defaults, template overrides and extra questions."""
+
+
+@packs.command("list")
+def list_packs() -> None:
+    """Show the discoverable packs (user packs_path and installed ones) and the active one."""
+    try:
+        found = discover_packs()
+        active = resolve_pack_ref(None)
+    except ArchgenError as err:
+        _fail(err)
+        return
+    if not found:
+        click.echo("no team packs found (add folders to packs_path in the user config)")
+    for pack in found:
+        m = pack.manifest
+        click.echo(f"{m.name}\t{m.version}\t{pack.source}")
+    if active is not None:
+        click.echo(f"active: {active[0]} (from {active[1]})")
+
+
+@packs.command("show")
+@click.argument("name")
+def show_pack(name: str) -> None:
+    """Print the manifest of a pack given by name, folder or git+file:// URL."""
+    try:
+        pack = load_pack(name)
+    except ArchgenError as err:
+        _fail(err)
+        return
+    click.echo(yaml.safe_dump(pack_summary(pack), sort_keys=False), nl=False)

@@ -1,0 +1,89 @@
+"""`archgen update` and `archgen check`, thin shells over `archgen.update`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from archgen.errors import ArchgenError, ConflictsError
+from archgen.update import check as check_project
+from archgen.update import update as update_project
+
+
+def _fail(err: ArchgenError) -> None:
+    click.echo(f"error: {err}", err=True)
+    raise SystemExit(err.exit_code)
+
+
+@click.command("update")
+@click.option("--dry-run", is_flag=True, help="Show the diff; write nothing.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Change an answer.")
+@click.option("--allow-dirty", is_flag=True, help="Run even with uncommitted git changes.")
+@click.option(
+    "--from",
+    "from_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Template folder of the archgen version the project was made with.",
+)
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=Path(),
+    show_default=True,
+    help="The generated project.",
+)
+def update(
+    dry_run: bool, sets: tuple[str, ...], allow_dirty: bool, from_dir: Path | None, project: Path
+) -> None:
+    """Merge the current templates (and changed answers) into a generated project."""
+    try:
+        result = update_project(
+            project, dry_run=dry_run, sets=sets, allow_dirty=allow_dirty, from_dir=from_dir
+        )
+    except ArchgenError as err:
+        _fail(err)
+        return
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if dry_run:
+        click.echo(result.diff, nl=False)
+    for change in result.changes:
+        note = f" ({change.note})" if change.note else ""
+        click.echo(f"{change.action:8} {change.path}{note}")
+    if not result.changes:
+        click.echo("already up to date")
+    if result.conflicts:
+        verb = "would conflict" if dry_run else "have conflicts; resolve the markers"
+        listed = ", ".join(result.conflicts)
+        _fail(ConflictsError(f"{len(result.conflicts)} file(s) {verb}: {listed}"))
+
+
+@click.command("check")
+@click.option(
+    "--from",
+    "from_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Template folder of the archgen version the project was made with.",
+)
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=Path(),
+    show_default=True,
+    help="The generated project.",
+)
+def check(from_dir: Path | None, project: Path) -> None:
+    """Report drift between .archgen.yaml and the project; exit 1 when there is some."""
+    try:
+        report = check_project(project, from_dir=from_dir)
+    except ArchgenError as err:
+        _fail(err)
+        return
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    for drift in report.drift:
+        click.echo(f"{drift.kind:8} {drift.path}: {drift.detail}")
+    if report.ok:
+        click.echo("no drift: the project matches .archgen.yaml")
+    else:
+        raise SystemExit(1)

@@ -1,0 +1,533 @@
+"""`archgen update` and `archgen check`: keep a generated project current, report its drift.
+
+Update renders the project's recorded answers twice, with the templates it
+was made with (old) and with the current ones (new), and three-way merges the
+difference into the user's tree: user edits stay, template changes arrive,
+clashes get standard conflict markers. Results are staged first and applied
+under a journal, so an interrupted update leaves the tree as it was.
+
+Where the old templates come from, in order: `--from DIR`; the snapshot that
+`archgen new` keeps per archgen version in the user cache
+(`snapshot_templates()`); the current templates when the recorded version is
+the running one; otherwise an error that says how to supply them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import platformdirs
+import yaml
+from archgen import __version__
+from archgen.errors import AnswersError, ConflictsError, UpdateError
+from archgen.merge import has_conflict_markers, merge_texts
+from archgen.packs import AppliedPack, apply_pack, builtin_template_root
+from archgen.record import RECORD_FILE, ProjectRecord
+from archgen.requirements import Requirements
+from pydantic import ValidationError
+
+WORK_DIR = ".archgen-update"
+"""Staging, backups and the journal of an update in progress, inside the project."""
+SKIP_DIRS = frozenset({".git", ".venv", "node_modules", "__pycache__", WORK_DIR})
+Action = Literal["add", "update", "merge", "conflict", "delete", "keep"]
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """One render of a project: its record, which templates, which pack."""
+
+    record: ProjectRecord
+    template_root: Path | None
+    """None means the built-in templates of the running archgen."""
+    pack: AppliedPack | None = None
+
+
+class Renderer(Protocol):
+    """Renders a request into the empty folder `dest`; returns the record with its pattern."""
+
+    def __call__(self, request: RenderRequest, dest: Path) -> ProjectRecord: ...
+
+
+def default_renderer(request: RenderRequest, dest: Path) -> ProjectRecord:
+    """Plan the record (with the pack's constraints and defaults) and render it with render_tree."""
+    from archgen.api import make_plan
+    from archgen.render import render_tree
+
+    pack = request.pack
+    plan = make_plan(
+        request.record,
+        constraints=pack.constraints if pack else None,
+        settings_overrides=pack.settings_overrides if pack else None,
+    )
+    chosen = plan.decision.chosen
+    render_tree(
+        plan,
+        dest,
+        overlays=pack.overlays_for(chosen) if pack else (),
+        extra_context=pack.extra_context if pack else None,
+        template_root=request.template_root,
+    )
+    return request.record.model_copy(update={"pattern": chosen})
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """What the update does (or would do) to one file."""
+
+    path: str
+    action: Action
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """The outcome of an update: per-file changes, conflicts, the diff and the new record."""
+
+    changes: list[FileChange]
+    diff: str
+    record: ProjectRecord
+    warnings: list[str] = field(default_factory=list)
+    applied: bool = False
+
+    @property
+    def conflicts(self) -> list[str]:
+        return [c.path for c in self.changes if c.action == "conflict"]
+
+
+# -- templates: where the old ones come from -----------------------------------
+
+
+def cache_root() -> Path:
+    """The per-version template snapshots (`user_cache_dir("archgen")/templates`)."""
+    return Path(platformdirs.user_cache_dir("archgen")) / "templates"
+
+
+def snapshot_templates(
+    version: str = __version__, *, source: Path | None = None, cache: Path | None = None
+) -> Path:
+    """Copy the templates of this archgen into the cache under `version`; return the copy.
+
+    `archgen new` calls it on each render, so `archgen update` can later
+    render a project with the templates it was made with.
+    """
+    src = source or builtin_template_root()
+    dest = (cache or cache_root()) / version
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=dest.parent))
+    try:
+        shutil.copytree(src, tmp / "t", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        old = dest.with_name(dest.name + ".old")
+        if dest.exists():
+            dest.rename(old)
+        (tmp / "t").rename(dest)
+        shutil.rmtree(old, ignore_errors=True)
+    except OSError as err:
+        raise UpdateError(f"cannot snapshot the templates into {dest}: {err}") from err
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return dest
+
+
+def old_template_root(
+    record: ProjectRecord, from_dir: Path | None = None, *, cache: Path | None = None
+) -> Path | None:
+    """The templates the project was made with (None: the current built-in ones)."""
+    if from_dir is not None:
+        if not from_dir.is_dir():
+            raise UpdateError(f"--from {from_dir}: not a folder")
+        return from_dir
+    made_with = record.archgen_version or __version__
+    snapshot = (cache or cache_root()) / made_with
+    if snapshot.is_dir():
+        return snapshot
+    if made_with == __version__:
+        return None
+    raise UpdateError(
+        f"the templates of archgen {made_with} are not in {snapshot.parent}; pass "
+        f"--from DIR with the templates/ folder of archgen {made_with} (e.g. from a checkout)"
+    )
+
+
+# -- reading the project -------------------------------------------------------
+
+
+def load_project_record(root: Path) -> ProjectRecord:
+    """The `.archgen.yaml` of a generated project."""
+    path = root / RECORD_FILE
+    if not path.is_file():
+        raise UpdateError(f"{root}: no {RECORD_FILE}; run this inside a project made by archgen")
+    try:
+        from archgen.answers import load_record
+    except ImportError:
+        try:
+            return ProjectRecord.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        except (yaml.YAMLError, ValidationError) as err:
+            raise UpdateError(f"{path}: {err}".splitlines()[0]) from err
+    return load_record(path)
+
+
+def dump_project_record(record: ProjectRecord) -> str:
+    """`.archgen.yaml` text for a record."""
+    try:
+        from archgen.answers import dump_record
+    except ImportError:
+        return yaml.safe_dump(record.model_dump(mode="json"), sort_keys=False)
+    return dump_record(record)
+
+
+def apply_sets(record: ProjectRecord, sets: Sequence[str]) -> ProjectRecord:
+    """Apply `key=value` changes to the answers (or to the pack's answers)."""
+    answers = record.answers.as_answers()
+    pack_answers = dict(record.pack_answers)
+    for item in sets:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise AnswersError(f"--set {item}: expected key=value")
+        if key in Requirements.model_fields:
+            answers[key] = value if value != "" else None
+        elif key in pack_answers:
+            pack_answers[key] = value
+        else:
+            raise AnswersError(f"--set {key}: unknown answer")
+    try:
+        new_answers = Requirements.model_validate(answers)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise AnswersError(f"--set {where}: {first['msg']}") from err
+    return record.model_copy(update={"answers": new_answers, "pack_answers": pack_answers})
+
+
+def _git_dirty(root: Path) -> list[str] | None:
+    """Changed paths of the git work tree holding `root`, or None outside git."""
+    try:
+        done = subprocess.run(
+            ["git", "status", "--porcelain", "--", "."],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    if done.returncode != 0:
+        return None
+    return [line[3:] for line in done.stdout.splitlines() if line.strip()]
+
+
+def _files(root: Path) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for path in root.rglob("*"):
+        rel = path.relative_to(root)
+        if SKIP_DIRS.intersection(rel.parts) or not path.is_file() or path.is_symlink():
+            continue
+        out[rel.as_posix()] = path
+    return out
+
+
+def _project_dir(dest: Path) -> Path:
+    """The rendered project inside `dest` (renderers may write into a slug folder)."""
+    if (dest / RECORD_FILE).exists():
+        return dest
+    children = [p for p in dest.iterdir()]
+    if len(children) == 1 and children[0].is_dir():
+        return children[0]
+    return dest
+
+
+def _render(renderer: Renderer, request: RenderRequest, dest: Path) -> tuple[ProjectRecord, Path]:
+    dest.mkdir(parents=True)
+    record = renderer(request, dest)
+    return record, _project_dir(dest)
+
+
+def _pack_for(record: ProjectRecord, warnings: list[str]) -> AppliedPack | None:
+    """Re-apply the recorded pack; update never runs hooks, so trust is not asked for."""
+    if record.pack is None:
+        return None
+    applied = apply_pack(record, record.pack.source or record.pack.name, trust=True)
+    if applied.ref.version != record.pack.version:
+        warnings.append(
+            f"pack {record.pack.name} was {record.pack.version}, now {applied.ref.version}: "
+            "both renders use the current pack"
+        )
+    return applied
+
+
+# -- update --------------------------------------------------------------------
+
+
+def update(
+    project_dir: Path,
+    *,
+    dry_run: bool = False,
+    sets: Sequence[str] = (),
+    allow_dirty: bool = False,
+    from_dir: Path | None = None,
+    renderer: Renderer | None = None,
+) -> UpdateResult:
+    """Bring a generated project to the current templates (and changed answers), keeping edits.
+
+    Raises UpdateError when the tree is dirty (unless `allow_dirty`), when an
+    earlier update's conflicts are unresolved, or when the old templates
+    cannot be found. Conflicts of this update are in the result; the caller
+    decides the exit code.
+    """
+    root = project_dir.resolve()
+    render = renderer or default_renderer
+    warnings: list[str] = []
+    if recover(root):
+        warnings.append("an interrupted update was rolled back first")
+    record = load_project_record(root)
+    if not dry_run and not allow_dirty:
+        dirty = _git_dirty(root)
+        if dirty:
+            shown = ", ".join(dirty[:5]) + (" ..." if len(dirty) > 5 else "")
+            raise UpdateError(
+                f"the git tree has uncommitted changes ({shown}); commit them or pass --allow-dirty"
+            )
+    old_root = old_template_root(record, from_dir)
+    new_record = apply_sets(record, sets) if sets else record
+    if sets:
+        new_record = new_record.model_copy(update={"pattern": None})
+    with tempfile.TemporaryDirectory(prefix="archgen-update-") as tmp:
+        pack = _pack_for(record, warnings)
+        _, old_dir = _render(render, RenderRequest(record, old_root, pack), Path(tmp) / "old")
+        new_pack = _pack_for(new_record, []) if new_record.pack else None
+        final, new_dir = _render(
+            render, RenderRequest(new_record, None, new_pack), Path(tmp) / "new"
+        )
+        final = final.model_copy(update={"archgen_version": __version__})
+        if record.pattern is not None and final.pattern != record.pattern:
+            warnings.append(
+                f"the answers now call for the {final.pattern} pattern instead of "
+                f"{record.pattern}: the update adds and removes the files of that change"
+            )
+        old, new, mine = _files(old_dir), _files(new_dir), _files(root)
+        unresolved = [
+            rel
+            for rel in sorted(set(old) | set(new))
+            if rel in mine and has_conflict_markers(mine[rel].read_bytes())
+        ]
+        if unresolved:
+            raise ConflictsError(
+                f"resolve the conflicts of the last update first: {', '.join(unresolved)}"
+            )
+        changes, results = _three_way(old, new, mine)
+        record_text = dump_project_record(final)
+        current_record = (root / RECORD_FILE).read_text(encoding="utf-8")
+        if record_text != current_record:
+            results[RECORD_FILE] = record_text.encode()
+            changes.append(FileChange(RECORD_FILE, "update", "answers and versions"))
+        diff = _diff(root, results)
+        if dry_run:
+            return UpdateResult(changes, diff, final, warnings, applied=False)
+        _apply(root, results)
+    return UpdateResult(changes, diff, final, warnings, applied=True)
+
+
+def _three_way(
+    old: Mapping[str, Path], new: Mapping[str, Path], mine: Mapping[str, Path]
+) -> tuple[list[FileChange], dict[str, bytes | None]]:
+    """Per file: the action and the resulting bytes (None deletes)."""
+    changes: list[FileChange] = []
+    results: dict[str, bytes | None] = {}
+    for rel in sorted((set(old) | set(new)) - {RECORD_FILE}):
+        base = old[rel].read_bytes() if rel in old else None
+        theirs = new[rel].read_bytes() if rel in new else None
+        ours = mine[rel].read_bytes() if rel in mine else None
+        if base == theirs or ours == theirs:
+            continue  # the template did not change this file, or the user already has it
+        if theirs is None:  # removed by the template
+            if ours is None:
+                continue
+            if ours == base:
+                results[rel] = None
+                changes.append(FileChange(rel, "delete"))
+            else:
+                changes.append(FileChange(rel, "keep", "removed by the templates; you changed it"))
+            continue
+        if ours is None:
+            if base is None:
+                results[rel] = theirs
+                changes.append(FileChange(rel, "add"))
+            else:
+                changes.append(FileChange(rel, "keep", "changed by the templates; you deleted it"))
+            continue
+        if ours == base:
+            results[rel] = theirs
+            changes.append(FileChange(rel, "update"))
+            continue
+        merged = merge_texts(base or b"", ours, theirs)
+        results[rel] = merged.content
+        if merged.conflicts:
+            changes.append(FileChange(rel, "conflict", f"{merged.conflicts} conflict(s)"))
+        else:
+            changes.append(FileChange(rel, "merge"))
+    return changes, results
+
+
+def _diff(root: Path, results: Mapping[str, bytes | None]) -> str:
+    chunks: list[str] = []
+    for rel, content in sorted(results.items()):
+        path = root / rel
+        before = path.read_bytes().decode(errors="replace") if path.is_file() else ""
+        after = content.decode(errors="replace") if content is not None else ""
+        chunks.extend(
+            difflib.unified_diff(
+                before.splitlines(keepends=True),
+                after.splitlines(keepends=True),
+                fromfile=f"a/{rel}" if path.is_file() else "/dev/null",
+                tofile=f"b/{rel}" if content is not None else "/dev/null",
+            )
+        )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in chunks)
+
+
+# -- applying with a journal ---------------------------------------------------
+
+
+def _apply_one(root: Path, rel: str, staged: Path | None) -> None:
+    """Put one staged result in place (or delete the file when `staged` is None)."""
+    target = root / rel
+    if staged is None:
+        target.unlink(missing_ok=True)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged.replace(target)
+
+
+def _apply(root: Path, results: Mapping[str, bytes | None]) -> None:
+    """Stage every result, back up every file touched, then apply; roll back on any failure."""
+    work = root / WORK_DIR
+    stage, backup = work / "stage", work / "backup"
+    try:
+        for rel, content in results.items():
+            if content is not None:
+                (stage / rel).parent.mkdir(parents=True, exist_ok=True)
+                (stage / rel).write_bytes(content)
+            if (root / rel).is_file():
+                (backup / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(root / rel, backup / rel)
+        journal = {"files": [{"path": rel, "existed": (root / rel).is_file()} for rel in results]}
+        (work / "journal.json").write_text(json.dumps(journal), encoding="utf-8")
+    except OSError as err:
+        shutil.rmtree(work, ignore_errors=True)
+        raise UpdateError(f"cannot stage the update in {work}: {err}") from err
+    try:
+        for rel, content in results.items():
+            _apply_one(root, rel, stage / rel if content is not None else None)
+    except BaseException as err:
+        recover(root)
+        if isinstance(err, Exception):
+            raise UpdateError(f"the update failed and was rolled back: {err}") from err
+        raise
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def recover(root: Path) -> bool:
+    """Undo an update that was interrupted while applying; True when there was one."""
+    work = root / WORK_DIR
+    if not work.exists():
+        return False
+    journal_path = work / "journal.json"
+    if journal_path.is_file():
+        journal = json.loads(journal_path.read_text(encoding="utf-8"))
+        for entry in journal["files"]:
+            rel = entry["path"]
+            if entry["existed"]:
+                (root / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(work / "backup" / rel, root / rel)
+            else:
+                (root / rel).unlink(missing_ok=True)
+    shutil.rmtree(work, ignore_errors=True)
+    return True
+
+
+# -- check ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One difference between `.archgen.yaml` and the project."""
+
+    kind: Literal["config", "missing"]
+    path: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What `archgen check` found; `ok` when nothing drifted."""
+
+    drift: list[Drift]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.drift
+
+
+def check(
+    project_dir: Path, *, from_dir: Path | None = None, renderer: Renderer | None = None
+) -> CheckReport:
+    """Compare the project with what its `.archgen.yaml` renders to; change nothing.
+
+    Reports stack config values (`Pulumi.<stack>.yaml`) that differ from the
+    sized ones and rendered files that are missing from the project.
+    """
+    root = project_dir.resolve()
+    record = load_project_record(root)
+    notes: list[str] = []
+    try:
+        templates = old_template_root(record, from_dir)
+    except UpdateError as err:
+        templates = None
+        notes.append(f"{err}; compared against the current templates")
+    with tempfile.TemporaryDirectory(prefix="archgen-check-") as tmp:
+        pack = _pack_for(record, notes)
+        _, expected_dir = _render(
+            renderer or default_renderer, RenderRequest(record, templates, pack), Path(tmp) / "e"
+        )
+        expected = _files(expected_dir)
+        drift = [
+            Drift("missing", rel, "rendered from .archgen.yaml but missing")
+            for rel in sorted(expected)
+            if not (root / rel).is_file()
+        ]
+        for rel in sorted(r for r in expected if _is_stack_config(r) and (root / r).is_file()):
+            drift.extend(_config_drift(rel, expected[rel], root / rel))
+    return CheckReport(drift, notes)
+
+
+def _is_stack_config(rel: str) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    return name.startswith("Pulumi.") and name.endswith((".yaml", ".yml")) and name.count(".") == 2
+
+
+def _config_of(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise UpdateError(f"{path}: not valid YAML ({err})".splitlines()[0]) from err
+    config = data.get("config", {}) if isinstance(data, dict) else {}
+    return config if isinstance(config, dict) else {}
+
+
+def _config_drift(rel: str, expected_path: Path, actual_path: Path) -> Iterable[Drift]:
+    expected, actual = _config_of(expected_path), _config_of(actual_path)
+    for key, value in expected.items():
+        if key not in actual:
+            yield Drift("config", rel, f"{key} is missing (sized: {value!r})")
+        elif actual[key] != value:
+            detail = f"{key} is {actual[key]!r}, .archgen.yaml sizes it {value!r}"
+            yield Drift("config", rel, detail)
