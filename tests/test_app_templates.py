@@ -17,6 +17,7 @@ import pytest
 from cookiecutter.main import cookiecutter  # type: ignore[import-untyped]
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+STACKS = TEMPLATES.parent / "stacks"
 APP_LAYERS = ("base", "batch", "realtime", "streaming", "monitoring")
 PATTERN_LAYERS: dict[str, tuple[str, ...]] = {
     "batch": ("base", "batch", "monitoring"),
@@ -65,6 +66,11 @@ def render_layers(layers: tuple[str, ...], pattern: str, dest: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
         shutil.rmtree(out_dir)
+    runner = project / "infra" / "components" / "esm_runner.py"
+    if "streaming" in layers and not runner.exists():
+        # The renderer copies stacks/ into infra/components/; the stream tests use the runner.
+        runner.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(STACKS / "esm_runner.py", runner)
     return project
 
 
