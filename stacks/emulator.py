@@ -22,6 +22,14 @@ Public API:
   (moto would otherwise try to run the function itself on every record),
   Step Functions executing definitions, AWS managed IAM policies loaded. Pass
   it to `mock_aws(config=MOTO_CONFIG)`, or `configure_moto_server(endpoint)`.
+- `stub_task_states(definition, results=None, *, fail=())` and
+  `run_state_machine(mocks, definition, *, role_arn, input=None)` — moto runs
+  Step Functions definitions (Pass/Choice/Map/Parallel/Retry/Catch, SDK tasks)
+  but not ECS or Batch tasks: the first returns a copy of a definition whose
+  ECS/Batch task states are Pass states carrying a given result (or, for names
+  in `fail`, an SDK call that fails so their Catch runs); the second creates
+  it as a state machine in moto, runs it and returns `Execution` (status,
+  output, error, the states entered in order).
 - `EmulatorError` — raised when a resource cannot be created, with its
   type, name and moto's message.
 
@@ -38,10 +46,11 @@ import contextvars
 import io
 import json
 import threading
+import time
 import urllib.request
 import uuid
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +65,9 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 __all__ = [
+    "Execution",
+    "run_state_machine",
+    "stub_task_states",
     "MOTO_CONFIG",
     "configure_moto_server",
     "DeployResult",
@@ -338,6 +350,114 @@ def deploy(
         return DeployResult(list(mocks.resources[first:]), outputs)
 
     return contextvars.copy_context().run(run)
+
+
+_STUBBED_SERVICES = (":states:::ecs:", ":states:::batch:")
+_FAILING_CALL = "arn:aws:states:::aws-sdk:sqs:getQueueUrl"
+
+
+def stub_task_states(
+    definition: str | Mapping[str, Any],
+    results: Mapping[str, Any] | None = None,
+    *,
+    fail: Collection[str] = (),
+) -> str:
+    """A copy of a state machine definition that moto can run end to end.
+
+    Each ECS or Batch task state becomes a Pass state whose result is
+    `results[name]` (default `{}`), keeping its ResultPath, InputPath,
+    OutputPath and Next/End. A state named in `fail` becomes an SDK call that
+    fails in moto (no queue of that name exists) and keeps its Catch, so the
+    failure path runs; its Retry is dropped to keep runs fast.
+    """
+    doc = (
+        json.loads(definition)
+        if isinstance(definition, str)
+        else json.loads(json.dumps(definition))
+    )
+    _stub_states(doc, dict(results or {}), set(fail))
+    return json.dumps(doc)
+
+
+def _stub_states(machine: dict[str, Any], results: dict[str, Any], fail: set[str]) -> None:
+    for name, state in list(machine.get("States", {}).items()):
+        kind = state.get("Type")
+        if kind == "Parallel":
+            for branch in state.get("Branches", []):
+                _stub_states(branch, results, fail)
+        elif kind == "Map":
+            inner = state.get("ItemProcessor") or state.get("Iterator")
+            if inner:
+                _stub_states(inner, results, fail)
+        elif kind == "Task" and any(s in str(state.get("Resource", "")) for s in _STUBBED_SERVICES):
+            keep = {
+                k: state[k]
+                for k in ("ResultPath", "InputPath", "OutputPath", "Next", "End", "Comment")
+                if k in state
+            }
+            if name in fail:
+                stub: dict[str, Any] = {
+                    "Type": "Task",
+                    "Resource": _FAILING_CALL,
+                    "Parameters": {"QueueName": f"archgen-emulated-failure-{uuid.uuid4().hex[:8]}"},
+                    **keep,
+                }
+                if "Catch" in state:
+                    stub["Catch"] = state["Catch"]
+            else:
+                stub = {"Type": "Pass", "Result": results.get(name, {}), **keep}
+            machine["States"][name] = stub
+
+
+@dataclass(frozen=True)
+class Execution:
+    """How a state machine run in moto ended, and the states it entered in order."""
+
+    status: str
+    output: Any
+    error: str | None
+    cause: str | None
+    states: list[str]
+
+
+def run_state_machine(
+    mocks: MotoMocks,
+    definition: str | Mapping[str, Any],
+    *,
+    role_arn: str,
+    input: Mapping[str, Any] | None = None,
+    timeout_s: float = 30.0,
+) -> Execution:
+    """Create `definition` as a new state machine in moto, run it once and wait for the end.
+
+    Needs moto with `stepfunctions.execute_state_machine` on (see `MOTO_CONFIG`).
+    """
+    sfn = mocks.client("stepfunctions")
+    text = definition if isinstance(definition, str) else json.dumps(definition)
+    arn = sfn.create_state_machine(
+        name=f"emulated-{uuid.uuid4().hex[:10]}", definition=text, roleArn=role_arn
+    )["stateMachineArn"]
+    run = sfn.start_execution(stateMachineArn=arn, input=json.dumps(dict(input or {})))
+    deadline = time.monotonic() + timeout_s
+    while True:
+        desc = sfn.describe_execution(executionArn=run["executionArn"])
+        if desc["status"] != "RUNNING":
+            break
+        if time.monotonic() > deadline:
+            raise EmulatorError(f"state machine run did not finish within {timeout_s} s")
+        time.sleep(0.05)
+    events = sfn.get_execution_history(executionArn=run["executionArn"])["events"]
+    entered = [
+        e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e
+    ]
+    output = desc.get("output")
+    return Execution(
+        status=desc["status"],
+        output=json.loads(output) if output else None,
+        error=desc.get("error"),
+        cause=desc.get("cause"),
+        states=entered,
+    )
 
 
 def _unsupported_message(mocks: MotoMocks) -> list[str]:
