@@ -264,3 +264,77 @@ class Bucket:
 
     name: pulumi.Input[str]
     arn: pulumi.Input[str]
+
+
+def execution_role(
+    name: str,
+    *,
+    log_group_arns: list[pulumi.Output[str]],
+    repository_arn: pulumi.Input[str] | None,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> aws.iam.Role:
+    """The ECS task execution role: pull the image, write the task's own log streams."""
+    role = aws.iam.Role(
+        name,
+        assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com"),
+        tags=dict(tags),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    statements = [
+        statement(
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [pulumi.Output.concat(arn, ":*") for arn in log_group_arns],
+        )
+    ]
+    if repository_arn is not None:
+        statements += [
+            statement(["ecr:GetAuthorizationToken"], ["*"]),
+            statement(
+                [
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchCheckLayerAvailability",
+                ],
+                [repository_arn],
+            ),
+        ]
+    aws.iam.RolePolicy(
+        f"{name}-policy",
+        role=role.id,
+        policy=document(statements),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return role
+
+
+def container_definitions(
+    *,
+    container: str,
+    image: pulumi.Input[str],
+    command: list[str],
+    environment: Mapping[str, pulumi.Input[str]],
+    log_group: pulumi.Input[str],
+    region: pulumi.Input[str],
+    port: int | None = None,
+) -> pulumi.Output[str]:
+    """The one-container definition list of a Fargate task, as JSON."""
+    definition: dict[str, Any] = {
+        "name": container,
+        "image": image,
+        "essential": True,
+        "command": command,
+        "readonlyRootFilesystem": False,
+        "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": container,
+            },
+        },
+    }
+    if port is not None:
+        definition["portMappings"] = [{"containerPort": port, "protocol": "tcp"}]
+    return pulumi.Output.json_dumps([definition])
