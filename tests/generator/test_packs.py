@@ -1,0 +1,353 @@
+"""Team packs: manifest validation, sources, precedence, trust and what a pack contributes."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from archgen.cli_packs import packs as packs_cmd
+from archgen.errors import PackError
+from archgen.packs import (
+    COST_CENTRE_TAG,
+    ENV_PACK,
+    PROJECT_PACK_FILE,
+    UserConfig,
+    apply_pack,
+    check_templates,
+    discover_packs,
+    is_trusted,
+    load_pack,
+    load_user_config,
+    resolve_pack_ref,
+    user_config_path,
+)
+from archgen.patterns import Pattern
+from archgen.record import ProjectRecord
+from click.testing import CliRunner
+
+SLUG = "{{cookiecutter.project_slug}}"
+MANIFEST = """\
+name: acme
+version: 1.2.0
+description: Acme platform defaults
+layers:
+  base: layers/base
+  realtime: layers/realtime
+questions:
+  - key: team
+    prompt: Owning team
+    default: payments
+    tag: Team
+  - key: tier
+    prompt: Service tier
+    default: silver
+    choices: [gold, silver]
+defaults:
+  region: eu-central-1
+  tags:
+    Company: acme
+  name_prefix: acme
+  kms_key_arn: arn:aws:kms:eu-central-1:111122223333:key/abc
+  cost_centre: CC-42
+constraints:
+  forbid: [streaming]
+  max_budget_usd: 3000
+"""
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def make_pack(root: Path, manifest: str = MANIFEST, **extra: str) -> Path:
+    files = {
+        "archgen-pack.yaml": manifest,
+        f"layers/base/{SLUG}/Dockerfile": "FROM acme/python:3.11\n",
+        f"layers/realtime/{SLUG}/api_extra.py": "TEAM = '{{ cookiecutter.team }}'\n",
+        **extra,
+    }
+    return write_tree(root, files)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv(ENV_PACK, raising=False)
+
+
+def write_user_config(data: dict[str, object]) -> Path:
+    path = user_config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def git(*args: str, cwd: Path) -> None:
+    base = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*base, *args], cwd=cwd, check=True, capture_output=True)
+
+
+# -- loading and validation -----------------------------------------------------
+
+
+def test_folder_pack_loads_with_its_manifest(tmp_path: Path) -> None:
+    pack = load_pack(str(make_pack(tmp_path / "acme")))
+    assert (pack.manifest.name, pack.manifest.version) == ("acme", "1.2.0")
+    assert pack.manifest.constraints.forbid == [Pattern.STREAMING]
+    assert pack.ref.source == str((tmp_path / "acme").resolve())
+
+
+@pytest.mark.parametrize(
+    ("manifest", "line", "words"),
+    [
+        ("name: acme\nversion: 1\nlayers: [unclosed\n", 4, "acme"),
+        ("name: acme\nversion: '1'\nsurprise: true\n", 3, "surprise"),
+        ("name: acme\nversion: '1'\nlayers:\n  ci: layers/ci\n", 4, "unknown layer 'ci'"),
+        (
+            "name: acme\nversion: '1'\nlayers:\n  batch: layers/batch\n",
+            4,
+            "layers/batch is missing",
+        ),
+        (
+            "name: acme\nversion: '1'\nquestions:\n  - key: Bad Key\n    prompt: x\n",
+            4,
+            "key",
+        ),
+        (
+            "name: acme\nversion: '1'\nhooks:\n  post_gen: [hooks/x.sh]\n",
+            4,
+            "hooks/x.sh is missing",
+        ),
+    ],
+)
+def test_broken_manifest_is_one_line_naming_pack_file_and_line(
+    tmp_path: Path, manifest: str, line: int, words: str
+) -> None:
+    root = make_pack(tmp_path / "acme", manifest)
+    with pytest.raises(PackError) as info:
+        load_pack(str(root))
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("pack acme: ")
+    assert f"archgen-pack.yaml:{line}:" in message
+    assert words in message
+
+
+def test_jinja_error_in_a_pack_file_names_file_and_line(tmp_path: Path) -> None:
+    root = make_pack(
+        tmp_path / "acme",
+        **{f"layers/base/{SLUG}/ci.yml": "steps:\n  - run: make\n  - run: {{ cookiecutter.x \n"},
+    )
+    with pytest.raises(PackError) as info:
+        apply_pack(ProjectRecord(), str(root))
+    message = str(info.value)
+    assert message.startswith("pack acme: layers/base/")
+    assert "ci.yml:3:" in message
+
+
+def test_unknown_variable_in_a_pack_file_is_caught_before_rendering(tmp_path: Path) -> None:
+    overlay = write_tree(tmp_path / "o", {f"{SLUG}/a.txt": "ok\n{{ team }}\n"})
+    with pytest.raises(PackError, match=r"a\.txt:2: unknown variable 'team'"):
+        check_templates(overlay, pack_name="acme")
+    good = write_tree(tmp_path / "g", {f"{SLUG}/a.txt": "{{ cookiecutter.team }}\n"})
+    assert check_templates(good, pack_name="acme") == 1
+
+
+def test_local_git_repository_is_cloned_at_its_committed_state(tmp_path: Path) -> None:
+    repo = make_pack(tmp_path / "repo")
+    git("init", "-q", cwd=repo)
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "-m", "pack", cwd=repo)
+    (repo / "archgen-pack.yaml").write_text(MANIFEST.replace("1.2.0", "9.9.9-dirty"))
+
+    cloned = load_pack(f"git+{repo.resolve().as_uri()}")
+    assert cloned.manifest.version == "1.2.0"
+    assert cloned.root != repo and (cloned.root / f"layers/base/{SLUG}/Dockerfile").is_file()
+
+    bare = tmp_path / "acme.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(bare)], check=True)
+    from_bare = load_pack(str(bare))
+    assert from_bare.manifest.name == "acme"
+    assert from_bare.source.startswith("git+file://")
+
+
+def test_only_local_git_urls_are_accepted(tmp_path: Path) -> None:
+    with pytest.raises(PackError, match="only local git"):
+        load_pack("git+https://example.com/acme.git")
+
+
+def test_unknown_reference_is_a_pack_error(tmp_path: Path) -> None:
+    with pytest.raises(PackError, match="no-such-pack"):
+        load_pack("no-such-pack", config=UserConfig())
+
+
+# -- discovery --------------------------------------------------------------------
+
+
+def test_packs_path_and_entry_points_are_discovered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_pack(tmp_path / "packs" / "acme")
+    site = tmp_path / "site"
+    make_pack(site / "globex_pack", MANIFEST.replace("name: acme", "name: globex"))
+    (site / "globex_pack/__init__.py").write_text("")
+    dist = write_tree(
+        site / "globex_pack-1.0.dist-info",
+        {
+            "METADATA": "Metadata-Version: 2.1\nName: globex-pack\nVersion: 1.0\n",
+            "entry_points.txt": "[archgen.packs]\nglobex = globex_pack\n",
+        },
+    )
+    assert dist.is_dir()
+    monkeypatch.syspath_prepend(str(site))
+
+    found = discover_packs(UserConfig(packs_path=[str(tmp_path / "packs")]))
+
+    by_name = {p.manifest.name: p for p in found}
+    assert set(by_name) >= {"acme", "globex"}
+    assert "entry point globex" in by_name["globex"].source
+    assert load_pack("globex", config=UserConfig()).root == (site / "globex_pack").resolve()
+
+
+def test_precedence_flag_env_project_user(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    config = UserConfig(pack="from-user")
+    assert resolve_pack_ref(None, cwd=project, environ={}, config=config) == (
+        "from-user",
+        str(user_config_path()),
+    )
+    (project / ".archgen.yaml").write_text(
+        yaml.safe_dump({"pack": {"name": "acme", "version": "1", "source": "/packs/acme"}})
+    )
+    assert resolve_pack_ref(None, cwd=project, environ={}, config=config)[0] == "/packs/acme"
+    (project / PROJECT_PACK_FILE).write_text("packs/local\n")
+    ref, origin = resolve_pack_ref(None, cwd=project, environ={}, config=config) or ("", "")
+    assert ref == str(project / "packs/local") and origin.endswith(PROJECT_PACK_FILE)
+    env = {ENV_PACK: "from-env"}
+    assert resolve_pack_ref(None, cwd=project, environ=env, config=config) == ("from-env", ENV_PACK)
+    assert resolve_pack_ref("flag", cwd=project, environ=env, config=config) == ("flag", "--pack")
+    assert resolve_pack_ref(None, cwd=tmp_path, environ={}, config=UserConfig()) is None
+
+
+def test_user_config_is_read_from_the_platform_config_dir(tmp_path: Path) -> None:
+    path = write_user_config({"pack": "acme", "trusted_packs": ["acme"], "packs_path": ["/x"]})
+    assert path.is_relative_to(tmp_path / "config")
+    assert load_user_config() == UserConfig(pack="acme", trusted_packs=["acme"], packs_path=["/x"])
+    path.write_text("pack: [\n")
+    with pytest.raises(PackError, match="config.yaml"):
+        load_user_config()
+
+
+# -- applying -------------------------------------------------------------------------
+
+
+def test_apply_pack_contributes_defaults_constraints_answers_and_overlays(tmp_path: Path) -> None:
+    root = make_pack(tmp_path / "acme")
+    applied = apply_pack(ProjectRecord(), str(root), answers={"tier": "gold"})
+
+    assert applied.record.pack is not None and applied.record.pack.version == "1.2.0"
+    assert applied.record.pack_answers == {"team": "payments", "tier": "gold"}
+    tags = applied.settings_overrides["tags"]
+    assert tags == {"Company": "acme", COST_CENTRE_TAG: "CC-42", "Team": "payments"}
+    assert applied.settings_overrides["name_prefix"] == "acme"
+    assert applied.settings_overrides["kms_key_arn"].endswith("key/abc")
+    assert applied.constraints.forbid == [Pattern.STREAMING]
+    assert applied.constraints.max_budget_usd == 3000
+    assert "acme 1.2.0" in applied.constraints.source
+    assert applied.answer_defaults == {"region": "eu-central-1"}
+    assert applied.extra_context["team"] == "payments"
+    assert applied.extra_context["pack_name"] == "acme"
+    assert applied.overlays_for(Pattern.BATCH) == [root.resolve() / "layers/base"]
+    assert len(applied.overlays_for(Pattern.REALTIME)) == 2
+
+
+def test_recorded_pack_answers_are_replayed_and_validated(tmp_path: Path) -> None:
+    root = str(make_pack(tmp_path / "acme"))
+    replayed = apply_pack(ProjectRecord(pack_answers={"team": "risk"}), root)
+    assert replayed.record.pack_answers["team"] == "risk"
+    assert replayed.settings_overrides["tags"]["Team"] == "risk"
+    with pytest.raises(PackError, match="tier='bronze' is not one of gold, silver"):
+        apply_pack(ProjectRecord(), root, answers={"tier": "bronze"})
+    with pytest.raises(PackError, match="unknown pack answer"):
+        apply_pack(ProjectRecord(pack_answers={"colour": "red"}), root)
+
+
+HOOK_MANIFEST = MANIFEST + "hooks:\n  post_gen: [hooks/post.py]\n"
+HOOK = """\
+import os, pathlib
+pathlib.Path("hook-ran.txt").write_text(os.environ["ARCHGEN_CONTEXT"])
+"""
+
+
+def test_hooks_need_trust_and_the_message_lists_them(tmp_path: Path) -> None:
+    root = str(make_pack(tmp_path / "acme", HOOK_MANIFEST, **{"hooks/post.py": HOOK}))
+    with pytest.raises(PackError) as info:
+        apply_pack(ProjectRecord(), root)
+    message = str(info.value)
+    assert "post_gen hooks/post.py" in message and "--trust" in message
+    assert "trusted_packs" in message
+
+
+def test_trusted_hooks_run_in_the_project(tmp_path: Path) -> None:
+    root = str(make_pack(tmp_path / "acme", HOOK_MANIFEST, **{"hooks/post.py": HOOK}))
+    applied = apply_pack(ProjectRecord(), root, trust=True)
+    project = tmp_path / "project"
+    project.mkdir()
+    assert applied.run_hooks("pre_gen", project) == []
+    assert applied.run_hooks("post_gen", project) == ["hooks/post.py"]
+    assert '"team": "payments"' in (project / "hook-ran.txt").read_text()
+
+
+def test_pack_listed_in_user_config_is_trusted(tmp_path: Path) -> None:
+    root = str(make_pack(tmp_path / "acme", HOOK_MANIFEST, **{"hooks/post.py": HOOK}))
+    write_user_config({"trusted_packs": ["acme"]})
+    applied = apply_pack(ProjectRecord(), root)
+    assert applied.trusted and is_trusted(applied.pack)
+
+
+def test_failing_hook_is_a_one_line_pack_error(tmp_path: Path) -> None:
+    failing = "import sys\nsys.exit('no network allowed here')\n"
+    root = str(make_pack(tmp_path / "acme", HOOK_MANIFEST, **{"hooks/post.py": failing}))
+    applied = apply_pack(ProjectRecord(), root, trust=True)
+    with pytest.raises(PackError, match=r"hooks/post.py failed \(exit 1\) no network allowed"):
+        applied.run_hooks("post_gen", tmp_path)
+
+
+def test_executable_hook_scripts_run_directly(tmp_path: Path) -> None:
+    manifest = MANIFEST + "hooks:\n  pre_gen: [hooks/pre.sh]\n"
+    root = make_pack(tmp_path / "acme", manifest, **{"hooks/pre.sh": "#!/bin/sh\necho hi > pre\n"})
+    (root / "hooks/pre.sh").chmod(0o755)
+    applied = apply_pack(ProjectRecord(), str(root), trust=True)
+    applied.run_hooks("pre_gen", tmp_path)
+    assert (tmp_path / "pre").read_text() == "hi\n"
+
+
+# -- CLI ---------------------------------------------------------------------------------
+
+
+def test_packs_list_and_show(tmp_path: Path) -> None:
+    make_pack(tmp_path / "packs" / "acme")
+    write_user_config({"packs_path": [str(tmp_path / "packs")], "pack": "acme"})
+    runner = CliRunner()
+
+    listed = runner.invoke(packs_cmd, ["list"])
+    assert listed.exit_code == 0, listed.output
+    assert f"acme\t1.2.0\t{(tmp_path / 'packs/acme').resolve()}" in listed.output
+    assert "active: acme" in listed.output
+
+    shown = runner.invoke(packs_cmd, ["show", "acme"])
+    assert shown.exit_code == 0, shown.output
+    data = yaml.safe_load(shown.output)
+    assert data["defaults"]["cost_centre"] == "CC-42"
+    assert data["constraints"]["forbid"] == ["streaming"]
+
+    missing = runner.invoke(packs_cmd, ["show", "nope"])
+    assert missing.exit_code == 2
+    assert "error: pack nope" in missing.output and "Traceback" not in missing.output
