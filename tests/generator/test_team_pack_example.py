@@ -1,0 +1,175 @@
+"""The example pack in examples/team-pack: each override lands in a generated project."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+from archgen.packs import AppliedPack, apply_pack, load_pack
+from archgen.patterns import Pattern
+from archgen.plan import (
+    CostEstimate,
+    CostReport,
+    Decision,
+    Plan,
+    PricingInfo,
+    Sizing,
+)
+from archgen.record import ProjectRecord
+from archgen.render import render_tree
+from archgen.requirements import Requirements
+from archgen.stacks.settings import StackSettings
+
+PACK = Path(__file__).resolve().parents[2] / "examples" / "team-pack"
+NAMESPACE = "loan-scoring"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+def plan_for(record: ProjectRecord, applied: AppliedPack | None, pattern: Pattern) -> Plan:
+    """A plan whose stack config carries the pack's overrides, as make_plan applies them."""
+    overrides = applied.settings_overrides if applied else {}
+    config = {**{"pattern": pattern.value}, **overrides}
+    estimate = CostEstimate(pattern=pattern, lines=[], total_usd=100.0)
+    return Plan(
+        record=record.model_copy(update={"pattern": pattern}),
+        decision=Decision(
+            recommended=pattern, chosen=pattern, scores=[], reasons=["r"], why_not={}
+        ),
+        sizing=Sizing(pattern=pattern, figures=[], stack_config=config),
+        cost=CostReport(
+            chosen=estimate,
+            per_pattern={pattern: 100.0},
+            budget_usd=1000.0,
+            over_budget=False,
+            pricing=PricingInfo(version="1", region="eu-west-1", date="2026-01-01", source="t"),
+        ),
+    )
+
+
+def render(tmp_path: Path, *, with_pack: bool, pattern: Pattern = Pattern.BATCH) -> Path:
+    record = ProjectRecord(
+        answers=Requirements(project_name=NAMESPACE), pack_answers={"team": "credit-risk"}
+    )
+    applied = apply_pack(record, str(PACK)) if with_pack else None
+    if applied is not None:
+        record = applied.record
+    dest = tmp_path / ("with-pack" if with_pack else "plain")
+    render_tree(
+        plan_for(record, applied, pattern),
+        dest,
+        overlays=applied.overlays_for(pattern) if applied else (),
+        extra_context=applied.extra_context if applied else None,
+    )
+    return dest
+
+
+def dev_config(project: Path) -> dict[str, Any]:
+    data = yaml.safe_load((project / "infra/Pulumi.dev.yaml").read_text())
+    return dict(data["config"])
+
+
+def test_manifest_is_valid_and_needs_no_trust() -> None:
+    pack = load_pack(str(PACK))
+    assert pack.manifest.name == "northwind-platform"
+    assert pack.hooks() == []
+    applied = apply_pack(ProjectRecord(), pack)
+    assert applied.constraints.forbid == [Pattern.STREAMING]
+    assert applied.answer_defaults["region"] == "eu-west-1"
+
+
+def test_company_tags_and_prefix_reach_the_stack_config(tmp_path: Path) -> None:
+    config = dev_config(render(tmp_path, with_pack=True))
+    tags = config[f"{NAMESPACE}:tags"]
+    assert tags == {
+        "Company": "Northwind",
+        "ManagedBy": "pulumi",
+        "CostCentre": "CC-4120",
+        "Team": "credit-risk",
+        "DataClassification": "internal",
+    }
+    assert config[f"{NAMESPACE}:namePrefix"] == "nw"
+    assert (
+        StackSettings.from_mapping(
+            {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith(f"{NAMESPACE}:")}
+        ).tags
+        == tags
+    )
+
+
+def test_dockerfile_uses_the_company_base_image(tmp_path: Path) -> None:
+    plain = (render(tmp_path, with_pack=False) / "Dockerfile").read_text()
+    packed = (render(tmp_path, with_pack=True) / "Dockerfile").read_text()
+    bases = [line.split()[1] for line in packed.splitlines() if line.startswith("FROM ")]
+    assert bases and all(b.startswith("registry.northwind.example/") for b in bases)
+    assert "registry.northwind.example" not in plain
+    assert 'com.northwind.team="credit-risk"' in packed
+    assert 'com.northwind.cost-centre="CC-4120"' in packed
+
+
+def test_ci_gains_the_dependency_audit_and_keeps_the_tests(tmp_path: Path) -> None:
+    plain = yaml.safe_load(
+        (render(tmp_path, with_pack=False) / ".github/workflows/ci.yml").read_text()
+    )
+    packed = yaml.safe_load(
+        (render(tmp_path, with_pack=True) / ".github/workflows/ci.yml").read_text()
+    )
+    names = [step.get("name") for step in packed["jobs"]["test"]["steps"]]
+    plain_names = [step.get("name") for step in plain["jobs"]["test"]["steps"]]
+    assert set(plain_names) < set(names)
+    audit = next(s for s in packed["jobs"]["test"]["steps"] if "audit" in str(s.get("name")))
+    assert "pip-audit" in audit["run"]
+    assert "${{ secrets.AWS_ROLE_ARN }}" in str(packed["jobs"]["preview"])
+
+
+@dataclass
+class _Args:
+    resource_type: str
+    name: str
+    props: dict[str, Any]
+
+
+def _load_rules(project: Path) -> ModuleType:
+    policy = project / "infra/policy"
+    sys.path.insert(0, str(policy))
+    try:
+        import northwind_rules
+
+        return northwind_rules
+    finally:
+        sys.path.remove(str(policy))
+        sys.modules.pop("northwind_rules", None)
+
+
+def test_policy_rule_lands_and_refuses_untagged_resources(tmp_path: Path) -> None:
+    project = render(tmp_path, with_pack=True)
+    main = (project / "infra/policy/__main__.py").read_text()
+    assert "NORTHWIND_POLICIES" in main and "*POLICIES" in main
+    rules = _load_rules(project)
+    (policy,) = rules.NORTHWIND_POLICIES
+    violations: list[str] = []
+
+    def report(message: str, urn: str | None = None) -> None:
+        violations.append(message)
+
+    good = {"tags": {"CostCentre": "CC-4120", "Team": "credit-risk"}}
+    policy.validate(_Args("aws:s3/bucketV2:BucketV2", "raw", good), report)
+    assert violations == []
+    policy.validate(_Args("aws:s3/bucketV2:BucketV2", "raw", {"tags": {"Team": "x"}}), report)
+    assert len(violations) == 1 and "CostCentre" in violations[0]
+    policy.validate(_Args("random:index:RandomId", "x", {"tags": {}}), report)
+    assert len(violations) == 1
+
+
+def test_streaming_layer_has_no_overlay_and_batch_project_gets_base_only(tmp_path: Path) -> None:
+    applied = apply_pack(ProjectRecord(), str(PACK))
+    assert [p.name for p in applied.overlays_for(Pattern.BATCH)] == ["base"]
+    assert (PACK / "layers/base").is_dir()
