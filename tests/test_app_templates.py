@@ -1,8 +1,11 @@
 """The application code of the template layers renders, passes ruff and passes its own tests.
 
-Each pattern's layer set is rendered with plain cookiecutter and merged into one
-project in tmp_path, as the renderer does; the rendered project's own suite then
-runs in a subprocess with this virtual environment.
+The subject here is each layer's application package (`src/`) and its tests
+(`tests/`, not `tests/infra/`); the rest of a layer (infra, docs, packaging) is
+the renderer's and is tested with it. Each pattern's layer set is rendered
+with plain cookiecutter and merged into one project in tmp_path, as the
+renderer does; the rendered project's own suite then runs in a subprocess with
+this virtual environment.
 """
 
 from __future__ import annotations
@@ -44,6 +47,27 @@ RUFF_ARGS = [
 ]
 
 
+def app_template(layer: str, dest: Path) -> Path:
+    """A copy of `layer` holding its cookiecutter.json and only its application code and tests."""
+    template = dest / f".template-{layer}"
+    slug = "{{cookiecutter.project_slug}}"
+    shutil.copy2(TEMPLATES / layer / "cookiecutter.json", _mkdir(template) / "cookiecutter.json")
+    for part in ("src", "tests"):
+        source = TEMPLATES / layer / slug / part
+        if source.is_dir():
+            shutil.copytree(
+                source,
+                template / slug / part,
+                ignore=shutil.ignore_patterns("infra", "__pycache__"),
+            )
+    return template
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def render_layers(layers: tuple[str, ...], pattern: str, dest: Path) -> Path:
     """Render each layer with cookiecutter and merge them into `dest`/<slug>; refuse collisions."""
     seen: dict[str, str] = {}
@@ -52,7 +76,7 @@ def render_layers(layers: tuple[str, ...], pattern: str, dest: Path) -> Path:
         out_dir = dest / f".layer-{layer}"
         rendered = Path(
             cookiecutter(
-                str(TEMPLATES / layer),
+                str(app_template(layer, dest)),
                 no_input=True,
                 output_dir=str(out_dir),
                 extra_context={**CONTEXT, "pattern": pattern},
@@ -83,7 +107,8 @@ def clean_env() -> dict[str, str]:
 
 @pytest.mark.parametrize("layer", APP_LAYERS)
 def test_each_layer_renders_alone_with_plain_cookiecutter(layer: str, tmp_path: Path) -> None:
-    rendered = Path(cookiecutter(str(TEMPLATES / layer), no_input=True, output_dir=str(tmp_path)))
+    template = app_template(layer, tmp_path)
+    rendered = Path(cookiecutter(str(template), no_input=True, output_dir=str(tmp_path / "out")))
     sources = list((rendered / "src").rglob("*.py"))
     assert sources, f"{layer} renders no application code"
     assert not [p for p in rendered.rglob("*") if "{{" in p.name or "cookiecutter" in p.name]
