@@ -27,7 +27,7 @@ from typing import Any, Literal, Protocol
 import platformdirs
 import yaml
 from archgen import __version__
-from archgen.errors import AnswersError, ConflictsError, UpdateError
+from archgen.errors import AnswersError, ConflictsError, PackError, UpdateError
 from archgen.merge import has_conflict_markers, merge_texts
 from archgen.packs import AppliedPack, apply_pack, builtin_template_root
 from archgen.record import RECORD_FILE, ProjectRecord
@@ -179,7 +179,7 @@ def dump_project_record(record: ProjectRecord) -> str:
     try:
         from archgen.answers import dump_record
     except ImportError:
-        return yaml.safe_dump(record.model_dump(mode="json"), sort_keys=False)
+        return yaml.safe_dump(record.model_dump(mode="json"), sort_keys=True)
     return dump_record(record)
 
 
@@ -254,7 +254,13 @@ def _pack_for(record: ProjectRecord, warnings: list[str]) -> AppliedPack | None:
     """Re-apply the recorded pack; update never runs hooks, so trust is not asked for."""
     if record.pack is None:
         return None
-    applied = apply_pack(record, record.pack.source or record.pack.name, trust=True)
+    try:
+        applied = apply_pack(record, record.pack.source or record.pack.name, trust=True)
+    except PackError:
+        if not record.pack.source:
+            raise
+        # the recorded source moved (or names an entry point): look the pack up by name
+        applied = apply_pack(record, record.pack.name, trust=True)
     if applied.ref.version != record.pack.version:
         warnings.append(
             f"pack {record.pack.name} was {record.pack.version}, now {applied.ref.version}: "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -10,12 +11,15 @@ import jinja2
 import pytest
 import yaml
 from archgen import __version__
+from archgen import render as render_module
 from archgen import update as update_module
 from archgen.cli_update import check as check_cmd
 from archgen.cli_update import update as update_cmd
 from archgen.errors import AnswersError, ConflictsError, UpdateError
 from archgen.patterns import Pattern
+from archgen.plan import CostEstimate, CostReport, Decision, Plan, PricingInfo, Sizing
 from archgen.record import RECORD_FILE, ProjectRecord
+from archgen.render import render_tree
 from archgen.requirements import Requirements
 from archgen.update import (
     RenderRequest,
@@ -348,3 +352,64 @@ def test_outside_a_generated_project_is_a_one_line_error(tmp_path: Path) -> None
     result = CliRunner().invoke(check_cmd, ["--project", str(tmp_path)])
     assert result.exit_code != 0
     assert "no .archgen.yaml" in result.output and "Traceback" not in result.output
+
+
+# -- with the real templates and renderer ------------------------------------------
+
+
+def real_plan(record: ProjectRecord) -> Plan:
+    """A plan for the record's pattern (batch by default) with default sizing."""
+    pattern = record.pattern or Pattern.BATCH
+    estimate = CostEstimate(pattern=pattern, lines=[], total_usd=100.0)
+    return Plan(
+        record=record.model_copy(update={"pattern": pattern}),
+        decision=Decision(recommended=pattern, chosen=pattern, scores=[], reasons=[], why_not={}),
+        sizing=Sizing(pattern=pattern, figures=[], stack_config={"pattern": pattern.value}),
+        cost=CostReport(
+            chosen=estimate,
+            per_pattern={pattern: 100.0},
+            budget_usd=1000.0,
+            over_budget=False,
+            pricing=PricingInfo(version="1", region="us-east-1", date="2026-01-01", source="t"),
+        ),
+    )
+
+
+def real_renderer(request: RenderRequest, dest: Path) -> ProjectRecord:
+    plan = real_plan(request.record)
+    render_tree(plan, dest, template_root=request.template_root)
+    return plan.record
+
+
+def test_update_with_the_builtin_templates_and_an_older_revision(tmp_path: Path) -> None:
+    current = render_module.template_dir()
+    old = tmp_path / "templates-old"
+    shutil.copytree(current, old, ignore=shutil.ignore_patterns("__pycache__"))
+    gitignore = old / "base" / SLUG / ".gitignore"
+    gitignore.write_text(gitignore.read_text().replace(".ruff_cache/\n", ""))
+    dockerfile = old / "base" / SLUG / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text().replace("EXPOSE 8080", "EXPOSE 8000"))
+    record = ProjectRecord(
+        archgen_version=__version__, answers=Requirements(project_name="credit-svc")
+    )
+    project = tmp_path / "credit-svc"
+    real_renderer(RenderRequest(record, old), project)
+    assert ".ruff_cache/" not in (project / ".gitignore").read_text()
+    with (project / ".gitignore").open("a") as fh:
+        fh.write("notebooks/scratch/\n")
+    (project / "Dockerfile").write_text(
+        (project / "Dockerfile").read_text().replace("EXPOSE 8000", "EXPOSE 9000")
+    )
+
+    result = update(project, from_dir=old, renderer=real_renderer)
+
+    ignored = (project / ".gitignore").read_text().splitlines()
+    assert "notebooks/scratch/" in ignored and ".ruff_cache/" in ignored
+    assert result.conflicts == ["Dockerfile"]
+    docker = (project / "Dockerfile").read_text()
+    assert "EXPOSE 9000" in docker and "EXPOSE 8080" in docker and "<<<<<<< yours" in docker
+    untouched = {c.path for c in result.changes}
+    assert "pyproject.toml" not in untouched
+
+    again = check(project, from_dir=None, renderer=real_renderer)
+    assert again.ok, again.drift
