@@ -20,7 +20,9 @@ Public API:
   and `DeployedResource` (`kind`, `type`, `name`, `id`, `outputs`).
 - `MOTO_CONFIG` — the moto settings the emulator expects: Lambda without Docker
   (moto would otherwise try to run the function itself on every record),
-  Step Functions executing definitions, AWS managed IAM policies loaded. Pass
+  Step Functions executing definitions, AWS managed IAM policies not loaded
+  (loading them costs over a second per backend; attaching one is then
+  recorded on the attachment resource only). Pass
   it to `mock_aws(config=MOTO_CONFIG)`, or `configure_moto_server(endpoint)`.
 - `stub_task_states(definition, results=None, *, fail=())` and
   `run_state_machine(mocks, definition, *, role_arn, input=None)` — moto runs
@@ -82,7 +84,7 @@ MOTO_CONFIG: dict[str, Any] = {
     "lambda": {"use_docker": False},
     "batch": {"use_docker": False},
     "stepfunctions": {"execute_state_machine": True},
-    "iam": {"load_aws_managed_policies": True},
+    "iam": {"load_aws_managed_policies": False},
 }
 
 
@@ -829,9 +831,9 @@ def _attach(m: MotoMocks, role: str, arn: str) -> None:
     try:
         m.client("iam").attach_role_policy(RoleName=role, PolicyArn=arn)
     except ClientError as err:
-        # moto loads no AWS managed policies by default: create the AWS one
-        # under the same name in the account would change the ARN, so such an
-        # attachment is recorded by the resource alone.
+        # Without AWS managed policies loaded (MOTO_CONFIG), attaching one is
+        # recorded by the attachment resource alone: re-creating it in the
+        # account would change its ARN.
         if ":aws:policy/" not in arn or err.response["Error"]["Code"] != "NoSuchEntity":
             raise
 
