@@ -1,0 +1,133 @@
+"""The streaming pipeline: consumer wiring, failure handling, table protection, archive, alarms."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from archgen.stacks.common import Bucket
+from archgen.stacks.streaming import StreamPipeline, StreamPipelineArgs
+
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/k"
+TOPIC = "arn:aws:sns:eu-west-1:123456789012:alarms"
+
+
+def args(tmp: Path, **overrides: Any) -> StreamPipelineArgs:
+    values: dict[str, Any] = dict(
+        kms_key_arn=KEY,
+        alarm_topic_arn=TOPIC,
+        archive=Bucket("archive-b", "arn:aws:s3:::archive-b"),
+        models=Bucket("models-b", "arn:aws:s3:::models-b"),
+        code=str(tmp),
+        handler="credit.stream.handler.handler",
+        stream_shards=3,
+        batch_size=250,
+        batch_window_s=5,
+        parallelization=4,
+        max_retries=2,
+        max_record_age_s=900,
+        iterator_age_alarm_ms=30_000,
+        table_ttl_days=9,
+        archive_buffer_s=120,
+        archive_buffer_mb=32,
+        tags={"team": "ml"},
+    )
+    values.update(overrides)
+    return StreamPipelineArgs(**values)
+
+
+def test_consumer_reads_the_stream_and_fails_to_the_dead_letter_queue(mocked, tmp_path) -> None:
+    run = mocked(lambda: StreamPipeline("st", args(tmp_path)))
+    stream = run.named("st-stream")
+    esm = run.named("st-consumer-source").inputs
+    assert esm["eventSourceArn"] == stream.outputs["arn"]
+    assert esm["functionName"] == run.named("st-consumer").outputs["arn"]
+    assert (
+        esm["destinationConfig"]["onFailure"]["destinationArn"]
+        == run.named("st-dlq").outputs["arn"]
+    )
+    assert esm["functionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert esm["bisectBatchOnFunctionError"] is True
+    assert (esm["batchSize"], esm["maximumBatchingWindowInSeconds"]) == (250, 5)
+    assert (esm["parallelizationFactor"], esm["maximumRetryAttempts"]) == (4, 2)
+    assert esm["maximumRecordAgeInSeconds"] == 900
+    assert run.parents["st-consumer-source"] == "st"
+
+
+def test_stream_table_and_queue_are_encrypted_with_the_stack_key(mocked, tmp_path) -> None:
+    run = mocked(lambda: StreamPipeline("st", args(tmp_path)))
+    stream = run.named("st-stream").inputs
+    assert (stream["encryptionType"], stream["kmsKeyId"], stream["shardCount"]) == ("KMS", KEY, 3)
+    table = run.named("st-table").inputs
+    assert table["pointInTimeRecovery"] == {"enabled": True}
+    assert table["serverSideEncryption"] == {"enabled": True, "kmsKeyArn": KEY}
+    assert table["ttl"] == {"attributeName": "expires_at", "enabled": True}
+    assert run.named("st-dlq").inputs["kmsMasterKeyId"] == KEY
+
+
+def test_on_demand_stream_has_no_shard_count(mocked, tmp_path) -> None:
+    run = mocked(lambda: StreamPipeline("st", args(tmp_path, stream_mode="ON_DEMAND")))
+    stream = run.named("st-stream").inputs
+    assert stream["streamModeDetails"] == {"streamMode": "ON_DEMAND"}
+    assert "shardCount" not in stream
+
+
+def test_consumer_role_names_the_real_stream_table_queue_and_models(mocked, tmp_path) -> None:
+    run = mocked(lambda: StreamPipeline("st", args(tmp_path)))
+    policy = json.loads(run.named("st-consumer-policy").inputs["policy"])
+    by_action = {a: s["Resource"] for s in policy["Statement"] for a in s["Action"]}
+    assert by_action["kinesis:GetRecords"] == [run.named("st-stream").outputs["arn"]]
+    assert by_action["dynamodb:PutItem"] == [run.named("st-table").outputs["arn"]]
+    assert by_action["sqs:SendMessage"] == [run.named("st-dlq").outputs["arn"]]
+    assert by_action["s3:GetObject"] == ["arn:aws:s3:::models-b/models/*"]
+    env = run.named("st-consumer").inputs["environment"]["variables"]
+    assert env["PREDICTIONS_TABLE"] == run.named("st-table").outputs["name"]
+    assert env["TABLE_TTL_DAYS"] == "9"
+    assert run.named("st-consumer").inputs["handler"] == "credit.stream.handler.handler"
+
+
+def test_archive_delivers_the_stream_to_the_archive_bucket(mocked, tmp_path) -> None:
+    run = mocked(lambda: StreamPipeline("st", args(tmp_path)))
+    fh = run.named("st-archive").inputs
+    assert (
+        fh["kinesisSourceConfiguration"]["kinesisStreamArn"]
+        == run.named("st-stream").outputs["arn"]
+    )
+    s3 = fh["extendedS3Configuration"]
+    assert s3["bucketArn"] == "arn:aws:s3:::archive-b"
+    assert (s3["bufferingInterval"], s3["bufferingSize"]) == (120, 32)
+    assert s3["kmsKeyArn"] == KEY
+
+
+def test_alarms_watch_lag_and_dead_letters(mocked, tmp_path) -> None:
+    run = mocked(lambda: StreamPipeline("st", args(tmp_path)))
+    lag = run.named("st-iterator-age-alarm").inputs
+    assert lag["dimensions"] == {"StreamName": run.named("st-stream").outputs["name"]}
+    assert lag["threshold"] == 30_000
+    dlq = run.named("st-dlq-alarm").inputs
+    assert dlq["dimensions"] == {"QueueName": run.named("st-dlq").outputs["name"]}
+    assert dlq["alarmActions"] == [TOPIC]
+
+
+def test_code_may_be_an_archive(mocked) -> None:
+    archive = pulumi.AssetArchive(
+        {"h.py": pulumi.StringAsset("def handler(e, c):\n    return {}\n")}
+    )
+    run = mocked(lambda: StreamPipeline("st", args(Path(), code=archive)))
+    assert run.named("st-consumer").inputs["code"] is not None
+
+
+@pytest.mark.parametrize(
+    ("override", "attr"),
+    [
+        ({"parallelization": 11}, "parallelization"),
+        ({"handler": "nohandler"}, "handler"),
+        ({"max_record_age_s": 10}, "max_record_age_s"),
+    ],
+)
+def test_invalid_args_rejected(tmp_path, override: dict[str, Any], attr: str) -> None:
+    with pytest.raises(ValueError, match=attr):
+        args(tmp_path, **override).validate()
