@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 import jinja2
 import jinja2.meta
+import jinja2.nodes
 import platformdirs
 import yaml
 from archgen.errors import PackError
@@ -420,8 +421,6 @@ def apply_pack(
     if loaded.hooks() and not trusted:
         raise PackError(_untrusted_message(loaded))
     overlays = {layer: loaded.root / rel for layer, rel in manifest.layers.items()}
-    for overlay in overlays.values():
-        check_templates(overlay, pack_name=manifest.name, pack_root=loaded.root)
     pack_answers = _pack_answers(loaded, record.pack_answers, answers or {})
     tags = dict(manifest.defaults.tags)
     if manifest.defaults.cost_centre:
@@ -442,6 +441,9 @@ def apply_pack(
         "pack_version": manifest.version,
         "company_tags": tags,
     }
+    known = BUILTIN_CONTEXT_KEYS | frozenset(extra_context)
+    for overlay in overlays.values():
+        check_templates(overlay, pack_name=manifest.name, pack_root=loaded.root, known=known)
     return AppliedPack(
         pack=loaded,
         record=record.model_copy(update={"pack": loaded.ref, "pack_answers": pack_answers}),
@@ -491,11 +493,33 @@ def _settings_overrides(pack: Pack, tags: dict[str, str]) -> dict[str, Any]:
     return wanted
 
 
-def check_templates(overlay: Path, *, pack_name: str, pack_root: Path | None = None) -> int:
+BUILTIN_CONTEXT_KEYS = frozenset(
+    {
+        "project_name",
+        "project_slug",
+        "package_name",
+        "pattern",
+        "region",
+        "archgen_version",
+        "description",
+        "_archgen",
+    }
+)
+"""The `cookiecutter.` values archgen's renderer provides to every template."""
+
+
+def check_templates(
+    overlay: Path,
+    *,
+    pack_name: str,
+    pack_root: Path | None = None,
+    known: frozenset[str] | None = None,
+) -> int:
     """Parse every text file (and path) of an overlay as Jinja; return how many were checked.
 
-    Syntax errors and variables other than `cookiecutter` raise PackError with
-    the pack, the file and the line, before anything is rendered.
+    Syntax errors, variables other than `cookiecutter` and, when `known` is
+    given, `cookiecutter.<name>` values not in it raise PackError with the
+    pack, the file and the line, before anything is rendered.
     """
     env = jinja2.Environment(keep_trailing_newline=True)
     base = pack_root or overlay
@@ -522,6 +546,15 @@ def check_templates(overlay: Path, *, pack_name: str, pack_root: Path | None = N
                     f"pack {pack_name}: {where}:{line}: unknown variable {stray[0]!r} "
                     "(template values are under cookiecutter.)"
                 )
+            for node in ast.find_all(jinja2.nodes.Getattr):
+                target = node.node
+                is_value = isinstance(target, jinja2.nodes.Name) and target.name == "cookiecutter"
+                if known is not None and is_value and node.attr not in known:
+                    line = node.lineno if kind == "file" else 1
+                    raise PackError(
+                        f"pack {pack_name}: {where}:{line}: unknown value "
+                        f"cookiecutter.{node.attr} (known: {', '.join(sorted(known))})"
+                    )
         checked += path.is_file()
     return checked
 

@@ -351,3 +351,12 @@ def test_packs_list_and_show(tmp_path: Path) -> None:
     missing = runner.invoke(packs_cmd, ["show", "nope"])
     assert missing.exit_code == 2
     assert "error: pack nope" in missing.output and "Traceback" not in missing.output
+
+
+def test_misspelt_template_value_is_caught_with_its_line(tmp_path: Path) -> None:
+    root = make_pack(
+        tmp_path / "acme",
+        **{f"layers/base/{SLUG}/labels.txt": "{{ cookiecutter.team }}\n{{ cookiecutter.tem }}\n"},
+    )
+    with pytest.raises(PackError, match=r"labels\.txt:2: unknown value cookiecutter\.tem"):
+        apply_pack(ProjectRecord(), str(root))
