@@ -14,12 +14,10 @@ the running one; otherwise an error that says how to supply them.
 
 from __future__ import annotations
 
-import difflib
-import json
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -28,16 +26,21 @@ import platformdirs
 import yaml
 from archgen import __version__
 from archgen.errors import AnswersError, ConflictsError, PackError, UpdateError
-from archgen.merge import has_conflict_markers, merge_texts
+from archgen.merge import (
+    WORK_DIR,
+    FileChange,
+    apply_results,
+    has_conflict_markers,
+    recover,
+    three_way,
+    unified_diff,
+)
 from archgen.packs import AppliedPack, apply_pack, builtin_template_root
 from archgen.record import RECORD_FILE, ProjectRecord
 from archgen.requirements import Requirements
 from pydantic import ValidationError
 
-WORK_DIR = ".archgen-update"
-"""Staging, backups and the journal of an update in progress, inside the project."""
 SKIP_DIRS = frozenset({".git", ".venv", "node_modules", "__pycache__", WORK_DIR})
-Action = Literal["add", "update", "merge", "conflict", "delete", "keep"]
 
 
 @dataclass(frozen=True)
@@ -76,15 +79,6 @@ def default_renderer(request: RenderRequest, dest: Path) -> ProjectRecord:
         template_root=request.template_root,
     )
     return request.record.model_copy(update={"pattern": chosen})
-
-
-@dataclass(frozen=True)
-class FileChange:
-    """What the update does (or would do) to one file."""
-
-    path: str
-    action: Action
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -328,135 +322,17 @@ def update(
             raise ConflictsError(
                 f"resolve the conflicts of the last update first: {', '.join(unresolved)}"
             )
-        changes, results = _three_way(old, new, mine)
+        changes, results = three_way(old, new, mine, skip={RECORD_FILE})
         record_text = dump_project_record(final)
         current_record = (root / RECORD_FILE).read_text(encoding="utf-8")
         if record_text != current_record:
             results[RECORD_FILE] = record_text.encode()
             changes.append(FileChange(RECORD_FILE, "update", "answers and versions"))
-        diff = _diff(root, results)
+        diff = unified_diff(root, results)
         if dry_run:
             return UpdateResult(changes, diff, final, warnings, applied=False)
-        _apply(root, results)
+        apply_results(root, results)
     return UpdateResult(changes, diff, final, warnings, applied=True)
-
-
-def _three_way(
-    old: Mapping[str, Path], new: Mapping[str, Path], mine: Mapping[str, Path]
-) -> tuple[list[FileChange], dict[str, bytes | None]]:
-    """Per file: the action and the resulting bytes (None deletes)."""
-    changes: list[FileChange] = []
-    results: dict[str, bytes | None] = {}
-    for rel in sorted((set(old) | set(new)) - {RECORD_FILE}):
-        base = old[rel].read_bytes() if rel in old else None
-        theirs = new[rel].read_bytes() if rel in new else None
-        ours = mine[rel].read_bytes() if rel in mine else None
-        if base == theirs or ours == theirs:
-            continue  # the template did not change this file, or the user already has it
-        if theirs is None:  # removed by the template
-            if ours is None:
-                continue
-            if ours == base:
-                results[rel] = None
-                changes.append(FileChange(rel, "delete"))
-            else:
-                changes.append(FileChange(rel, "keep", "removed by the templates; you changed it"))
-            continue
-        if ours is None:
-            if base is None:
-                results[rel] = theirs
-                changes.append(FileChange(rel, "add"))
-            else:
-                changes.append(FileChange(rel, "keep", "changed by the templates; you deleted it"))
-            continue
-        if ours == base:
-            results[rel] = theirs
-            changes.append(FileChange(rel, "update"))
-            continue
-        merged = merge_texts(base or b"", ours, theirs)
-        results[rel] = merged.content
-        if merged.conflicts:
-            changes.append(FileChange(rel, "conflict", f"{merged.conflicts} conflict(s)"))
-        else:
-            changes.append(FileChange(rel, "merge"))
-    return changes, results
-
-
-def _diff(root: Path, results: Mapping[str, bytes | None]) -> str:
-    chunks: list[str] = []
-    for rel, content in sorted(results.items()):
-        path = root / rel
-        before = path.read_bytes().decode(errors="replace") if path.is_file() else ""
-        after = content.decode(errors="replace") if content is not None else ""
-        chunks.extend(
-            difflib.unified_diff(
-                before.splitlines(keepends=True),
-                after.splitlines(keepends=True),
-                fromfile=f"a/{rel}" if path.is_file() else "/dev/null",
-                tofile=f"b/{rel}" if content is not None else "/dev/null",
-            )
-        )
-    return "".join(line if line.endswith("\n") else line + "\n" for line in chunks)
-
-
-# -- applying with a journal ---------------------------------------------------
-
-
-def _apply_one(root: Path, rel: str, staged: Path | None) -> None:
-    """Put one staged result in place (or delete the file when `staged` is None)."""
-    target = root / rel
-    if staged is None:
-        target.unlink(missing_ok=True)
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staged.replace(target)
-
-
-def _apply(root: Path, results: Mapping[str, bytes | None]) -> None:
-    """Stage every result, back up every file touched, then apply; roll back on any failure."""
-    work = root / WORK_DIR
-    stage, backup = work / "stage", work / "backup"
-    try:
-        for rel, content in results.items():
-            if content is not None:
-                (stage / rel).parent.mkdir(parents=True, exist_ok=True)
-                (stage / rel).write_bytes(content)
-            if (root / rel).is_file():
-                (backup / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(root / rel, backup / rel)
-        journal = {"files": [{"path": rel, "existed": (root / rel).is_file()} for rel in results]}
-        (work / "journal.json").write_text(json.dumps(journal), encoding="utf-8")
-    except OSError as err:
-        shutil.rmtree(work, ignore_errors=True)
-        raise UpdateError(f"cannot stage the update in {work}: {err}") from err
-    try:
-        for rel, content in results.items():
-            _apply_one(root, rel, stage / rel if content is not None else None)
-    except BaseException as err:
-        recover(root)
-        if isinstance(err, Exception):
-            raise UpdateError(f"the update failed and was rolled back: {err}") from err
-        raise
-    shutil.rmtree(work, ignore_errors=True)
-
-
-def recover(root: Path) -> bool:
-    """Undo an update that was interrupted while applying; True when there was one."""
-    work = root / WORK_DIR
-    if not work.exists():
-        return False
-    journal_path = work / "journal.json"
-    if journal_path.is_file():
-        journal = json.loads(journal_path.read_text(encoding="utf-8"))
-        for entry in journal["files"]:
-            rel = entry["path"]
-            if entry["existed"]:
-                (root / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(work / "backup" / rel, root / rel)
-            else:
-                (root / rel).unlink(missing_ok=True)
-    shutil.rmtree(work, ignore_errors=True)
-    return True
 
 
 # -- check ---------------------------------------------------------------------

@@ -11,6 +11,7 @@ import jinja2
 import pytest
 import yaml
 from archgen import __version__
+from archgen import merge as merge_module
 from archgen import render as render_module
 from archgen import update as update_module
 from archgen.cli_update import check as check_cmd
@@ -169,7 +170,7 @@ def test_update_keeps_user_edits_and_brings_template_changes(
     assert result.conflicts == []
     recorded = yaml.safe_load((project / RECORD_FILE).read_text())
     assert recorded["archgen_version"] == __version__
-    assert not (project / update_module.WORK_DIR).exists()
+    assert not (project / merge_module.WORK_DIR).exists()
 
 
 def test_conflicting_edit_gets_markers_and_cli_exits_non_zero(
@@ -240,7 +241,7 @@ def test_interrupted_update_leaves_the_tree_as_it_was(
 ) -> None:
     project = generate(tmp_path, old_templates)
     before = snapshot(project)
-    real_apply = update_module._apply_one
+    real_apply = merge_module._apply_one
     calls: list[str] = []
 
     def fail_on_third(root: Path, rel: str, staged: Path | None) -> None:
@@ -249,7 +250,7 @@ def test_interrupted_update_leaves_the_tree_as_it_was(
             raise OSError("disk full")
         real_apply(root, rel, staged)
 
-    monkeypatch.setattr(update_module, "_apply_one", fail_on_third)
+    monkeypatch.setattr(merge_module, "_apply_one", fail_on_third)
     with pytest.raises(UpdateError, match="rolled back"):
         update(project, from_dir=old_templates, renderer=renderer_for(new_templates))
     assert len(calls) == 3
@@ -258,14 +259,14 @@ def test_interrupted_update_leaves_the_tree_as_it_was(
 
 def test_journal_left_by_a_killed_update_is_rolled_back(tmp_path: Path) -> None:
     project = write_tree(tmp_path / "p", {"a.txt": "changed by update\n"})
-    work = project / update_module.WORK_DIR
+    work = project / merge_module.WORK_DIR
     write_tree(work / "backup", {"a.txt": "original\n"})
     (work / "journal.json").write_text(
         '{"files": [{"path": "a.txt", "existed": true}, {"path": "b.txt", "existed": false}]}'
     )
     (project / "b.txt").write_text("added by update\n")
 
-    assert update_module.recover(project)
+    assert merge_module.recover(project)
     assert (project / "a.txt").read_text() == "original\n"
     assert not (project / "b.txt").exists() and not work.exists()
 
