@@ -76,3 +76,13 @@ def test_configured_model_prefers_a_local_path(
     assert storage.load_configured_model(local).metadata.version == "test"
     with pytest.raises(ModelError, match="no model to load"):
         storage.load_configured_model(Settings.from_env({}), buckets)
+
+
+def test_latest_run_date(buckets: Any, settings: Settings) -> None:
+    bucket = settings.raw_bucket
+    assert storage.latest_run_date(buckets, bucket, "raw/") is None
+    for day in ("2024-01-09", "2024-01-10", "2023-12-31"):
+        storage.put_bytes(buckets, bucket, f"raw/run_date={day}/part-00000.csv", b"x", "text/csv")
+    storage.put_bytes(buckets, bucket, "raw/run_date=garbage/x.csv", b"x", "text/csv")
+    storage.put_bytes(buckets, bucket, "other/run_date=2030-01-01/x.csv", b"x", "text/csv")
+    assert storage.latest_run_date(buckets, bucket, "raw/") == date(2024, 1, 10)

@@ -116,6 +116,6 @@ def test_entrypoint_loads_the_promoted_model(
     assert score.main(["--run-date", DAY.isoformat()]) == 1  # no model promoted yet
     storage.save_model(buckets, settings, trained_model, promote=True)
     put_inputs(buckets, settings, [40, 40])
-    assert score.main(["--run-date", DAY.isoformat(), "--shard", "1", "--shards", "2"]) == 0
+    assert score.main(["--shard", "1", "--shards", "2"]) == 0  # newest partition: DAY
     keys = storage.list_keys(buckets, settings.predictions_bucket, settings.predictions_prefix)
     assert sorted(k.rsplit("/", 1)[-1] for k in keys) == ["part-00001.csv", "part-00001.csv.json"]

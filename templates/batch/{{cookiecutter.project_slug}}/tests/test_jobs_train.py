@@ -51,10 +51,32 @@ def test_below_threshold_is_stored_but_not_promoted(buckets: Any) -> None:
 
 
 def test_entrypoint_exit_codes(buckets: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert train.main(["--run-date", "2024-06-01"]) == 1  # no training data yet
+    assert train.main([]) == 1  # no training data yet
     assert train.main(["--run-date", "2024-06-01", "--synthetic-rows", "2000"]) == 0
     monkeypatch.setenv("MODEL_METRIC_THRESHOLD", "1.0")
-    assert train.main(["--run-date", "2024-06-01", "--version", "v2"]) == train.GATE_FAILED
+    # Below the threshold is a result, not an error: the state machine's gate reads it.
+    assert train.main(["--version", "v2"]) == 0
+
+
+def test_newest_partition_is_the_default(buckets: Any, settings: Settings) -> None:
+    put_training(buckets, settings, 800, 0, seed=1)
+    later = storage.part_key(settings.training_prefix, date(2024, 7, 1), 0)
+    rows = data.to_csv(data.generate(1_200, seed=2))
+    storage.put_bytes(buckets, settings.raw_bucket, later, rows, "text/csv")
+    summary = train.run(settings, version="exec-1", client=buckets)
+    assert summary["run_date"] == "2024-07-01" and summary["training_rows"] == 960
+    assert storage.promoted_version(buckets, settings) == "exec-1"
+
+
+def test_run_date_from_the_environment(
+    buckets: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_training(buckets, settings, 800, 0, seed=1)
+    monkeypatch.setenv("RUN_DATE", "2024-06-01")
+    assert train.run(settings, client=buckets)["version"] == "v20240601"
+    monkeypatch.setenv("RUN_DATE", "2024-06-02")
+    with pytest.raises(storage.StorageError, match="no training data"):
+        train.run(settings, client=buckets)
 
 
 def test_unlabelled_training_data_is_refused(buckets: Any, settings: Settings) -> None:

@@ -39,6 +39,25 @@ def run_prefix(prefix: str, run_date: date) -> str:
     return f"{prefix}run_date={run_date.isoformat()}/"
 
 
+def latest_run_date(client: Any, bucket: str, prefix: str) -> date | None:
+    """The newest `run_date=YYYY-MM-DD/` partition directly under `prefix`, or None."""
+    dates: list[date] = []
+    try:
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=f"{prefix}run_date=", Delimiter="/"
+        )
+        for page in pages:
+            for common in page.get("CommonPrefixes", []):
+                value = common["Prefix"][len(prefix) + len("run_date=") :].rstrip("/")
+                try:
+                    dates.append(date.fromisoformat(value))
+                except ValueError:
+                    continue
+    except (ClientError, BotoCoreError) as err:
+        raise StorageError(f"cannot list s3://{bucket}/{prefix}: {err}") from err
+    return max(dates, default=None)
+
+
 def part_key(prefix: str, run_date: date, index: int) -> str:
     """The output object of one input part: `<prefix>run_date=D/part-00000.csv`."""
     return f"{run_prefix(prefix, run_date)}part-{index:05d}.csv"

@@ -1,6 +1,7 @@
 """Score job: input CSVs of one run date in, one predictions CSV per input part out.
 
-`s3://$RAW_BUCKET/$RAW_PREFIX/run_date=D/part-00000.csv` is scored into
+`s3://$RAW_BUCKET/$RAW_PREFIX/run_date=D/part-00000.csv` (D: `--run-date`,
+RUN_DATE, else the newest partition) is scored into
 `s3://$PREDICTIONS_BUCKET/$PREDICTIONS_PREFIX/run_date=D/part-00000.csv`: same
 name, so a rerun replaces. After each part a marker records the input's ETag
 and the model version; a rerun skips parts whose marker still matches, so a
@@ -23,7 +24,7 @@ from typing import Any
 from .. import data, storage
 from ..config import ConfigError, Settings
 from ..model import Model, ModelError
-from . import default_run_date
+from . import resolve_run_date
 
 log = logging.getLogger(__name__)
 
@@ -125,9 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env()
         client = storage.s3_client(settings)
         model = storage.load_configured_model(settings, client)
+        run_date = resolve_run_date(args.run_date, client, settings.raw_bucket, settings.raw_prefix)
         summary = run(
             settings,
-            args.run_date or default_run_date(),
+            run_date,
             model,
             args.shard,
             args.shards,

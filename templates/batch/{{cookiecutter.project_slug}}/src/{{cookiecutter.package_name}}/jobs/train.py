@@ -1,10 +1,12 @@
 """Train job: labelled CSVs of one run date in, a versioned model (promoted if good enough) out.
 
-Reads `s3://$RAW_BUCKET/$TRAINING_PREFIX/run_date=D/*.csv`, trains the default
-model, stores it as `s3://$MODELS_BUCKET/$MODELS_PREFIX/<version>/` and, when its
-AUC reaches MODEL_METRIC_THRESHOLD, points `latest.json` at it. The version
-defaults to `vYYYYMMDD` of the run date, so a rerun replaces that day's model.
-Exit status: 0 promoted, 2 trained but below the threshold, 1 error.
+Reads `s3://$RAW_BUCKET/$TRAINING_PREFIX/run_date=D/*.csv` (D: `--run-date`,
+RUN_DATE, else the newest partition), trains the default model, stores it as
+`s3://$MODELS_BUCKET/$MODELS_PREFIX/<version>/` and, when its AUC reaches
+MODEL_METRIC_THRESHOLD, points `latest.json` at it. The version defaults to
+`vYYYYMMDD` of the run date, so a rerun replaces that day's model; the batch
+state machine passes its execution name and gates on `metadata.json` itself.
+Exit status: 0 trained (promoted or not, see the summary line), 1 error.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -22,11 +24,9 @@ import numpy as np
 from .. import data, storage
 from ..config import ConfigError, Settings
 from ..model import CreditModel, ModelError
-from . import default_run_date
+from . import resolve_run_date
 
 log = logging.getLogger(__name__)
-
-GATE_FAILED = 2
 
 
 def load_training_data(client: Any, settings: Settings, run_date: date) -> data.Dataset:
@@ -55,13 +55,20 @@ def load_training_data(client: Any, settings: Settings, run_date: date) -> data.
 
 def run(
     settings: Settings,
-    run_date: date,
+    run_date: date | None = None,
     version: str = "",
     synthetic_rows: int = 0,
     client: Any | None = None,
 ) -> dict[str, Any]:
-    """Train, store and maybe promote; return a summary (also what the job prints)."""
+    """Train, store and maybe promote; return a summary (also what the job prints).
+
+    With `synthetic_rows`, that many synthetic labelled rows are first written
+    into the run date's partition (today when no date is given).
+    """
     client = client or storage.s3_client(settings)
+    if run_date is None and synthetic_rows:
+        run_date = datetime.now(UTC).date()
+    run_date = resolve_run_date(run_date, client, settings.raw_bucket, settings.training_prefix)
     version = version or f"v{run_date:%Y%m%d}"
     if synthetic_rows:
         synthetic = data.generate(synthetic_rows, seed=int(f"{run_date:%Y%m%d}"))
@@ -72,6 +79,7 @@ def run(
     promote = model.metadata.metric >= settings.model_metric_threshold
     metadata_key = storage.save_model(client, settings, model, promote=promote)
     return {
+        "run_date": run_date.isoformat(),
         "version": version,
         "metric_name": model.metadata.metric_name,
         "metric": model.metadata.metric,
@@ -94,14 +102,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         settings = Settings.from_env()
-        summary = run(
-            settings, args.run_date or default_run_date(), args.version, args.synthetic_rows
-        )
+        summary = run(settings, args.run_date, args.version, args.synthetic_rows)
     except (ConfigError, ModelError, storage.StorageError, ValueError) as err:
         log.error(json.dumps({"job": "train", "error": str(err)}))
         return 1
     log.info(json.dumps({"job": "train", **summary}))
-    return 0 if summary["promoted"] else GATE_FAILED
+    return 0
 
 
 if __name__ == "__main__":
