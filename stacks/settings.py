@@ -43,6 +43,12 @@ class StackSettings:
     """An existing KMS key to encrypt with; empty creates one key for the stack."""
     availability_target_pct: float = 99.9
     """Availability objective of the API; the error-budget alarm derives from it."""
+    package_name: str = "app"
+    """Python package of the project's code (container commands and the consumer handler)."""
+    image_uri: str = ""
+    """A container image to run; empty means the stack's ECR repository at `imageTag`."""
+    image_tag: str = "v1"
+    """Tag of the project image in the stack's ECR repository (tags are immutable)."""
 
     # -- data lake ---------------------------------------------------------
     raw_expiration_days: int = 365
@@ -51,6 +57,8 @@ class StackSettings:
     """Archive objects move to Glacier Instant Retrieval after this many days."""
     noncurrent_version_expiration_days: int = 90
     """Superseded object versions are deleted after this many days."""
+    access_log_expiration_days: int = 365
+    """S3 access logs of the data buckets are deleted after this many days."""
 
     # -- batch pipeline ----------------------------------------------------
     batch_schedule: str = "cron(0 2 * * ? *)"
@@ -80,7 +88,7 @@ class StackSettings:
     availability_zones: int = 2
     """Availability zones the VPC spans (at least two)."""
     egress: str = "nat"
-    """How private tasks reach AWS: `nat` (one NAT gateway per AZ) or `endpoints` (VPC endpoints)."""
+    """How private tasks reach AWS: `nat` (a NAT gateway per AZ) or `endpoints` (VPC endpoints)."""
     container_port: int = 8080
     """Port the API container listens on."""
     health_check_path: str = "/health"
@@ -101,6 +109,12 @@ class StackSettings:
     """Target-tracking requests per task per minute (ALBRequestCountPerTarget)."""
     latency_target_ms: int = 100
     """p99 response time above which the latency alarm fires."""
+    error_rate_alarm_pct: float = 1.0
+    """Share of 5xx responses (percent, over 5 minutes) above which the 5xx alarm fires."""
+    burn_rate_alarm: float = 14.4
+    """Error-budget burn rate (over one hour) above which the availability alarm fires."""
+    certificate_arn: str = ""
+    """ACM certificate of the API; set, the load balancer serves HTTPS and redirects HTTP."""
 
     # -- streaming ---------------------------------------------------------
     stream_mode: str = "PROVISIONED"
@@ -131,6 +145,10 @@ class StackSettings:
     """Firehose buffering interval into the archive bucket."""
     archive_buffer_mb: int = 64
     """Firehose buffering size into the archive bucket."""
+    consumer_code_path: str = "../build/consumer"
+    """Directory (relative to infra/) holding the built consumer package for Lambda."""
+    consumer_handler: str = ""
+    """Handler of the consumer Lambda; empty means `<packageName>.stream.handler.handler`."""
 
     @classmethod
     def keys(cls) -> dict[str, dataclasses.Field[Any]]:
@@ -181,15 +199,31 @@ class StackSettings:
                 1 <= self.api_min_tasks <= self.api_desired_tasks <= self.api_max_tasks,
                 "1 <= apiMinTasks <= apiDesiredTasks <= apiMaxTasks",
             ),
-            ("streamMode", self.stream_mode in ("PROVISIONED", "ON_DEMAND"), "PROVISIONED or ON_DEMAND"),
+            (
+                "streamMode",
+                self.stream_mode in ("PROVISIONED", "ON_DEMAND"),
+                "PROVISIONED or ON_DEMAND",
+            ),
             ("streamShards", self.stream_shards >= 1, "at least 1"),
             ("consumerParallelization", 1 <= self.consumer_parallelization <= 10, "1 to 10"),
             ("consumerBatchSize", 1 <= self.consumer_batch_size <= 10_000, "1 to 10000"),
             ("consumerMaxRetries", 0 <= self.consumer_max_retries <= 10_000, "0 to 10000"),
             ("consumerBatchWindowS", 0 <= self.consumer_batch_window_s <= 300, "0 to 300"),
-            ("consumerMaxRecordAgeS", 60 <= self.consumer_max_record_age_s <= 604_800, "60 to 604800"),
+            (
+                "consumerMaxRecordAgeS",
+                60 <= self.consumer_max_record_age_s <= 604_800,
+                "60 to 604800",
+            ),
             ("scoreParallelism", 1 <= self.score_parallelism <= 1000, "1 to 1000"),
             ("logRetentionDays", self.log_retention_days > 0, "a positive number of days"),
+            ("errorRateAlarmPct", 0.0 < self.error_rate_alarm_pct <= 100.0, "in (0, 100]"),
+            ("burnRateAlarm", self.burn_rate_alarm > 0.0, "positive"),
+            ("packageName", self.package_name.isidentifier(), "a Python package name"),
+            (
+                "accessLogExpirationDays",
+                self.access_log_expiration_days > 0,
+                "a positive number of days",
+            ),
             (
                 "availabilityTargetPct",
                 50.0 < self.availability_target_pct < 100.0,

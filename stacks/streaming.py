@@ -1,4 +1,4 @@
-"""The streaming path: a Kinesis stream, a Lambda consumer writing a DynamoDB table, a Firehose archive.
+"""The streaming path: Kinesis stream, Lambda consumer into DynamoDB, Firehose archive to S3.
 
 Failed batches are split (bisect), retried a bounded number of times, and then
 sent to an SQS dead-letter queue; the consumer reports partial batch failures
@@ -29,6 +29,7 @@ from .monitoring import metric_widget
 
 MODELS_PREFIX = "models/"
 DLQ_RETENTION_S = 14 * 24 * 3600
+ERROR_PREFIX = "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
 
 
 @dataclass(frozen=True)
@@ -358,7 +359,7 @@ class StreamPipeline(pulumi.ComponentResource):
                 "bucket_arn": args.archive.arn,
                 "role_arn": role.arn,
                 "prefix": f"{args.archive_prefix}!{{timestamp:yyyy/MM/dd}}/",
-                "error_output_prefix": "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/",
+                "error_output_prefix": ERROR_PREFIX,
                 "buffering_interval": args.archive_buffer_s,
                 "buffering_size": args.archive_buffer_mb,
                 "compression_format": "GZIP",

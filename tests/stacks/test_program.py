@@ -1,0 +1,183 @@
+"""The entry point: every pattern builds, config reaches resources, tags everywhere, exports."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+from archgen.stacks.common import PATTERN_TAG, PROJECT_TAG
+from archgen.stacks.program import AppArtifacts, build
+from archgen.stacks.settings import PATTERNS, StackSettings
+
+APP = AppArtifacts(package="credit", consumer_code="/nonexistent/consumer")
+
+
+def aws_class(typ: str) -> type:
+    """`aws:s3/bucket:Bucket` -> pulumi_aws.s3.Bucket."""
+    module = typ.split(":")[1].split("/")[0]
+    module = "lambda_" if module == "lambda" else module
+    return getattr(getattr(aws, module), typ.split(":")[2])
+
+
+def taggable(typ: str) -> bool:
+    return "tags" in inspect.signature(aws_class(typ)._internal_init).parameters
+
+
+def settings(pattern: str, **values: Any) -> StackSettings:
+    return StackSettings.from_mapping({"pattern": pattern, "namePrefix": "credit", **values})
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_every_taggable_resource_carries_team_and_archgen_tags(mocked, pattern: str) -> None:
+    s = settings(pattern, tags=json.dumps({"cost-center": "42"}))
+    run = mocked(lambda: build(s, APP))
+    checked = 0
+    for res in run.resources:
+        if not res.typ.startswith("aws:") or not taggable(res.typ):
+            continue
+        tags = res.inputs.get("tags") or {}
+        assert tags.get("cost-center") == "42", res.name
+        assert tags.get(PATTERN_TAG) == pattern, res.name
+        assert tags.get(PROJECT_TAG) == "credit", res.name
+        checked += 1
+    assert checked > 10
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_every_resource_hangs_under_a_component(mocked, pattern: str) -> None:
+    run = mocked(lambda: build(settings(pattern), APP))
+    components = {n for n, t in run.types.items() if t.startswith("archgen:")}
+    for res in run.resources:
+        if res.typ.startswith("aws:"):
+            assert run.parents.get(res.name) in components, res.name
+
+
+EXPECTED_EXPORTS = {
+    "batch": {"stateMachineArn", "repositoryUrl"},
+    "realtime": {"apiUrl", "repositoryUrl"},
+    "streaming": {"streamName", "tableName"},
+    "hybrid": {"apiUrl", "streamName", "stateMachineArn", "repositoryUrl", "tableName"},
+}
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_pattern_exports_what_a_user_needs_next(mocked, pattern: str) -> None:
+    run = mocked(lambda: build(settings(pattern), APP))
+    assert (
+        set(run.outputs)
+        == {"pattern", "bucketNames", "dashboardName", "alarmTopicArn"} | EXPECTED_EXPORTS[pattern]
+    )
+    assert set(run.outputs["bucketNames"]) == {
+        "raw",
+        "features",
+        "models",
+        "predictions",
+        "archive",
+    }
+    dashboard = run.of("aws:cloudwatch/dashboard:Dashboard")[0]
+    assert run.outputs["dashboardName"] == dashboard.outputs["dashboardName"]
+    body = json.loads(dashboard.inputs["dashboardBody"])
+    assert body["widgets"]
+
+
+def test_pattern_selects_components(mocked) -> None:
+    streaming = mocked(lambda: build(settings("streaming"), APP))
+    assert streaming.of("aws:ec2/vpc:Vpc") == []
+    assert streaming.of("aws:ecs/service:Service") == []
+    batch = mocked(lambda: build(settings("batch"), APP))
+    assert batch.of("aws:kinesis/stream:Stream") == []
+    assert batch.of("aws:lb/loadBalancer:LoadBalancer") == []
+    assert len(batch.of("aws:sfn/stateMachine:StateMachine")) == 1
+
+
+def test_config_values_reach_resources(mocked) -> None:
+    s = settings(
+        "hybrid",
+        batchSchedule="cron(15 3 * * ? *)",
+        apiMaxTasks="7",
+        latencyTargetMs="150",
+        streamShards="5",
+        consumerBatchSize="333",
+        logRetentionDays="90",
+        scoreParallelism="2",
+        imageTag="2024-05-01",
+        availabilityTargetPct="99.0",
+    )
+    run = mocked(lambda: build(s, APP))
+    assert (
+        run.of("aws:scheduler/schedule:Schedule")[0].inputs["scheduleExpression"]
+        == "cron(15 3 * * ? *)"
+    )
+    assert run.of("aws:appautoscaling/target:Target")[0].inputs["maxCapacity"] == 7
+    assert run.named("credit-hybrid-api-latency-alarm").inputs["threshold"] == pytest.approx(0.15)
+    assert run.named("credit-hybrid-api-burn-rate-alarm").inputs["threshold"] == pytest.approx(
+        0.01 * 14.4
+    )
+    assert run.of("aws:kinesis/stream:Stream")[0].inputs["shardCount"] == 5
+    assert run.of("aws:lambda/eventSourceMapping:EventSourceMapping")[0].inputs["batchSize"] == 333
+    assert {g.inputs["retentionInDays"] for g in run.of("aws:cloudwatch/logGroup:LogGroup")} == {90}
+    repo_url = run.of("aws:ecr/repository:Repository")[0].outputs["repositoryUrl"]
+    api = json.loads(run.named("credit-hybrid-api-task").inputs["containerDefinitions"])[0]
+    assert api["image"] == f"{repo_url}:2024-05-01"
+
+
+def test_hybrid_api_logs_predictions_to_the_archived_stream(mocked) -> None:
+    run = mocked(lambda: build(settings("hybrid"), APP))
+    stream = run.of("aws:kinesis/stream:Stream")[0]
+    api = json.loads(run.named("credit-hybrid-api-task").inputs["containerDefinitions"])[0]
+    env = {e["name"]: e["value"] for e in api["environment"]}
+    assert env["PREDICTION_LOG_STREAM"] == stream.outputs["name"]
+    archive = run.of("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")[0].inputs
+    assert archive["kinesisSourceConfiguration"]["kinesisStreamArn"] == stream.outputs["arn"]
+    assert (
+        archive["extendedS3Configuration"]["bucketArn"]
+        == run.named("credit-lake-archive").outputs["arn"]
+    )
+    assert run.parents["credit-hybrid-api"] == "credit-hybrid"
+    assert run.parents["credit-hybrid-batch"] == "credit-hybrid"
+
+
+def test_existing_key_and_image_are_used_instead_of_created(mocked) -> None:
+    s = settings("realtime", kmsKeyArn="arn:aws:kms:eu-west-1:1:key/mine")
+    app = AppArtifacts(package="credit", image_uri="registry.example/credit:1")
+    run = mocked(lambda: build(s, app))
+    assert run.of("aws:kms/key:Key") == []
+    assert run.of("aws:ecr/repository:Repository") == []
+    api = json.loads(
+        run.of("aws:ecs/taskDefinition:TaskDefinition")[0].inputs["containerDefinitions"]
+    )[0]
+    assert api["image"] == "registry.example/credit:1"
+    assert {t.inputs["kmsMasterKeyId"] for t in run.of("aws:sns/topic:Topic")} == {
+        "arn:aws:kms:eu-west-1:1:key/mine"
+    }
+
+
+def test_bad_config_names_the_key() -> None:
+    with pytest.raises(ValueError, match="apiMinTasks"):
+        settings("realtime", apiMinTasks="9", apiMaxTasks="3")
+
+
+def test_main_turns_bad_config_into_a_run_error(monkeypatch) -> None:
+    from archgen.stacks import program
+
+    class Config:
+        def get(self, key: str) -> str | None:
+            return {"pattern": "nonsense"}.get(key)
+
+    monkeypatch.setattr(program.pulumi, "Config", Config)
+    with pytest.raises(pulumi.RunError, match="pattern"):
+        program.main()
+
+
+def test_app_artifacts_fill_gaps_from_config_and_resolve_relative_code(tmp_path) -> None:
+    s = settings("streaming", packageName="credit", consumerCodePath="../build/c", imageTag="t9")
+    app = AppArtifacts().resolve(s, tmp_path)
+    assert app.consumer_code == str(tmp_path / "../build/c")
+    assert app.handler == "credit.stream.handler.handler"
+    assert app.image_tag == "t9"
+    given = AppArtifacts(package="other", consumer_handler="other.h.handler").resolve(s)
+    assert (given.package, given.handler) == ("other", "other.h.handler")
