@@ -1,0 +1,130 @@
+"""The decision engine: the seed's example and key takeaways, hard constraints, override, packs."""
+
+from __future__ import annotations
+
+import pytest
+from archgen.decision import decide, hard_constraints, load_matrix
+from archgen.errors import DecisionError
+from archgen.patterns import DataArrival, Level, ModelUpdate, Pattern
+from archgen.plan import Constraints
+from archgen.requirements import Requirements
+
+
+def credit() -> Requirements:
+    """The seed's real-world example: urgent credit decisions, 10,000/day, <100 ms, to 1M/day."""
+    return Requirements(
+        project_name="credit-decisions",
+        urgency=Level.HIGH,
+        daily_volume=10_000,
+        scale_to_daily_volume=1_000_000,
+        latency_p99_ms=100,
+        data_arrival=DataArrival.REQUESTS,
+        model_update=ModelUpdate.DAILY,
+    )
+
+
+def test_credit_example_recommends_hybrid() -> None:
+    decision = decide(credit())
+    assert decision.recommended is Pattern.HYBRID
+    assert decision.chosen is Pattern.HYBRID
+    assert set(decision.why_not) == {Pattern.BATCH, Pattern.REALTIME, Pattern.STREAMING}
+    assert "ruled out" in decision.why_not[Pattern.BATCH]
+
+
+def test_batch_for_non_urgent_high_volume() -> None:
+    req = Requirements(
+        urgency=Level.LOW,
+        daily_volume=5_000_000,
+        latency_p99_ms=24 * 3_600_000,
+        data_arrival=DataArrival.FILES,
+        model_update=ModelUpdate.WEEKLY,
+        complexity_tolerance=Level.LOW,
+    )
+    assert decide(req).recommended is Pattern.BATCH
+
+
+def test_realtime_for_urgent_lower_volume() -> None:
+    req = Requirements(
+        urgency=Level.HIGH,
+        daily_volume=2_000,
+        scale_to_daily_volume=20_000,
+        latency_p99_ms=200,
+        data_arrival=DataArrival.REQUESTS,
+        model_update=ModelUpdate.MONTHLY,
+    )
+    assert decide(req).recommended is Pattern.REALTIME
+
+
+def test_streaming_for_continuous_data() -> None:
+    req = Requirements(
+        urgency=Level.MEDIUM,
+        daily_volume=50_000_000,
+        latency_p99_ms=5_000,
+        data_arrival=DataArrival.STREAM,
+        model_update=ModelUpdate.CONTINUOUS,
+        complexity_tolerance=Level.HIGH,
+        monthly_budget_usd=20_000,
+    )
+    assert decide(req).recommended is Pattern.STREAMING
+
+
+def test_hybrid_for_flexibility() -> None:
+    req = Requirements(
+        urgency=Level.HIGH,
+        daily_volume=200_000,
+        latency_p99_ms=150,
+        data_arrival=DataArrival.REQUESTS,
+        model_update=ModelUpdate.DAILY,
+        complexity_tolerance=Level.HIGH,
+    )
+    assert decide(req).recommended is Pattern.HYBRID
+
+
+def test_latency_below_an_hour_rules_batch_out() -> None:
+    limit = load_matrix().limits.batch_min_latency_ms
+    req = Requirements(urgency=Level.LOW, latency_p99_ms=limit - 1)
+    assert hard_constraints(req)[Pattern.BATCH]
+    assert not hard_constraints(req.model_copy(update={"latency_p99_ms": limit}))[Pattern.BATCH]
+
+
+def test_continuous_stream_rules_out_batch_and_realtime() -> None:
+    ruled = hard_constraints(Requirements(data_arrival=DataArrival.STREAM))
+    assert ruled[Pattern.BATCH] and ruled[Pattern.REALTIME]
+    assert not ruled[Pattern.STREAMING] and not ruled[Pattern.HYBRID]
+
+
+def test_override_warns_what_it_gives_up() -> None:
+    decision = decide(credit(), override=Pattern.REALTIME)
+    assert decision.recommended is Pattern.HYBRID
+    assert decision.chosen is Pattern.REALTIME
+    assert any("Real-Time" in w and "Hybrid" in w for w in decision.warnings)
+
+
+def test_override_to_a_ruled_out_pattern_is_an_error() -> None:
+    with pytest.raises(DecisionError, match="batch"):
+        decide(credit(), override=Pattern.BATCH)
+
+
+def test_team_pack_forbid_makes_pattern_infeasible_and_says_so() -> None:
+    constraints = Constraints(forbid=[Pattern.HYBRID], source="team pack acme 1.0")
+    decision = decide(credit(), constraints=constraints)
+    assert decision.recommended is Pattern.REALTIME
+    hybrid = next(s for s in decision.scores if s.pattern is Pattern.HYBRID)
+    assert not hybrid.feasible
+    assert "team pack acme 1.0" in decision.why_not[Pattern.HYBRID]
+    assert any("Hybrid would have been recommended" in w for w in decision.warnings)
+
+
+def test_budget_ceiling_rules_out_expensive_patterns() -> None:
+    costs = {Pattern.BATCH: 50.0, Pattern.REALTIME: 400.0, Pattern.STREAMING: 90.0,
+             Pattern.HYBRID: 600.0}
+    constraints = Constraints(max_budget_usd=500.0, source="team pack acme 1.0")
+    decision = decide(credit(), costs=costs, constraints=constraints)
+    assert decision.recommended is Pattern.REALTIME
+    assert "500" in decision.why_not[Pattern.HYBRID]
+
+
+def test_nothing_feasible_is_a_decision_error() -> None:
+    constraints = Constraints(forbid=[Pattern.REALTIME, Pattern.HYBRID])
+    with pytest.raises(DecisionError, match="no pattern"):
+        decide(credit(), constraints=constraints)
