@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import boto3
 import pytest
 import yaml
 from archgen.packs import AppliedPack, apply_pack, load_pack
@@ -173,3 +176,64 @@ def test_streaming_layer_has_no_overlay_and_batch_project_gets_base_only(tmp_pat
     applied = apply_pack(ProjectRecord(), str(PACK))
     assert [p.name for p in applied.overlays_for(Pattern.BATCH)] == ["base"]
     assert (PACK / "layers/base").is_dir()
+
+
+def _taggable(type_token: str) -> bool:
+    """Whether a pulumi_aws resource type has a `tags` input (`aws:s3/bucket:Bucket`)."""
+    if not type_token.startswith("aws:"):
+        return False
+    module, _, cls_name = type_token[4:].partition(":")
+    namespace = module.split("/")[0]
+    with warnings.catch_warnings():  # importing a namespace warns about its deprecated classes
+        warnings.simplefilter("ignore", DeprecationWarning)
+        module_obj = importlib.import_module(f"pulumi_aws.{namespace}")
+        cls = getattr(module_obj, cls_name.split(":")[-1])
+    return isinstance(getattr(cls, "tags", None), property)
+
+
+def test_company_tags_land_on_every_taggable_resource_in_the_emulator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from archgen.stacks.emulator import MOTO_CONFIG, MotoMocks, deploy
+    from archgen.stacks.program import build
+    from moto import mock_aws
+
+    project = render(tmp_path, with_pack=True, pattern=Pattern.BATCH)
+    config = dev_config(project)
+    prefix = f"{NAMESPACE}:"
+    settings = StackSettings.from_mapping(
+        {k.removeprefix(prefix): v for k, v in config.items() if k.startswith(prefix)}
+    )
+    company = settings.tags
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(key, value)
+
+    with mock_aws(config=MOTO_CONFIG):
+        session = boto3.Session(region_name="eu-west-1")
+        result = deploy(lambda: build(settings), mocks=MotoMocks(session, region="eu-west-1"))
+
+        taggable = [r for r in result.resources if _taggable(r.type)]
+        assert len(taggable) > 20
+        for resource in taggable:
+            tags = resource.outputs.get("tags") or {}
+            assert company.items() <= tags.items(), f"{resource.type} {resource.name}: {tags}"
+        s3 = session.client("s3")
+        buckets = s3.list_buckets()["Buckets"]
+        assert buckets
+        for bucket in buckets:
+            tag_set = s3.get_bucket_tagging(Bucket=bucket["Name"])["TagSet"]
+            in_moto = {t["Key"]: t["Value"] for t in tag_set}
+            assert company.items() <= in_moto.items(), bucket["Name"]
+        in_moto_by_service = {
+            "vpc": session.client("ec2")
+            .describe_vpcs(Filters=[{"Name": "cidr", "Values": [settings.vpc_cidr]}])["Vpcs"][0]
+            .get("Tags", []),
+            "kms": session.client("kms").list_resource_tags(
+                KeyId=session.client("kms").list_keys()["Keys"][0]["KeyId"]
+            )["Tags"],
+        }
+        for service, listed in in_moto_by_service.items():
+            found = {
+                t.get("Key", t.get("TagKey")): t.get("Value", t.get("TagValue")) for t in listed
+            }
+            assert company.items() <= found.items(), service
