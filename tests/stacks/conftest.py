@@ -148,3 +148,19 @@ def run_program(program: Callable[[], Any]) -> Run:
 def mocked() -> Callable[[Callable[[], Any]], Run]:
     """`mocked(program)` runs a stack program under the echo mocks."""
     return run_program
+
+
+@pytest.fixture
+def as_views() -> Callable[[Run], list[Any]]:
+    """`as_views(run)`: the run's resources as policy `ResourceView`s."""
+    return views
+
+
+def views(run: Run) -> list[Any]:
+    """The run's resources as policy `ResourceView`s (outputs as props, id from the mocks)."""
+    from archgen.stacks.policy import ResourceView
+
+    return [
+        ResourceView(type=r.typ, name=r.name, props=r.outputs, urn=f"urn:{r.name}", id=r.rid)
+        for r in run.resources
+    ]
