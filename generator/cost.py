@@ -84,7 +84,7 @@ class _Lines:
                 item=item,
                 quantity=round(quantity, 3),
                 unit=unit,
-                unit_price_usd=round(unit_price, 8),
+                unit_price_usd=round(unit_price, 12),
                 monthly_usd=round(quantity * unit_price, 2),
             )
         )
