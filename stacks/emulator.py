@@ -25,13 +25,17 @@ Public API:
   recorded on the attachment resource only). Pass
   it to `mock_aws(config=MOTO_CONFIG)`, or `configure_moto_server(endpoint)`.
 - `stub_task_states(definition, results=None, *, fail=())` and
-  `run_state_machine(mocks, definition, *, role_arn, input=None)` — moto runs
+  `run_state_machine(mocks, definition, *, role_arn, input=None, name=None)` — moto runs
   Step Functions definitions (Pass/Choice/Map/Parallel/Retry/Catch, SDK tasks)
   but not ECS or Batch tasks: the first returns a copy of a definition whose
   ECS/Batch task states are Pass states carrying a given result (or, for names
   in `fail`, an SDK call that fails so their Catch runs); the second creates
   it as a state machine in moto, runs it and returns `Execution` (status,
   output, error, the states entered in order).
+- `MotoMocks.adjustments` — every place moto holds something other than the
+  program asked for, because moto would mis-evaluate it (today: conditional
+  Deny statements of bucket policies, see `moto_safe_policy`); the resource's
+  outputs always keep the inputs as written.
 - `EmulatorError` — raised when a resource cannot be created, with its
   type, name and moto's message.
 
@@ -67,6 +71,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 __all__ = [
+    "moto_safe_policy",
     "Execution",
     "run_state_machine",
     "stub_task_states",
@@ -194,6 +199,8 @@ class MotoMocks(Mocks):
         self.resources: list[DeployedResource] = []
         self.unsupported: list[str] = []
         self.errors: list[str] = []
+        self.adjustments: list[str] = []
+        """What was stored in moto differently from the program's inputs, and why."""
         self.collect_failures = False
         self._lock = threading.RLock()
         self._clients: dict[str, Any] = {}
@@ -366,9 +373,10 @@ def stub_task_states(
 ) -> str:
     """A copy of a state machine definition that moto can run end to end.
 
-    Each ECS or Batch task state becomes a Pass state whose result is
-    `results[name]` (default `{}`), keeping its ResultPath, InputPath,
-    OutputPath and Next/End. A state named in `fail` becomes an SDK call that
+    Each ECS or Batch task state, and any other Task state named in
+    `results`, becomes a Pass state whose result is `results[name]` (default
+    `{}`; give the value after the state's ResultSelector), keeping its
+    ResultPath, InputPath, OutputPath and Next/End. A state named in `fail` becomes an SDK call that
     fails in moto (no queue of that name exists) and keeps its Catch, so the
     failure path runs; its Retry is dropped to keep runs fast.
     """
@@ -391,7 +399,11 @@ def _stub_states(machine: dict[str, Any], results: dict[str, Any], fail: set[str
             inner = state.get("ItemProcessor") or state.get("Iterator")
             if inner:
                 _stub_states(inner, results, fail)
-        elif kind == "Task" and any(s in str(state.get("Resource", "")) for s in _STUBBED_SERVICES):
+        elif kind == "Task" and (
+            name in results
+            or name in fail
+            or any(s in str(state.get("Resource", "")) for s in _STUBBED_SERVICES)
+        ):
             keep = {
                 k: state[k]
                 for k in ("ResultPath", "InputPath", "OutputPath", "Next", "End", "Comment")
@@ -420,6 +432,8 @@ class Execution:
     error: str | None
     cause: str | None
     states: list[str]
+    failures: list[str] = field(default_factory=list)
+    """Error and cause of every failed task in the run, in order (why a Catch fired)."""
 
 
 def run_state_machine(
@@ -428,6 +442,7 @@ def run_state_machine(
     *,
     role_arn: str,
     input: Mapping[str, Any] | None = None,
+    name: str | None = None,
     timeout_s: float = 30.0,
 ) -> Execution:
     """Create `definition` as a new state machine in moto, run it once and wait for the end.
@@ -439,7 +454,10 @@ def run_state_machine(
     arn = sfn.create_state_machine(
         name=f"emulated-{uuid.uuid4().hex[:10]}", definition=text, roleArn=role_arn
     )["stateMachineArn"]
-    run = sfn.start_execution(stateMachineArn=arn, input=json.dumps(dict(input or {})))
+    start: dict[str, Any] = {"stateMachineArn": arn, "input": json.dumps(dict(input or {}))}
+    if name:
+        start["name"] = name  # definitions may key objects by $$.Execution.Name
+    run = sfn.start_execution(**start)
     deadline = time.monotonic() + timeout_s
     while True:
         desc = sfn.describe_execution(executionArn=run["executionArn"])
@@ -453,12 +471,19 @@ def run_state_machine(
         e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e
     ]
     output = desc.get("output")
+    failures = [
+        f"{d.get('error', '')}: {d.get('cause', '')}"
+        for e in events
+        for key, d in e.items()
+        if key.endswith("FailedEventDetails") and isinstance(d, dict)
+    ]
     return Execution(
         status=desc["status"],
         output=json.loads(output) if output else None,
         error=desc.get("error"),
         cause=desc.get("cause"),
         states=entered,
+        failures=failures,
     )
 
 
@@ -617,9 +642,34 @@ def _s3_pab(m: MotoMocks, name: str, i: R) -> tuple[str, R]:
     return str(i["bucket"]), {}
 
 
+def moto_safe_policy(policy: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Split a bucket policy into what moto can hold and the conditional Deny statements.
+
+    moto 5.x applies a Deny statement's Condition only for StringEquals and
+    ignores every other operator, so a Deny such as "no TLS" (`Bool
+    aws:SecureTransport false`) would refuse every request. Those statements
+    are kept out of moto; the resource's outputs keep the policy as written.
+    """
+    doc = json.loads(policy) if isinstance(policy, str) else json.loads(json.dumps(policy))
+    statements = doc.get("Statement", [])
+    statements = statements if isinstance(statements, list) else [statements]
+    kept, dropped = [], []
+    for st in statements:
+        conditions = st.get("Condition") or {}
+        evaluable = set(conditions) <= {"StringEquals"}
+        (kept if st.get("Effect") != "Deny" or evaluable else dropped).append(st)
+    return {**doc, "Statement": kept}, dropped
+
+
 @_handles("s3.BucketPolicy")
 def _s3_policy(m: MotoMocks, name: str, i: R) -> tuple[str, R]:
-    m.client("s3").put_bucket_policy(Bucket=i["bucket"], Policy=_json_text(i["policy"]))
+    doc, dropped = moto_safe_policy(i["policy"])
+    for st in dropped:
+        m.adjustments.append(
+            f"s3.BucketPolicy {name!r}: conditional Deny {st.get('Sid', '')!r} kept out of moto"
+        )
+    if doc["Statement"]:
+        m.client("s3").put_bucket_policy(Bucket=i["bucket"], Policy=json.dumps(doc))
     return str(i["bucket"]), {}
 
 

@@ -10,7 +10,14 @@ import boto3
 import pulumi
 import pulumi_aws as aws
 import pytest
-from archgen.stacks.emulator import DeployResult, EmulatorError, MotoMocks, deploy, kind_of
+from archgen.stacks.emulator import (
+    DeployResult,
+    EmulatorError,
+    MotoMocks,
+    deploy,
+    kind_of,
+    moto_safe_policy,
+)
 from emulator_programs import realtime_program, streaming_program
 from emulator_support import moto_backend
 
@@ -80,8 +87,38 @@ def test_bucket_is_encrypted_with_the_stack_key_private_and_versioned(streaming:
     logs_bucket = result.named("s3.Bucket", "lake-logs").outputs["bucket"]
     logging = s3.get_bucket_logging(Bucket=bucket)["LoggingEnabled"]
     assert logging["TargetBucket"] == logs_bucket
-    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    policy = json.loads(result.named("s3.BucketPolicy", "lake-pol").outputs["policy"])
     assert policy["Statement"][0]["Resource"][0] == f"arn:aws:s3:::{bucket}"
+    # moto would apply the TLS-only Deny to every request: it is kept out of moto.
+    with pytest.raises(s3.exceptions.ClientError, match="NoSuchBucketPolicy"):
+        s3.get_bucket_policy(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="raw/x.json", Body=b"{}")
+
+
+def test_moto_safe_policy_keeps_what_moto_evaluates_right() -> None:
+    allow = {
+        "Effect": "Allow",
+        "Principal": {"Service": "logging.s3.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": "arn:aws:s3:::b/*",
+    }
+    deny_tls = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": "*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    deny_plain = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:DeleteBucket",
+        "Resource": "arn:aws:s3:::b",
+    }
+    kept, dropped = moto_safe_policy(
+        json.dumps({"Version": "2012-10-17", "Statement": [allow, deny_tls, deny_plain]})
+    )
+    assert kept["Statement"] == [allow, deny_plain] and dropped == [deny_tls]
 
 
 def test_iam_policy_names_the_real_resources(streaming: Any) -> None:
