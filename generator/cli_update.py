@@ -26,6 +26,11 @@ def _fail(err: ArchgenError) -> None:
     help="Template folder of the archgen version the project was made with.",
 )
 @click.option(
+    "--from-pack",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The team pack version the project was made with, when it is not cached.",
+)
+@click.option(
     "--project",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     default=Path(),
@@ -33,12 +38,22 @@ def _fail(err: ArchgenError) -> None:
     help="The generated project.",
 )
 def update(
-    dry_run: bool, sets: tuple[str, ...], allow_dirty: bool, from_dir: Path | None, project: Path
+    dry_run: bool,
+    sets: tuple[str, ...],
+    allow_dirty: bool,
+    from_dir: Path | None,
+    from_pack: Path | None,
+    project: Path,
 ) -> None:
     """Merge the current templates (and changed answers) into a generated project."""
     try:
         result = update_project(
-            project, dry_run=dry_run, sets=sets, allow_dirty=allow_dirty, from_dir=from_dir
+            project,
+            dry_run=dry_run,
+            sets=sets,
+            allow_dirty=allow_dirty,
+            from_dir=from_dir,
+            from_pack=from_pack,
         )
     except ArchgenError as err:
         _fail(err)

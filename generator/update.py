@@ -35,7 +35,7 @@ from archgen.merge import (
     three_way,
     unified_diff,
 )
-from archgen.packs import AppliedPack, apply_pack, builtin_template_root
+from archgen.packs import AppliedPack, Pack, apply_pack, builtin_template_root, load_pack
 from archgen.record import RECORD_FILE, ProjectRecord
 from archgen.requirements import Requirements
 from pydantic import ValidationError
@@ -104,6 +104,30 @@ def cache_root() -> Path:
     return Path(platformdirs.user_cache_dir("archgen")) / "templates"
 
 
+def pack_cache_root() -> Path:
+    """The per-version pack snapshots (`user_cache_dir("archgen")/packs/<name>/<version>`)."""
+    return Path(platformdirs.user_cache_dir("archgen")) / "packs"
+
+
+def _replace_copy(src: Path, dest: Path, what: str) -> Path:
+    """Copy `src` to `dest`, replacing an older copy without leaving a half-written one."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}-", dir=dest.parent))
+    try:
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".git")
+        shutil.copytree(src, tmp / "t", ignore=ignore)
+        old = dest.with_name(dest.name + ".old")
+        if dest.exists():
+            dest.rename(old)
+        (tmp / "t").rename(dest)
+        shutil.rmtree(old, ignore_errors=True)
+    except OSError as err:
+        raise UpdateError(f"cannot snapshot {what} into {dest}: {err}") from err
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return dest
+
+
 def snapshot_templates(
     version: str = __version__, *, source: Path | None = None, cache: Path | None = None
 ) -> Path:
@@ -112,22 +136,25 @@ def snapshot_templates(
     `archgen new` calls it on each render, so `archgen update` can later
     render a project with the templates it was made with.
     """
-    src = source or builtin_template_root()
     dest = (cache or cache_root()) / version
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=dest.parent))
-    try:
-        shutil.copytree(src, tmp / "t", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        old = dest.with_name(dest.name + ".old")
-        if dest.exists():
-            dest.rename(old)
-        (tmp / "t").rename(dest)
-        shutil.rmtree(old, ignore_errors=True)
-    except OSError as err:
-        raise UpdateError(f"cannot snapshot the templates into {dest}: {err}") from err
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return dest
+    return _replace_copy(source or builtin_template_root(), dest, "the templates")
+
+
+def snapshot_pack(pack: Pack, *, cache: Path | None = None) -> Path:
+    """Copy a pack into the cache under its name and version; return the copy.
+
+    `archgen new` calls it when a pack is used, so `archgen update` can render
+    the old side with the pack version the project was made with.
+    """
+    dest = (cache or pack_cache_root()) / pack.manifest.name / pack.manifest.version
+    return _replace_copy(pack.root, dest, f"pack {pack.manifest.name}")
+
+
+def remember_sources(pack: Pack | None = None) -> None:
+    """Snapshot the running templates (and the pack) for later updates; `new` calls this."""
+    snapshot_templates()
+    if pack is not None:
+        snapshot_pack(pack)
 
 
 def old_template_root(
@@ -244,23 +271,44 @@ def _render(renderer: Renderer, request: RenderRequest, dest: Path) -> tuple[Pro
     return record, _project_dir(dest)
 
 
-def _pack_for(record: ProjectRecord, warnings: list[str]) -> AppliedPack | None:
-    """Re-apply the recorded pack; update never runs hooks, so trust is not asked for."""
+def _current_pack(record: ProjectRecord) -> Pack | None:
+    """The recorded pack as it is now: from its recorded source, else by name."""
     if record.pack is None:
         return None
     try:
-        applied = apply_pack(record, record.pack.source or record.pack.name, trust=True)
+        return load_pack(record.pack.source or record.pack.name)
     except PackError:
         if not record.pack.source:
             raise
         # the recorded source moved (or names an entry point): look the pack up by name
-        applied = apply_pack(record, record.pack.name, trust=True)
-    if applied.ref.version != record.pack.version:
-        warnings.append(
-            f"pack {record.pack.name} was {record.pack.version}, now {applied.ref.version}: "
-            "both renders use the current pack"
-        )
-    return applied
+        return load_pack(record.pack.name)
+
+
+def _old_pack(
+    record: ProjectRecord, current: Pack | None, from_pack: Path | None, warnings: list[str]
+) -> Pack | None:
+    """The pack version the project was made with: --from-pack, the cache, or the current one."""
+    if record.pack is None or current is None:
+        return None
+    if from_pack is not None:
+        return load_pack(str(from_pack))
+    wanted = record.pack.version
+    if current.manifest.version == wanted:
+        return current
+    snapshot = pack_cache_root() / record.pack.name / wanted
+    if snapshot.is_dir():
+        return load_pack(str(snapshot))
+    warnings.append(
+        f"pack {record.pack.name} {wanted} is not in {snapshot.parent}; the old side uses "
+        f"{current.manifest.version}, so that pack's own changes are not merged "
+        "(pass --from-pack DIR with the old pack to merge them)"
+    )
+    return current
+
+
+def _apply(record: ProjectRecord, pack: Pack | None) -> AppliedPack | None:
+    """Apply a pack for rendering; update never runs hooks, so trust is not asked for."""
+    return apply_pack(record, pack, trust=True) if pack is not None else None
 
 
 # -- update --------------------------------------------------------------------
@@ -273,6 +321,7 @@ def update(
     sets: Sequence[str] = (),
     allow_dirty: bool = False,
     from_dir: Path | None = None,
+    from_pack: Path | None = None,
     renderer: Renderer | None = None,
 ) -> UpdateResult:
     """Bring a generated project to the current templates (and changed answers), keeping edits.
@@ -299,10 +348,13 @@ def update(
     new_record = apply_sets(record, sets) if sets else record
     if sets:
         new_record = new_record.model_copy(update={"pattern": None})
+    current_pack = _current_pack(record)
+    old_pack = _apply(record, _old_pack(record, current_pack, from_pack, warnings))
+    new_pack = _apply(new_record, current_pack)
+    if new_pack is not None:
+        new_record = new_pack.record
     with tempfile.TemporaryDirectory(prefix="archgen-update-") as tmp:
-        pack = _pack_for(record, warnings)
-        _, old_dir = _render(render, RenderRequest(record, old_root, pack), Path(tmp) / "old")
-        new_pack = _pack_for(new_record, []) if new_record.pack else None
+        _, old_dir = _render(render, RenderRequest(record, old_root, old_pack), Path(tmp) / "old")
         final, new_dir = _render(
             render, RenderRequest(new_record, None, new_pack), Path(tmp) / "new"
         )
@@ -376,7 +428,8 @@ def check(
         templates = None
         notes.append(f"{err}; compared against the current templates")
     with tempfile.TemporaryDirectory(prefix="archgen-check-") as tmp:
-        pack = _pack_for(record, notes)
+        current = _current_pack(record)
+        pack = _apply(record, _old_pack(record, current, None, notes))
         _, expected_dir = _render(
             renderer or default_renderer, RenderRequest(record, templates, pack), Path(tmp) / "e"
         )

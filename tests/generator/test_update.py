@@ -17,6 +17,7 @@ from archgen import update as update_module
 from archgen.cli_update import check as check_cmd
 from archgen.cli_update import update as update_cmd
 from archgen.errors import AnswersError, ConflictsError, UpdateError
+from archgen.packs import apply_pack
 from archgen.patterns import Pattern
 from archgen.plan import CostEstimate, CostReport, Decision, Plan, PricingInfo, Sizing
 from archgen.record import RECORD_FILE, ProjectRecord
@@ -27,6 +28,7 @@ from archgen.update import (
     check,
     dump_project_record,
     old_template_root,
+    snapshot_pack,
     snapshot_templates,
     update,
 )
@@ -66,14 +68,17 @@ def fixture_renderer(request: RenderRequest, dest: Path) -> ProjectRecord:
         "cookiecutter": {
             "project_slug": answers.project_name,
             "shards": math.ceil(answers.daily_volume / 100_000),
+            **(request.pack.extra_context if request.pack else {}),
         }
     }
     env = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     layers = ["base"] + (["realtime"] if pattern is Pattern.REALTIME else [])
-    for layer in layers:
-        for path in sorted((request.template_root / layer).rglob("*")):
+    layer_dirs = [request.template_root / layer for layer in layers]
+    layer_dirs += request.pack.overlays_for(pattern) if request.pack else []
+    for layer_dir in layer_dirs:
+        for path in sorted(layer_dir.rglob("*")):
             if path.is_file():
-                rel = env.from_string(str(path.relative_to(request.template_root / layer)))
+                rel = env.from_string(str(path.relative_to(layer_dir)))
                 target = dest / rel.render(context)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 text = env.from_string(path.read_text(encoding="utf-8")).render(context)
@@ -110,13 +115,19 @@ def new_templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def generate(tmp_path: Path, templates: Path, **answers: object) -> Path:
+def generate(
+    tmp_path: Path, templates: Path, *, pack: str | None = None, **answers: object
+) -> Path:
     record = ProjectRecord(
         archgen_version="0.0.1",
         answers=Requirements.model_validate({"project_name": "demo-svc", **answers}),
     )
+    applied = apply_pack(record, pack) if pack else None
+    if applied is not None:
+        record = applied.record
+        snapshot_pack(applied.pack)
     out = tmp_path / "out"
-    fixture_renderer(RenderRequest(record, templates), out)
+    fixture_renderer(RenderRequest(record, templates, applied), out)
     return out / "demo-svc"
 
 
@@ -414,3 +425,48 @@ def test_update_with_the_builtin_templates_and_an_older_revision(tmp_path: Path)
 
     again = check(project, from_dir=None, renderer=real_renderer)
     assert again.ok, again.drift
+
+
+PACK_V1 = {
+    "archgen-pack.yaml": "name: acme\nversion: 1.0.0\nlayers:\n  base: layers/base\n",
+    f"layers/base/{SLUG}/Dockerfile": "FROM acme/python:1\nUSER app\n",
+}
+
+
+def test_update_merges_a_new_pack_version_with_user_edits(
+    tmp_path: Path, old_templates: Path, new_templates: Path
+) -> None:
+    pack = write_tree(tmp_path / "pack", PACK_V1)
+    project = generate(tmp_path, old_templates, pack=str(pack))
+    assert (project / "Dockerfile").read_text() == "FROM acme/python:1\nUSER app\n"
+    (project / "Dockerfile").write_text("FROM acme/python:1\nUSER app\nHEALTHCHECK CMD true\n")
+    write_tree(
+        pack,
+        {
+            "archgen-pack.yaml": PACK_V1["archgen-pack.yaml"].replace("1.0.0", "2.0.0"),
+            f"layers/base/{SLUG}/Dockerfile": "FROM acme/python:2\nUSER app\n",
+        },
+    )
+
+    result = update(project, from_dir=old_templates, renderer=renderer_for(new_templates))
+
+    assert (project / "Dockerfile").read_text() == (
+        "FROM acme/python:2\nUSER app\nHEALTHCHECK CMD true\n"
+    )
+    assert result.record.pack is not None and result.record.pack.version == "2.0.0"
+    assert yaml.safe_load((project / RECORD_FILE).read_text())["pack"]["version"] == "2.0.0"
+
+
+def test_missing_old_pack_version_is_warned_about(
+    tmp_path: Path, old_templates: Path, new_templates: Path
+) -> None:
+    pack = write_tree(tmp_path / "pack", PACK_V1)
+    project = generate(tmp_path, old_templates, pack=str(pack))
+    shutil.rmtree(tmp_path / "cache")
+    (pack / "archgen-pack.yaml").write_text(PACK_V1["archgen-pack.yaml"].replace("1.0", "1.1"))
+
+    result = update(
+        project, from_dir=old_templates, renderer=renderer_for(new_templates), dry_run=True
+    )
+
+    assert any("--from-pack" in w and "acme 1.0.0" in w for w in result.warnings)
