@@ -129,3 +129,30 @@ def new(
         plan, Path(output_dir), force=force, pretend=pretend, overlays=overlays, extra_context=extra
     )
     return NewResult(plan=plan, path=result.path, files=list(result.files), pretend=pretend)
+
+
+JSON_SCHEMA_VERSION = 1
+"""Version of the `recommend --json` object; bumped when a key changes meaning or goes away."""
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    """The plan as the `archgen recommend --json` object (documented in docs/recommend-json.md).
+
+    Top level: `schema_version`, `archgen_version`, `pattern` (the chosen
+    pattern), `recommended`, `scores`, `reasons`, `why_not`, `warnings`,
+    `sizing`, `cost`, `answers`. Enum values are their lower-case strings.
+    """
+    decision = plan.decision
+    return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "archgen_version": __version__,
+        "pattern": decision.chosen.value,
+        "recommended": decision.recommended.value,
+        "scores": [s.model_dump(mode="json") for s in decision.scores],
+        "reasons": list(decision.reasons),
+        "why_not": {p.value: text for p, text in decision.why_not.items()},
+        "warnings": list(decision.warnings),
+        "sizing": plan.sizing.model_dump(mode="json"),
+        "cost": plan.cost.model_dump(mode="json"),
+        "answers": plan.record.answers.as_answers(),
+    }

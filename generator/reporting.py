@@ -1,0 +1,135 @@
+"""Terminal tables for a plan: the decision, the sizing and the cost (rich, for the CLI only).
+
+Kept apart from `cli.py` so the option parsing stays small and so `--json`
+and `--help` never pay for importing rich.
+"""
+
+from __future__ import annotations
+
+from archgen.decision import CRITERIA, load_matrix
+from archgen.plan import Plan
+from rich.console import Console
+from rich.table import Table
+
+
+def _fmt(value: float | int | str) -> str:
+    if isinstance(value, bool) or isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
+
+
+def decision_table(plan: Plan) -> Table:
+    """Every pattern's fit per criterion, its total, and whether it is feasible."""
+    matrix = load_matrix()
+    decision = plan.decision
+    table = Table(title="Decision", title_justify="left")
+    table.add_column("Pattern")
+    for c in CRITERIA:
+        table.add_column(f"{c.replace('_', ' ')}\n(x{matrix.weight(c):g})", justify="right")
+    table.add_column("Total", justify="right")
+    table.add_column("Feasible")
+    for s in decision.scores:
+        marks = []
+        if s.pattern is decision.recommended:
+            marks.append("recommended")
+        if s.pattern is decision.chosen and decision.chosen is not decision.recommended:
+            marks.append("chosen")
+        name = s.pattern.title + (f" ({', '.join(marks)})" if marks else "")
+        style = "bold green" if s.pattern is decision.chosen else ("dim" if not s.feasible else "")
+        table.add_row(
+            name,
+            *(f"{s.by_criterion.get(c, 0.0):.2f}" for c in CRITERIA),
+            f"{s.total:.2f}",
+            "yes" if s.feasible else "no",
+            style=style,
+        )
+    return table
+
+
+def sizing_table(plan: Plan) -> Table:
+    """Each sized figure with its unit and the formula or assumption behind it."""
+    table = Table(title=f"Sizing ({plan.sizing.pattern.title})", title_justify="left")
+    table.add_column("Figure")
+    table.add_column("Value", justify="right")
+    table.add_column("Unit")
+    table.add_column("Basis", overflow="fold")
+    for f in plan.sizing.figures:
+        table.add_row(f.label, _fmt(f.value), f.unit, f.basis)
+    return table
+
+
+def cost_table(plan: Plan) -> Table:
+    """The chosen pattern's monthly estimate, line by line."""
+    cost = plan.cost
+    table = Table(
+        title=f"Monthly cost ({cost.chosen.pattern.title}, {cost.pricing.region}, "
+        f"prices of {cost.pricing.date})",
+        title_justify="left",
+    )
+    table.add_column("Item")
+    table.add_column("Quantity", justify="right")
+    table.add_column("Unit")
+    table.add_column("Unit price", justify="right")
+    table.add_column("USD/month", justify="right")
+    for line in cost.chosen.lines:
+        table.add_row(
+            line.item,
+            _fmt(line.quantity),
+            line.unit,
+            f"{line.unit_price_usd:g}",
+            f"{line.monthly_usd:,.2f}",
+        )
+    table.add_row("Total", "", "", "", f"{cost.chosen.total_usd:,.2f}", style="bold")
+    return table
+
+
+def per_pattern_table(plan: Plan) -> Table:
+    """The monthly total of every pattern next to the budget."""
+    table = Table(title="Every pattern, monthly", title_justify="left")
+    table.add_column("Pattern")
+    table.add_column("USD/month", justify="right")
+    table.add_column("Within budget")
+    for pattern, total in plan.cost.per_pattern.items():
+        table.add_row(
+            pattern.title, f"{total:,.2f}", "yes" if total <= plan.cost.budget_usd else "no"
+        )
+    return table
+
+
+def print_decision(plan: Plan, console: Console) -> None:
+    """The recommendation: table, reasons, why not the others, warnings."""
+    decision = plan.decision
+    console.print(decision_table(plan))
+    console.print(f"[bold]Recommended: {decision.recommended.title}[/bold]")
+    for reason in decision.reasons:
+        console.print(f"  - {reason}")
+    console.print("[bold]Why not the others[/bold]")
+    for pattern, text in decision.why_not.items():
+        console.print(f"  - {pattern.title}: {text}")
+    for warning in decision.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+
+
+def print_plan(plan: Plan, console: Console) -> None:
+    """Everything `archgen recommend` shows."""
+    print_decision(plan, console)
+    console.print(sizing_table(plan))
+    if plan.sizing.headroom:
+        console.print(f"Headroom: {plan.sizing.headroom}")
+    console.print(cost_table(plan))
+    console.print(per_pattern_table(plan))
+    cost = plan.cost
+    if cost.over_budget:
+        console.print(
+            f"[red]Over budget:[/red] ${cost.chosen.total_usd:,.0f}/month against "
+            f"${cost.budget_usd:,.0f}/month."
+        )
+        for driver in cost.drivers:
+            console.print(f"  - {driver}")
+    else:
+        console.print(
+            f"Within budget: ${cost.chosen.total_usd:,.0f}/month of ${cost.budget_usd:,.0f}/month."
+        )
+    console.print(f"[dim]Prices: {cost.pricing.source} (version {cost.pricing.version}).[/dim]")

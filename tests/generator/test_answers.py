@@ -1,0 +1,102 @@
+"""Answers files and `.archgen.yaml`: loading with file:line errors, dumping deterministically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from archgen.answers import dump_record, load_record, parse_record
+from archgen.errors import AnswersError
+from archgen.patterns import Level, Pattern
+from archgen.record import PackRef, ProjectRecord
+from archgen.requirements import QUESTIONS, Requirements
+
+REPO = Path(__file__).resolve().parents[2]
+CREDIT = REPO / "examples" / "credit-decisions" / ".archgen.yaml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "answers.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_credit_example_loads_and_round_trips_byte_for_byte() -> None:
+    record = load_record(CREDIT)
+    assert record.answers.project_name == "credit-decisions"
+    assert record.answers.urgency is Level.HIGH
+    assert record.answers.daily_volume == 10_000
+    assert record.answers.scale_to_daily_volume == 1_000_000
+    assert record.answers.latency_p99_ms == 100
+    assert dump_record(record) == CREDIT.read_text(encoding="utf-8")
+
+
+def test_dump_is_deterministic_and_in_question_order() -> None:
+    record = ProjectRecord(
+        archgen_version="9.9.9",
+        answers=Requirements(project_name="fraud-scores", daily_volume=123),
+        pattern=Pattern.REALTIME,
+        pack=PackRef(name="acme", version="1.0"),
+        pack_answers={"team": "risk", "cost_centre": "cc-1"},
+    )
+    text = dump_record(record)
+    assert text == dump_record(record.model_copy())
+    data = yaml.safe_load(text)
+    assert list(data["answers"]) == [q.key for q in QUESTIONS]
+    assert list(data["pack_answers"]) == ["cost_centre", "team"]
+    assert parse_record(data, "x") == record
+
+
+def test_dump_then_load_gives_the_same_record(tmp_path: Path) -> None:
+    record = ProjectRecord(answers=Requirements(peak_factor=2.5, monthly_budget_usd=99.5))
+    assert load_record(write(tmp_path, dump_record(record))) == record
+
+
+def test_bare_answers_mapping_is_accepted(tmp_path: Path) -> None:
+    record = load_record(write(tmp_path, "urgency: high\ndaily_volume: 5_000\npattern: realtime\n"))
+    assert record.answers.urgency is Level.HIGH
+    assert record.answers.daily_volume == 5000
+    assert record.pattern is Pattern.REALTIME
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "answers:\n  urgency: high\n  daily_volume: lots\n",
+            ":3: answers.daily_volume: must be an integer",
+        ),
+        (
+            "answers:\n  daily_volum: 5\n",
+            ":2: answers.daily_volum: unknown key 'daily_volum' (did you mean 'daily_volume'?)",
+        ),
+        ("urgency: high\nlatency: 5\n", ":2: latency: unknown key 'latency' (did you mean"),
+        ("daily_volume: 0\n", ":1: daily_volume: must be an integer from 1 to"),
+        ("answers:\n  urgency: [1\n", ":3:1: invalid YAML"),
+        ("answers:\n  urgency: high\n  urgency: low\n", ":3: answers.urgency: duplicate key"),
+        ("- a\n- b\n", ":1: expected a mapping"),
+        ("", "answers file is empty"),
+        ("answers:\n  peak_factor: x\n", ":2: answers.peak_factor: must be a number from 1 to 100"),
+        ("pattern: quick\nanswers: {}\n", ":1: pattern: must be one of batch"),
+        ("answers: 3\n", ":1: answers: expected a mapping"),
+    ],
+)
+def test_errors_name_file_line_and_field(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(AnswersError) as info:
+        load_record(path)
+    message = str(info.value)
+    assert message.startswith(str(path))
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_missing_file_is_an_answers_error(tmp_path: Path) -> None:
+    with pytest.raises(AnswersError, match="no such answers file"):
+        load_record(tmp_path / "missing.yaml")
+
+
+def test_parse_record_names_the_source() -> None:
+    with pytest.raises(AnswersError, match=r"^flags: answers.urgency: must be one of"):
+        parse_record({"answers": {"urgency": "now"}}, "flags")

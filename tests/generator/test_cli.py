@@ -1,0 +1,147 @@
+"""The `archgen` command line through CliRunner and, for the real entry point, a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from archgen import __version__
+from archgen.cli import cli
+from archgen.patterns import Pattern
+from archgen.requirements import QUESTIONS
+from click.testing import CliRunner
+
+REPO = Path(__file__).resolve().parents[2]
+CREDIT = REPO / "examples" / "credit-decisions" / ".archgen.yaml"
+
+
+def run(*args: str, input: str | None = None) -> Any:
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_recommend_json_for_the_credit_example_is_hybrid() -> None:
+    result = run("recommend", "--answers", str(CREDIT), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["pattern"] == "hybrid"
+    assert data["recommended"] == "hybrid"
+    assert {"scores", "reasons", "why_not", "warnings", "sizing", "cost", "answers",
+            "schema_version"} <= set(data)
+    assert {s["pattern"] for s in data["scores"]} == {p.value for p in Pattern}
+    assert set(data["why_not"]) == {"batch", "realtime", "streaming"}
+    assert data["answers"]["daily_volume"] == 10_000
+    assert data["sizing"]["stack_config"]["pattern"] == "hybrid"
+    assert data["cost"]["chosen"]["total_usd"] > 0
+
+
+def test_recommend_flags_override_the_answers_file() -> None:
+    result = run(
+        "recommend", "--answers", str(CREDIT), "--json",
+        "--urgency", "low", "--latency-p99-ms", "86400000", "--data-arrival", "files",
+        "--complexity-tolerance", "low", "--model-update", "weekly",
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["answers"]["urgency"] == "low"
+    assert data["recommended"] == "batch"
+
+
+def test_every_question_is_a_flag() -> None:
+    result = run("recommend", "--help")
+    assert result.exit_code == 0
+    for q in QUESTIONS:
+        assert "--" + q.key.replace("_", "-") in result.output
+    assert "Examples:" in result.output
+
+
+@pytest.mark.parametrize("command", [[], ["recommend"], ["new"]])
+def test_help_shows_an_example(command: list[str]) -> None:
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert "Examples:" in result.output
+
+
+def test_help_documents_shell_completion() -> None:
+    assert "_ARCHGEN_COMPLETE=bash_source" in run("--help").output
+
+
+def test_recommend_tables_show_decision_sizing_cost() -> None:
+    result = run("recommend", "--answers", str(CREDIT))
+    assert result.exit_code == 0, result.output
+    for heading in ("Decision", "Recommended: Hybrid", "Sizing", "Monthly cost", "Headroom"):
+        assert heading in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--daily-volume", "lots"], "--daily-volume: daily_volume"),
+        (["--daily-volume", "0"], "daily_volume"),
+        (["--urgency", "extreme"], "--urgency: urgency: must be one of low, medium, high"),
+        (["--peak-factor", "0.5"], "peak_factor"),
+        (["--project-name", "Bad Name"], "project_name"),
+        (["--region", "mars-1"], "region"),
+        (["--pattern", "fast"], "--pattern: must be one of"),
+    ],
+)
+def test_bad_flag_value_is_one_line_exit_2(args: list[str], needle: str) -> None:
+    result = run("recommend", "--json", *args)
+    assert result.exit_code == 2
+    assert needle in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("archgen: error: ")
+    assert "Traceback" not in result.output
+
+
+def test_bad_answers_file_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "answers.yaml"
+    bad.write_text("answers:\n  urgency: high\n  daily_volume: many\n", encoding="utf-8")
+    result = run("recommend", "--answers", str(bad))
+    assert result.exit_code == 2
+    assert f"{bad}:3: answers.daily_volume" in result.stderr
+
+
+def test_missing_answers_file(tmp_path: Path) -> None:
+    result = run("recommend", "--answers", str(tmp_path / "nope.yaml"))
+    assert result.exit_code == 2
+    assert "nope.yaml" in result.stderr
+
+
+def test_new_no_input_calls_the_renderer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import archgen.render as render
+
+    seen: dict[str, Any] = {}
+
+    def fake_render(plan: Any, output_dir: Path, **kwargs: Any) -> Any:
+        seen["plan"], seen["out"], seen["kwargs"] = plan, output_dir, kwargs
+        return render.RenderResult(path=output_dir / "credit-decisions", files=["README.md"])
+
+    monkeypatch.setattr(render, "render_project", fake_render)
+    result = run("new", "--no-input", "--answers", str(CREDIT), "-o", str(tmp_path), "--pretend")
+    assert result.exit_code == 0, result.output
+    assert seen["plan"].decision.chosen is Pattern.HYBRID
+    assert seen["out"] == tmp_path
+    assert seen["kwargs"]["pretend"] is True
+    assert "Would write 1 files" in result.output
+
+
+def test_main_in_a_subprocess_reports_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "a.yaml"
+    bad.write_text("answers: [1,\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "archgen", "recommend", "--answers", str(bad)],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"archgen: error: {bad}:")
+    assert proc.stderr.count("\n") == 1
