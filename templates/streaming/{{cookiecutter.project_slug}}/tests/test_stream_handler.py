@@ -137,3 +137,21 @@ def test_cold_start_builds_the_runtime_from_the_environment(
     assert isinstance(
         items(table)[json.loads(encoded(1)[0])["event_id"]]["default_probability"], Decimal
     )
+
+
+def test_each_invocation_publishes_its_counts(
+    table: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    payloads = encoded(6)
+    handler.lambda_handler(kinesis_event(payloads[:4]), None)
+    capsys.readouterr()
+    handler.lambda_handler(kinesis_event([*payloads[2:], b"{broken"], 50), None)
+    emf = [
+        json.loads(line)
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("{") and "_aws" in line
+    ]
+    assert len(emf) == 1
+    counts = {name: emf[0][name] for name in ("RecordsStored", "DuplicateRecords", "FailedRecords")}
+    assert counts == {"RecordsStored": [2.0], "DuplicateRecords": [2.0], "FailedRecords": [1.0]}
+    assert emf[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "{{ cookiecutter.project_slug }}"

@@ -5,18 +5,24 @@ Powertools' BatchProcessor runs `record_handler` per record and answers with
 retries, sent to the dead-letter queue) without replaying the records that
 succeeded. Each item is written with `attribute_not_exists(pk)`, keyed by the
 message's `event_id`: a redelivered record finds its item already there and
-counts as done, not failed. Entry point: `{{ cookiecutter.package_name }}.stream.handler.lambda_handler`.
+counts as done, not failed. Each invocation publishes RecordsStored,
+DuplicateRecords and FailedRecords as CloudWatch embedded metrics (namespace
+from POWERTOOLS_METRICS_NAMESPACE, else the project slug).
+Entry point: `{{ cookiecutter.package_name }}.stream.handler.lambda_handler`.
 """
 
 from __future__ import annotations
 
+import os
 import time
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -35,6 +41,11 @@ from ..schema import Applicant, predict
 from ..storage import load_configured_model
 
 logger = Logger(service="{{ cookiecutter.project_slug }}-consumer")
+metrics = Metrics(
+    namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "{{ cookiecutter.project_slug }}",
+    service="consumer",
+)
+_outcomes: Counter[str] = Counter()
 processor = BatchProcessor(
     event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False
 )
@@ -106,20 +117,30 @@ def record_handler(record: KinesisStreamRecord) -> str:
     except ClientError as err:
         if err.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
             logger.info("duplicate record skipped", event_id=request.event_id)
+            _outcomes["duplicate"] += 1
             return "duplicate"
         raise
+    _outcomes["stored"] += 1
     return "stored"
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     """Lambda entry point: partial batch response for a Kinesis event."""
     logger.append_keys(aws_request_id=getattr(context, "aws_request_id", None))
+    _outcomes.clear()
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
+    failures = len(response.get("batchItemFailures", []))
+    metrics.add_metric(name="RecordsStored", unit=MetricUnit.Count, value=_outcomes["stored"])
+    metrics.add_metric(name="DuplicateRecords", unit=MetricUnit.Count, value=_outcomes["duplicate"])
+    metrics.add_metric(name="FailedRecords", unit=MetricUnit.Count, value=failures)
+    metrics.flush_metrics()
     logger.info(
         "batch processed",
         records=len(event.get("Records", [])),
-        failures=len(response.get("batchItemFailures", [])),
+        stored=_outcomes["stored"],
+        duplicates=_outcomes["duplicate"],
+        failures=failures,
     )
     return response
