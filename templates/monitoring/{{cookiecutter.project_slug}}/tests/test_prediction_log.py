@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 import boto3
@@ -68,6 +69,32 @@ def test_failures_are_logged_not_raised(aws: None, caplog: pytest.LogCaptureFixt
         sink.close()
     assert sink.stats.failed == 1 and sink.stats.sent == 0
     assert "lost 1 records" in caplog.text
+
+
+def test_an_unexpected_error_does_not_stop_the_log(
+    kinesis: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    real_put = kinesis.put_records
+    calls: list[int] = []
+
+    def failing_once(**kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("boom")
+        return real_put(**kwargs)
+
+    kinesis.put_records = failing_once
+    sink = PredictionLog(STREAM, client=kinesis, flush_interval_s=0.05)
+    with caplog.at_level(logging.ERROR):
+        sink.write({"request_id": "lost"})
+        deadline = time.monotonic() + 5
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.01)
+        sink.write({"request_id": "kept"})
+        sink.close()
+    assert sink.stats.failed == 1 and sink.stats.sent == 1
+    assert [r["request_id"] for r in read_stream(kinesis, STREAM)] == ["kept"]
+    assert "dropped a batch" in caplog.text
 
 
 def test_a_full_queue_drops_instead_of_blocking(kinesis: Any) -> None:

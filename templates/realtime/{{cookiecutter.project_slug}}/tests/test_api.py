@@ -68,6 +68,11 @@ def test_malformed_json_gets_422(client: TestClient) -> None:
     assert response.status_code == 422
 
 
+def test_oversized_body_gets_413(client: TestClient) -> None:
+    padded = {**APPLICANT, "applicant_id": "x" * 20_000}
+    assert client.post("/predict", json=padded).status_code == 413
+
+
 def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/health").json() == {"status": "ok"}
     assert client.get("/ready").json() == {"status": "ready", "model_version": "test"}

@@ -110,14 +110,22 @@ class PredictionLog:
             except queue.Empty:
                 item = None
             if item is _STOP:
-                self._send(batch)
+                self._send_safely(batch)
                 return
             if item is not None:
                 batch.append(item)
             if len(batch) >= MAX_RECORDS_PER_CALL or time.monotonic() >= deadline:
-                self._send(batch)
+                self._send_safely(batch)
                 batch = []
                 deadline = time.monotonic() + self._flush_interval_s
+
+    def _send_safely(self, batch: list[Mapping[str, Any]]) -> None:
+        """Send a batch; whatever goes wrong is counted and logged, and the thread keeps going."""
+        try:
+            self._send(batch)
+        except Exception:  # the log must outlive any one bad batch
+            self.stats.failed += len(batch)
+            log.exception("prediction log dropped a batch of %d records", len(batch))
 
     def _send(self, batch: list[Mapping[str, Any]]) -> None:
         if not batch:

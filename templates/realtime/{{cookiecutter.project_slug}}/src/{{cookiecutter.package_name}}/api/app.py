@@ -33,6 +33,9 @@ from ..storage import load_configured_model
 
 log = logging.getLogger("{{ cookiecutter.package_name }}.api")
 
+MAX_BODY_BYTES = 16 * 1024
+"""An application is a few hundred bytes; anything far larger is refused before parsing."""
+
 
 @dataclass
 class ServiceState:
@@ -89,7 +92,11 @@ def create_app(
         state: ServiceState | None = getattr(request.app.state, "service", None)
         if state is None or state.model is None or not state.ready:
             raise HTTPException(status_code=503, detail="model not loaded")
+        if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+            raise HTTPException(status_code=413, detail="request body too large")
         body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            raise HTTPException(status_code=413, detail="request body too large")
         try:
             applicant = Applicant.model_validate_json(body)
         except ValidationError as err:
