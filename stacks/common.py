@@ -198,7 +198,7 @@ class ImageRepository(pulumi.ComponentResource):
         args.validate()
         super().__init__("archgen:common:ImageRepository", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        encryption: dict[str, Any] = (
+        encryption: Any = (
             {"encryption_type": "KMS", "kms_key": args.kms_key_arn}
             if args.kms_key_arn is not None
             else {"encryption_type": "AES256"}

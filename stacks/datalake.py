@@ -86,7 +86,7 @@ class DataLake(pulumi.ComponentResource):
         return {k: b.bucket for k, b in self.buckets.items()}
 
     # -- pieces --------------------------------------------------------------
-    def _bucket(self, kind: str, *, kms: bool, rules: list[dict[str, Any]]) -> aws.s3.Bucket:
+    def _bucket(self, kind: str, *, kms: bool, rules: list[Any]) -> aws.s3.Bucket:
         name = f"{self._name}-{kind}"
         child = pulumi.ResourceOptions(parent=self)
         bucket = aws.s3.Bucket(
@@ -95,7 +95,7 @@ class DataLake(pulumi.ComponentResource):
             tags={**dict(self._args.tags), "archgen:bucket": kind},
             opts=child,
         )
-        by_default: dict[str, Any] = (
+        by_default: Any = (
             {"sse_algorithm": "aws:kms", "kms_master_key_id": self._args.kms_key_arn}
             if kms
             else {"sse_algorithm": "AES256"}  # S3 access-log delivery supports SSE-S3 only

@@ -8,7 +8,7 @@ the internet at all).
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import pulumi
@@ -60,6 +60,11 @@ def subnet_cidrs(cidr: str, zones: int) -> tuple[list[str], list[str]]:
     return blocks[:zones], blocks[zones : 2 * zones]
 
 
+def _nth(index: int) -> Callable[[list[str]], str]:
+    """Pick the index-th availability zone (wrapping when the region has fewer)."""
+    return lambda names: names[index % len(names)]
+
+
 class Network(pulumi.ComponentResource):
     """VPC over N zones: public subnets with an internet gateway, private ones with egress."""
 
@@ -107,7 +112,7 @@ class Network(pulumi.ComponentResource):
         self.private_subnet_ids = []
         self.private_route_table_ids = []
         for index in range(args.availability_zones):
-            zone = zones.apply(lambda names, i=index: names[i % len(names)])
+            zone = zones.apply(_nth(index))
             public = aws.ec2.Subnet(
                 f"{name}-public-{index}",
                 vpc_id=self.vpc.id,

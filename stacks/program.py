@@ -138,12 +138,8 @@ def build(settings: StackSettings, app: AppArtifacts | None = None) -> Stack:
         )
 
     stack = Stack(settings, key_arn, lake, alarms, repository=repository, network=network)
-    common = {
-        "kms_key_arn": key_arn,
-        "alarm_topic_arn": alarms.arn,
-        "log_retention_days": settings.log_retention_days,
-        "tags": tags,
-    }
+    key, topic = key_arn, alarms.arn
+    retention = settings.log_retention_days
 
     def batch_args() -> BatchPipelineArgs:
         assert network is not None
@@ -166,7 +162,10 @@ def build(settings: StackSettings, app: AppArtifacts | None = None) -> Stack:
             timeout_minutes=settings.batch_timeout_minutes,
             metric_name=settings.model_metric_name,
             metric_threshold=settings.model_metric_threshold,
-            **common,
+            kms_key_arn=key,
+            alarm_topic_arn=topic,
+            log_retention_days=retention,
+            tags=tags,
         )
 
     def api_args() -> RealtimeApiArgs:
@@ -193,7 +192,10 @@ def build(settings: StackSettings, app: AppArtifacts | None = None) -> Stack:
             error_rate_alarm_pct=settings.error_rate_alarm_pct,
             burn_rate_alarm=settings.burn_rate_alarm,
             certificate_arn=settings.certificate_arn,
-            **common,
+            kms_key_arn=key,
+            alarm_topic_arn=topic,
+            log_retention_days=retention,
+            tags=tags,
         )
 
     def stream_args(archive_prefix: str) -> StreamPipelineArgs:
@@ -217,7 +219,10 @@ def build(settings: StackSettings, app: AppArtifacts | None = None) -> Stack:
             table_ttl_days=settings.table_ttl_days,
             archive_buffer_s=settings.archive_buffer_s,
             archive_buffer_mb=settings.archive_buffer_mb,
-            **common,
+            kms_key_arn=key,
+            alarm_topic_arn=topic,
+            log_retention_days=retention,
+            tags=tags,
         )
 
     widgets: list[dict[str, Any]] = []

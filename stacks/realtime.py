@@ -30,6 +30,12 @@ from .monitoring import metric_widget
 
 MODELS_PREFIX = "models/"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+REDIRECT_TO_HTTPS: list[Any] = [
+    {
+        "type": "redirect",
+        "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"},
+    }
+]
 
 
 @dataclass(frozen=True)
@@ -200,7 +206,7 @@ class RealtimeApi(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        forward = [{"type": "forward", "target_group_arn": self.target_group.arn}]
+        forward: list[Any] = [{"type": "forward", "target_group_arn": self.target_group.arn}]
         if https:
             listener = aws.lb.Listener(
                 f"{name}-https",
@@ -218,12 +224,7 @@ class RealtimeApi(pulumi.ComponentResource):
                 load_balancer_arn=self.load_balancer.arn,
                 port=80,
                 protocol="HTTP",
-                default_actions=[
-                    {
-                        "type": "redirect",
-                        "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"},
-                    }
-                ],
+                default_actions=REDIRECT_TO_HTTPS,
                 tags=tags,
                 opts=child,
             )
@@ -496,7 +497,7 @@ class RealtimeApi(pulumi.ComponentResource):
     ) -> aws.cloudwatch.MetricAlarm:
         lb = self.load_balancer.arn_suffix
 
-        def metric(mid: str, metric_name: str) -> dict[str, Any]:
+        def metric(mid: str, metric_name: str) -> Any:
             return {
                 "id": mid,
                 "return_data": False,
