@@ -13,16 +13,10 @@ from typing import Any
 import boto3
 import pytest
 import yaml
-from archgen.packs import AppliedPack, apply_pack, load_pack
-from archgen.patterns import Pattern
-from archgen.plan import (
-    CostEstimate,
-    CostReport,
-    Decision,
-    Plan,
-    PricingInfo,
-    Sizing,
-)
+from archgen.api import make_plan
+from archgen.errors import DecisionError
+from archgen.packs import apply_pack, load_pack
+from archgen.patterns import DataArrival, Level, Pattern
 from archgen.record import ProjectRecord
 from archgen.render import render_tree
 from archgen.requirements import Requirements
@@ -37,39 +31,29 @@ def _isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
 
 
-def plan_for(record: ProjectRecord, applied: AppliedPack | None, pattern: Pattern) -> Plan:
-    """A plan whose stack config carries the pack's overrides, as make_plan applies them."""
-    overrides = applied.settings_overrides if applied else {}
-    config = {**{"pattern": pattern.value}, **overrides}
-    estimate = CostEstimate(pattern=pattern, lines=[], total_usd=100.0)
-    return Plan(
-        record=record.model_copy(update={"pattern": pattern}),
-        decision=Decision(
-            recommended=pattern, chosen=pattern, scores=[], reasons=["r"], why_not={}
-        ),
-        sizing=Sizing(pattern=pattern, figures=[], stack_config=config),
-        cost=CostReport(
-            chosen=estimate,
-            per_pattern={pattern: 100.0},
-            budget_usd=1000.0,
-            over_budget=False,
-            pricing=PricingInfo(version="1", region="eu-west-1", date="2026-01-01", source="t"),
-        ),
-    )
-
-
 def render(tmp_path: Path, *, with_pack: bool, pattern: Pattern = Pattern.BATCH) -> Path:
+    """Plan and render a project of `pattern`, with or without the example pack."""
     record = ProjectRecord(
-        answers=Requirements(project_name=NAMESPACE), pack_answers={"team": "credit-risk"}
+        answers=Requirements(
+            project_name=NAMESPACE,
+            urgency=Level.LOW,
+            latency_p99_ms=24 * 3_600_000,
+            data_arrival=DataArrival.FILES,
+        ),
+        pattern=pattern,
+        pack_answers={"team": "credit-risk"} if with_pack else {},
     )
     applied = apply_pack(record, str(PACK)) if with_pack else None
-    if applied is not None:
-        record = applied.record
+    plan = make_plan(
+        applied.record if applied else record,
+        constraints=applied.constraints if applied else None,
+        settings_overrides=applied.settings_overrides if applied else None,
+    )
     dest = tmp_path / ("with-pack" if with_pack else "plain")
     render_tree(
-        plan_for(record, applied, pattern),
+        plan,
         dest,
-        overlays=applied.overlays_for(pattern) if applied else (),
+        overlays=applied.overlays_for(plan.decision.chosen) if applied else (),
         extra_context=applied.extra_context if applied else None,
     )
     return dest
@@ -237,3 +221,20 @@ def test_company_tags_land_on_every_taggable_resource_in_the_emulator(
                 t.get("Key", t.get("TagKey")): t.get("Value", t.get("TagValue")) for t in listed
             }
             assert company.items() <= found.items(), service
+
+
+def test_forbidden_streaming_is_ruled_out_and_cannot_be_forced() -> None:
+    record = ProjectRecord(
+        answers=Requirements(project_name=NAMESPACE, data_arrival=DataArrival.STREAM)
+    )
+    applied = apply_pack(record, str(PACK))
+    free = {s.pattern: s for s in make_plan(record).decision.scores}
+    plan = make_plan(applied.record, constraints=applied.constraints)
+    scores = {s.pattern: s for s in plan.decision.scores}
+    assert free[Pattern.STREAMING].feasible
+    assert not scores[Pattern.STREAMING].feasible
+    assert "northwind-platform" in " ".join(scores[Pattern.STREAMING].ruled_out_by)
+    assert plan.decision.chosen is not Pattern.STREAMING
+    forced = applied.record.model_copy(update={"pattern": Pattern.STREAMING})
+    with pytest.raises(DecisionError, match="northwind-platform"):
+        make_plan(forced, constraints=applied.constraints)

@@ -19,13 +19,12 @@ from archgen.cli_update import update as update_cmd
 from archgen.errors import AnswersError, ConflictsError, UpdateError
 from archgen.packs import apply_pack
 from archgen.patterns import Pattern
-from archgen.plan import CostEstimate, CostReport, Decision, Plan, PricingInfo, Sizing
 from archgen.record import RECORD_FILE, ProjectRecord
-from archgen.render import render_tree
 from archgen.requirements import Requirements
 from archgen.update import (
     RenderRequest,
     check,
+    default_renderer,
     dump_project_record,
     old_template_root,
     snapshot_pack,
@@ -369,30 +368,6 @@ def test_outside_a_generated_project_is_a_one_line_error(tmp_path: Path) -> None
 # -- with the real templates and renderer ------------------------------------------
 
 
-def real_plan(record: ProjectRecord) -> Plan:
-    """A plan for the record's pattern (batch by default) with default sizing."""
-    pattern = record.pattern or Pattern.BATCH
-    estimate = CostEstimate(pattern=pattern, lines=[], total_usd=100.0)
-    return Plan(
-        record=record.model_copy(update={"pattern": pattern}),
-        decision=Decision(recommended=pattern, chosen=pattern, scores=[], reasons=[], why_not={}),
-        sizing=Sizing(pattern=pattern, figures=[], stack_config={"pattern": pattern.value}),
-        cost=CostReport(
-            chosen=estimate,
-            per_pattern={pattern: 100.0},
-            budget_usd=1000.0,
-            over_budget=False,
-            pricing=PricingInfo(version="1", region="us-east-1", date="2026-01-01", source="t"),
-        ),
-    )
-
-
-def real_renderer(request: RenderRequest, dest: Path) -> ProjectRecord:
-    plan = real_plan(request.record)
-    render_tree(plan, dest, template_root=request.template_root)
-    return plan.record
-
-
 def test_update_with_the_builtin_templates_and_an_older_revision(tmp_path: Path) -> None:
     current = render_module.template_dir()
     old = tmp_path / "templates-old"
@@ -405,7 +380,7 @@ def test_update_with_the_builtin_templates_and_an_older_revision(tmp_path: Path)
         archgen_version=__version__, answers=Requirements(project_name="credit-svc")
     )
     project = tmp_path / "credit-svc"
-    real_renderer(RenderRequest(record, old), project)
+    default_renderer(RenderRequest(record, old), project)
     assert ".ruff_cache/" not in (project / ".gitignore").read_text()
     with (project / ".gitignore").open("a") as fh:
         fh.write("notebooks/scratch/\n")
@@ -413,7 +388,7 @@ def test_update_with_the_builtin_templates_and_an_older_revision(tmp_path: Path)
         (project / "Dockerfile").read_text().replace("EXPOSE 8000", "EXPOSE 9000")
     )
 
-    result = update(project, from_dir=old, renderer=real_renderer)
+    result = update(project, from_dir=old)
 
     ignored = (project / ".gitignore").read_text().splitlines()
     assert "notebooks/scratch/" in ignored and ".ruff_cache/" in ignored
@@ -423,8 +398,31 @@ def test_update_with_the_builtin_templates_and_an_older_revision(tmp_path: Path)
     untouched = {c.path for c in result.changes}
     assert "pyproject.toml" not in untouched
 
-    again = check(project, from_dir=None, renderer=real_renderer)
+    again = check(project)
     assert again.ok, again.drift
+
+
+def test_check_on_a_real_project_fresh_then_hand_edited(tmp_path: Path) -> None:
+    record = ProjectRecord(
+        archgen_version=__version__,
+        answers=Requirements(project_name="risk-api", latency_p99_ms=100, daily_volume=2_000_000),
+    )
+    project = tmp_path / "risk-api"
+    default_renderer(RenderRequest(record, None), project)
+    runner = CliRunner()
+    fresh = runner.invoke(check_cmd, ["--project", str(project)])
+    assert fresh.exit_code == 0, fresh.output
+
+    config_path = project / "infra/Pulumi.dev.yaml"
+    data = yaml.safe_load(config_path.read_text())
+    sized = data["config"]["risk-api:apiMaxTasks"]
+    data["config"]["risk-api:apiMaxTasks"] = sized + 7
+    config_path.write_text(yaml.safe_dump(data))
+    drifted = runner.invoke(check_cmd, ["--project", str(project)])
+
+    assert drifted.exit_code == 1
+    assert f"risk-api:apiMaxTasks is {sized + 7}" in drifted.output
+    assert f"sizes it {sized}" in drifted.output
 
 
 PACK_V1 = {
