@@ -19,6 +19,7 @@ from archgen.requirements import Requirements
 from archgen.sizing import (
     SCHEDULES,
     SCORE_RECORDS_PER_TASK_HOUR,
+    batch_cadence,
     size,
     uses_api,
     uses_batch,
@@ -117,7 +118,7 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
         lcu = max(1.0, req.daily_volume / 86_400 / 25)
         out.add("Load balancer capacity units", lcu * HOURS_PER_MONTH, "LCU-hours", "alb_lcu_hour")
     if uses_batch(pattern):
-        _, runs = SCHEDULES[req.model_update]
+        _, runs = SCHEDULES[batch_cadence(req, pattern)]
         train_vcpu = int(cfg["train_cpu"]) / 1024
         train_gb = int(cfg["train_memory_mb"]) / 1024
         train_hours = runs * TRAIN_HOURS_PER_RUN

@@ -42,6 +42,27 @@ SCHEDULES: dict[ModelUpdate, tuple[str, float]] = {
 }
 
 
+PERIOD_HOURS: dict[ModelUpdate, float] = {u: 730.0 / runs for u, (_, runs) in SCHEDULES.items()}
+
+
+def batch_cadence(req: Requirements, pattern: Pattern) -> ModelUpdate:
+    """How often the batch run goes: the model-update cadence, or more often for batch results.
+
+    A batch-only system answers from its last run, so its run period must also
+    fit the latency requirement (e.g. results within 6 h need an hourly run).
+    """
+    cadence = req.model_update
+    if pattern is not Pattern.BATCH:
+        return cadence
+    latency_h = req.latency_p99_ms / 3_600_000
+    order = (ModelUpdate.MONTHLY, ModelUpdate.WEEKLY, ModelUpdate.DAILY, ModelUpdate.HOURLY)
+    for candidate in order:
+        period = PERIOD_HOURS[candidate]
+        if period <= latency_h and period <= PERIOD_HOURS[cadence]:
+            return candidate
+    return ModelUpdate.HOURLY
+
+
 def _ceil(value: float) -> int:
     return max(1, math.ceil(value - 1e-9))
 
@@ -196,7 +217,8 @@ def stream_figures(req: Requirements) -> tuple[list[Figure], dict[str, int | str
 
 def batch_figures(req: Requirements, pattern: Pattern) -> tuple[list[Figure], dict[str, int | str]]:
     """Schedule from the model-update cadence, scoring parallelism from volume per run."""
-    schedule, runs = SCHEDULES[req.model_update]
+    cadence = batch_cadence(req, pattern)
+    schedule, runs = SCHEDULES[cadence]
     period_h = 730.0 / runs
     window_h = max(1.0, min(4.0, period_h / 2))
     records_per_run = req.growth_target * (30.4 / runs)
@@ -217,7 +239,12 @@ def batch_figures(req: Requirements, pattern: Pattern) -> tuple[list[Figure], di
             key="batch_schedule",
             label="Batch schedule",
             value=schedule,
-            basis=f"model updated {req.model_update.value}",
+            basis=(
+                f"model updated {req.model_update.value}"
+                if cadence is req.model_update
+                else f"results within {req.latency_p99_ms / 3_600_000:g} h need a run "
+                f"{cadence.value} (the model is updated {req.model_update.value})"
+            ),
         ),
         Figure(
             key="batch_window_h",
@@ -278,9 +305,15 @@ def headroom(req: Requirements, pattern: Pattern, config: dict[str, object]) -> 
         max_tasks = int(str(config["api_max_tasks"]))
         per_second = max_tasks * API_TASK_RPS * API_TARGET_UTILISATION
         capacity = per_second * SECONDS_PER_DAY / req.peak_factor
+        verdict = (
+            f"covering the growth target of {growth:,}/day"
+            if capacity >= growth
+            else f"short of the growth target of {growth:,}/day: raise apiMaxTasks or "
+            "put the traffic on a stream"
+        )
         return (
             f"Autoscaling to {max_tasks} API tasks serves about {capacity:,.0f} predictions/day at "
-            f"a peak factor of {req.peak_factor:g}, covering the growth target of {growth:,}/day "
+            f"a peak factor of {req.peak_factor:g}, {verdict} "
             f"({ratio:,.0f}x today's {req.daily_volume:,}/day)."
         )
     if uses_stream(pattern):

@@ -145,3 +145,30 @@ def test_main_in_a_subprocess_reports_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"archgen: error: {bad}:")
     assert proc.stderr.count("\n") == 1
+
+
+HEAVY = ("pulumi", "pulumi_aws", "moto", "boto3", "botocore", "cookiecutter")
+
+PROBE = """
+import sys
+from archgen.cli import cli
+try:
+    cli.main(args=sys.argv[1:], prog_name="archgen", standalone_mode=False)
+finally:
+    heavy = sorted(m for m in {heavy!r} if m in sys.modules)
+    print("HEAVY=" + ",".join(heavy), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["recommend", "--answers", str(CREDIT)], ["recommend", "--answers", str(CREDIT),
+                                                            "--json"]],
+)
+def test_start_up_path_imports_no_heavy_module(args: list[str]) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "HEAVY=\n" in proc.stderr, proc.stderr

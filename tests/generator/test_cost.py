@@ -1,4 +1,4 @@
-"""Cost: itemised estimates from the versioned pricing table, compared with the budget."""
+"""Cost: the versioned price table, itemised lines, totals per pattern, budget and drivers."""
 
 from __future__ import annotations
 
@@ -6,81 +6,86 @@ from importlib import resources
 
 import pytest
 import yaml
-from archgen.cost import estimate, estimate_all, price_table, report
-from archgen.patterns import Pattern
+from archgen.api import make_plan
+from archgen.cost import estimate, price_table
+from archgen.patterns import DataArrival, Level, ModelUpdate, Pattern
+from archgen.record import ProjectRecord
 from archgen.requirements import Requirements
 from archgen.sizing import size
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-
-def test_pricing_table_records_region_date_and_source() -> None:
-    raw = yaml.safe_load(
-        resources.files("archgen").joinpath("data/pricing-us-east-1.yaml").read_text("utf-8")
-    )
-    assert raw["region"] == "us-east-1"
-    assert raw["date"] and raw["source"] and raw["version"]
-    info = price_table("us-east-1").info
-    assert info.region == "us-east-1" and info.date == str(raw["date"])
-
-
-def test_lines_add_up_and_each_line_is_quantity_times_price() -> None:
-    req = Requirements(daily_volume=250_000)
-    for pattern, est in estimate_all(req).items():
-        assert est.pattern is pattern
-        assert est.lines
-        assert est.total_usd == pytest.approx(sum(line.monthly_usd for line in est.lines), abs=0.01)
-        for line in est.lines:
-            assert line.monthly_usd == pytest.approx(
-                line.quantity * line.unit_price_usd, rel=1e-3, abs=0.02
-            )
-
-
-def test_each_pattern_is_priced_with_its_own_services() -> None:
-    est = estimate_all(Requirements(daily_volume=100_000))
-    items = {p: " ".join(line.item for line in e.lines) for p, e in est.items()}
-    assert "Load balancer" in items[Pattern.REALTIME]
-    assert "Load balancer" not in items[Pattern.BATCH]
-    assert "Kinesis" in items[Pattern.STREAMING] and "Kinesis" not in items[Pattern.REALTIME]
-    for word in ("Load balancer", "Kinesis", "Step Functions", "NAT", "Fargate"):
-        assert word in items[Pattern.HYBRID], word
-    assert est[Pattern.HYBRID].total_usd > est[Pattern.REALTIME].total_usd
-
-
-def test_region_multiplier_scales_the_estimate() -> None:
-    base = Requirements(daily_volume=100_000)
-    eu = Requirements(daily_volume=100_000, region="eu-west-1")
-    factor = yaml.safe_load(
-        resources.files("archgen").joinpath("data/pricing-us-east-1.yaml").read_text("utf-8")
-    )["region_multipliers"]["eu-west-1"]
-    us_total = estimate(base, size(base, Pattern.REALTIME)).total_usd
-    eu_total = estimate(eu, size(eu, Pattern.REALTIME)).total_usd
-    assert eu_total == pytest.approx(us_total * factor, rel=0.01)
-    assert "priced as" in price_table("xx-nowhere-1").info.region
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    volume=st.integers(1, 500_000_000),
-    more=st.integers(1, 20),
-    pattern=st.sampled_from(list(Pattern)),
+CREDIT = Requirements(
+    project_name="credit-decisions",
+    urgency=Level.HIGH,
+    daily_volume=10_000,
+    scale_to_daily_volume=1_000_000,
+    latency_p99_ms=100,
+    data_arrival=DataArrival.REQUESTS,
+    model_update=ModelUpdate.DAILY,
 )
-def test_more_volume_never_costs_less(volume: int, more: int, pattern: Pattern) -> None:
-    low = Requirements(daily_volume=volume)
-    high = Requirements(daily_volume=volume * more)
-    assert (
-        estimate(high, size(high, pattern)).total_usd
-        >= estimate(low, size(low, pattern)).total_usd - 0.01
-    )
 
 
-def test_over_budget_names_the_drivers() -> None:
-    req = Requirements(daily_volume=5_000_000, monthly_budget_usd=50)
-    chosen = estimate(req, size(req, Pattern.HYBRID))
-    per = {p: e.total_usd for p, e in estimate_all(req).items()}
-    over = report(req, chosen, per)
-    assert over.over_budget and over.budget_usd == 50
-    biggest = max(chosen.lines, key=lambda line: line.monthly_usd)
-    assert over.drivers and over.drivers[0].startswith(biggest.item)
-    ample = report(req, chosen, per, budget_usd=chosen.total_usd * 2)
-    assert not ample.over_budget and ample.drivers == []
+def test_price_table_records_region_date_source_and_version() -> None:
+    text = resources.files("archgen").joinpath("data/pricing-us-east-1.yaml").read_text("utf-8")
+    raw = yaml.safe_load(text)
+    for key in ("version", "region", "date", "source"):
+        assert raw[key]
+    assert raw["region"] == "us-east-1"
+    info = price_table("us-east-1").info
+    assert (info.version, info.date) == (str(raw["version"]), str(raw["date"]))
+
+
+def test_lines_add_up_and_price_quantities() -> None:
+    for pattern in Pattern:
+        est = estimate(CREDIT, size(CREDIT, pattern))
+        for line in est.lines:
+            assert line.monthly_usd == pytest.approx(line.quantity * line.unit_price_usd, abs=0.01)
+        assert est.total_usd == pytest.approx(sum(line.monthly_usd for line in est.lines), abs=0.01)
+
+
+def test_hybrid_is_itemised_across_its_services() -> None:
+    plan = make_plan(ProjectRecord(answers=CREDIT))
+    items = " | ".join(line.item for line in plan.cost.chosen.lines)
+    for service in ("Fargate", "Load balancer", "NAT", "Kinesis", "Lambda", "DynamoDB", "S3",
+                    "Step Functions", "CloudWatch"):
+        assert service in items
+    assert set(plan.cost.per_pattern) == set(Pattern)
+    assert plan.cost.per_pattern[Pattern.HYBRID] == plan.cost.chosen.total_usd
+    assert not plan.cost.over_budget
+
+
+def test_over_budget_is_flagged_with_its_drivers() -> None:
+    plan = make_plan(ProjectRecord(answers=CREDIT.model_copy(update={"monthly_budget_usd": 20})))
+    cost = plan.cost
+    assert cost.over_budget
+    biggest = max(cost.chosen.lines, key=lambda line: line.monthly_usd)
+    assert cost.drivers and cost.drivers[0].startswith(biggest.item)
+
+
+def test_other_regions_use_the_multiplier_and_unknown_ones_say_so() -> None:
+    base = make_plan(ProjectRecord(answers=CREDIT)).cost
+    frankfurt_answers = CREDIT.model_copy(update={"region": "eu-central-1"})
+    frankfurt = make_plan(ProjectRecord(answers=frankfurt_answers))
+    assert frankfurt.cost.chosen.total_usd > base.chosen.total_usd
+    unknown = make_plan(ProjectRecord(answers=CREDIT.model_copy(update={"region": "me-south-1"})))
+    assert unknown.cost.chosen.total_usd == base.chosen.total_usd
+    assert any("me-south-1" in w for w in unknown.decision.warnings)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 1_000_000_000), st.integers(2, 50), st.sampled_from(list(Pattern)))
+def test_cost_never_falls_as_volume_rises(daily: int, factor: int, pattern: Pattern) -> None:
+    low = Requirements(daily_volume=daily, latency_p99_ms=86_400_000)
+    high = low.model_copy(update={"daily_volume": daily * factor})
+    more = estimate(high, size(high, pattern)).total_usd
+    assert more >= estimate(low, size(low, pattern)).total_usd
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 1_000_000_000), st.sampled_from(list(ModelUpdate)))
+def test_hybrid_costs_at_least_its_realtime_part(daily: int, update: ModelUpdate) -> None:
+    req = Requirements(daily_volume=daily, model_update=update)
+    hybrid = estimate(req, size(req, Pattern.HYBRID)).total_usd
+    realtime = estimate(req, size(req, Pattern.REALTIME)).total_usd
+    assert hybrid >= realtime
