@@ -25,6 +25,7 @@ from typing import Any, Literal, Protocol
 import platformdirs
 import yaml
 from archgen import __version__
+from archgen.answers import build_requirements, dump_record, load_record
 from archgen.errors import AnswersError, ConflictsError, PackError, UpdateError
 from archgen.merge import (
     WORK_DIR,
@@ -38,7 +39,6 @@ from archgen.merge import (
 from archgen.packs import AppliedPack, Pack, apply_pack, builtin_template_root, load_pack
 from archgen.record import RECORD_FILE, ProjectRecord
 from archgen.requirements import Requirements
-from pydantic import ValidationError
 
 SKIP_DIRS = frozenset({".git", ".venv", "node_modules", "__pycache__", WORK_DIR})
 
@@ -185,22 +185,11 @@ def load_project_record(root: Path) -> ProjectRecord:
     path = root / RECORD_FILE
     if not path.is_file():
         raise UpdateError(f"{root}: no {RECORD_FILE}; run this inside a project made by archgen")
-    try:
-        from archgen.answers import load_record
-    except ImportError:
-        try:
-            return ProjectRecord.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        except (yaml.YAMLError, ValidationError) as err:
-            raise UpdateError(f"{path}: {err}".splitlines()[0]) from err
     return load_record(path)
 
 
 def dump_project_record(record: ProjectRecord) -> str:
-    """`.archgen.yaml` text for a record."""
-    try:
-        from archgen.answers import dump_record
-    except ImportError:
-        return yaml.safe_dump(record.model_dump(mode="json"), sort_keys=True)
+    """`.archgen.yaml` text for a record (the same text `archgen new` writes)."""
     return dump_record(record)
 
 
@@ -208,23 +197,20 @@ def apply_sets(record: ProjectRecord, sets: Sequence[str]) -> ProjectRecord:
     """Apply `key=value` changes to the answers (or to the pack's answers)."""
     answers = record.answers.as_answers()
     pack_answers = dict(record.pack_answers)
+    origins: dict[str, str] = {}
     for item in sets:
         key, sep, value = item.partition("=")
         key = key.strip()
         if not sep or not key:
             raise AnswersError(f"--set {item}: expected key=value")
         if key in Requirements.model_fields:
-            answers[key] = value if value != "" else None
+            answers[key] = value
+            origins[key] = f"--set {key}"
         elif key in pack_answers:
             pack_answers[key] = value
         else:
             raise AnswersError(f"--set {key}: unknown answer")
-    try:
-        new_answers = Requirements.model_validate(answers)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise AnswersError(f"--set {where}: {first['msg']}") from err
+    new_answers = build_requirements(answers, origins)
     return record.model_copy(update={"answers": new_answers, "pack_answers": pack_answers})
 
 

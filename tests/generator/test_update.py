@@ -468,3 +468,31 @@ def test_missing_old_pack_version_is_warned_about(
     )
 
     assert any("--from-pack" in w and "acme 1.0.0" in w for w in result.warnings)
+
+
+def test_set_on_a_real_project_resizes_the_stack_config(tmp_path: Path) -> None:
+    record = ProjectRecord(
+        archgen_version=__version__,
+        answers=Requirements(project_name="risk-api", latency_p99_ms=100, daily_volume=200_000),
+    )
+    project = tmp_path / "risk-api"
+    default_renderer(RenderRequest(record, None), project)
+    readme = project / "README.md"
+    readme.write_text(readme.read_text() + "\nOwned by the risk team.\n")
+    git_commit_all(project)
+    config_path = project / "infra/Pulumi.dev.yaml"
+    before = yaml.safe_load(config_path.read_text())["config"]
+
+    result = CliRunner().invoke(
+        update_cmd, ["--set", "daily_volume=20,000,000", "--project", str(project)]
+    )
+
+    assert result.exit_code == 0, result.output
+    after = yaml.safe_load(config_path.read_text())["config"]
+    assert after["risk-api:apiMaxTasks"] > before["risk-api:apiMaxTasks"]
+    assert "infra/Pulumi.dev.yaml" in result.output
+    assert readme.read_text().endswith("Owned by the risk team.\n")
+    assert yaml.safe_load((project / RECORD_FILE).read_text())["answers"]["daily_volume"] == (
+        20_000_000
+    )
+    assert check(project).ok
