@@ -1,0 +1,237 @@
+"""Each pattern's real entry point (`program.build`) deployed into moto, its wiring read back."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pulumi
+import pytest
+from archgen.stacks.emulator import DeployResult, MotoMocks, deploy
+from archgen.stacks.esm_runner import run_event_source_mapping
+from archgen.stacks.program import AppArtifacts, build
+from archgen.stacks.settings import StackSettings
+from emulator_support import moto_backend
+
+CONSUMER = "def handler(event, context):\n    return {'batchItemFailures': []}\n"
+APP = AppArtifacts(
+    package="ai_service",
+    consumer_code=pulumi.AssetArchive(
+        {"ai_service/stream/handler.py": pulumi.StringAsset(CONSUMER)}
+    ),
+)
+SETTINGS = {
+    "batch": StackSettings(pattern="batch", score_parallelism=3),
+    "realtime": StackSettings(pattern="realtime", api_min_tasks=2, api_max_tasks=6),
+    "streaming": StackSettings(pattern="streaming", consumer_batch_size=4, consumer_max_retries=1),
+    "hybrid": StackSettings(pattern="hybrid"),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(SETTINGS))
+def deployed(request: pytest.FixtureRequest) -> Iterator[tuple[str, MotoMocks, DeployResult]]:
+    pattern = str(request.param)
+    with moto_backend() as session:
+        mocks = MotoMocks(session)
+        result = deploy(lambda: build(SETTINGS[pattern], APP), mocks=mocks)
+        yield pattern, mocks, result
+
+
+def _has(pattern: str, *parts: str) -> bool:
+    return pattern in parts or pattern == "hybrid"
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_every_output_resolves(deployed: Any) -> None:
+    pattern, _, result = deployed
+    assert result.outputs["pattern"] == pattern
+    empty = [k for k, v in result.outputs.items() if v in (None, "", {}, [])]
+    assert not empty
+
+
+def test_alarms_notify_the_topic_and_watch_real_resources(deployed: Any) -> None:
+    _, mocks, result = deployed
+    names = [a.outputs["name"] for a in result.of_kind("cloudwatch.MetricAlarm")]
+    alarms = mocks.client("cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"]
+    assert len(alarms) == len(names) > 0
+    real = {
+        "FunctionName": {r.outputs["name"] for r in result.of_kind("lambda.Function")},
+        "QueueName": {r.outputs["name"] for r in result.of_kind("sqs.Queue")},
+        "StreamName": {r.outputs["name"] for r in result.of_kind("kinesis.Stream")},
+        "TableName": {r.outputs["name"] for r in result.of_kind("dynamodb.Table")},
+        "StateMachineArn": {r.outputs["arn"] for r in result.of_kind("sfn.StateMachine")},
+        "LoadBalancer": {r.outputs["arnSuffix"] for r in result.of_kind("lb.LoadBalancer")},
+        "TargetGroup": {r.outputs["arnSuffix"] for r in result.of_kind("lb.TargetGroup")},
+        "ClusterName": {r.outputs["name"] for r in result.of_kind("ecs.Cluster")},
+        "ServiceName": {r.outputs["name"] for r in result.of_kind("ecs.Service")},
+    }
+    checked = 0
+    for alarm in alarms:
+        assert result.outputs["alarmTopicArn"] in alarm["AlarmActions"], alarm["AlarmName"]
+        dims = list(alarm.get("Dimensions", []))
+        for query in alarm.get("Metrics", []):
+            dims += query.get("MetricStat", {}).get("Metric", {}).get("Dimensions", [])
+        for dim in dims:
+            if dim["Name"] in real:
+                assert dim["Value"] in real[dim["Name"]], (alarm["AlarmName"], dim)
+                checked += 1
+    assert checked > 0
+
+
+def test_role_policies_name_real_buckets(deployed: Any) -> None:
+    _, mocks, result = deployed
+    buckets = {f"arn:aws:s3:::{b}" for b in result.outputs["bucketNames"].values()}
+    iam = mocks.client("iam")
+    named = set()
+    for policy in result.of_kind("iam.RolePolicy"):
+        role, name = policy.id.split(":", 1)
+        doc = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        doc = json.loads(doc) if isinstance(doc, str) else doc
+        for statement in _list(doc["Statement"]):
+            for res in _list(statement.get("Resource", [])):
+                if res.startswith("arn:aws:s3:::"):
+                    bucket = res.split("/", 1)[0]
+                    assert bucket in buckets, (policy.name, res)
+                    named.add(bucket)
+    assert named
+
+
+def test_stream_consumer_wiring(deployed: Any) -> None:
+    pattern, mocks, result = deployed
+    if not _has(pattern, "streaming"):
+        assert not result.of_kind("lambda.EventSourceMapping")
+        return
+    settings = SETTINGS[pattern]
+    esm = result.one("lambda.EventSourceMapping")
+    mapping = mocks.client("lambda").get_event_source_mapping(UUID=esm.id)
+    stream = result.one("kinesis.Stream").outputs
+    dlq = result.one("sqs.Queue").outputs
+    assert mapping["EventSourceArn"] == stream["arn"]
+    assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == dlq["arn"]
+    assert mapping["BatchSize"] == settings.consumer_batch_size
+    assert mapping["MaximumRetryAttempts"] == settings.consumer_max_retries
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    fn = mocks.client("lambda").get_function_configuration(FunctionName=mapping["FunctionArn"])
+    assert fn["Environment"]["Variables"]["PREDICTIONS_TABLE"] == result.outputs["tableName"]
+    assert result.outputs["streamName"] == stream["name"]
+
+
+def test_api_wiring(deployed: Any) -> None:
+    pattern, mocks, result = deployed
+    if not _has(pattern, "realtime"):
+        assert not result.of_kind("ecs.Service")
+        return
+    service = result.one("ecs.Service").outputs
+    ecs = mocks.client("ecs")
+    (svc,) = ecs.describe_services(cluster=service["cluster"], services=[service["name"]])[
+        "services"
+    ]
+    tg = result.one("lb.TargetGroup").outputs["arn"]
+    assert [lb["targetGroupArn"] for lb in svc["loadBalancers"]] == [tg]
+    lb = result.one("lb.LoadBalancer").outputs
+    listeners = mocks.client("elbv2").describe_listeners(LoadBalancerArn=lb["arn"])["Listeners"]
+    assert tg in {a.get("TargetGroupArn") for lst in listeners for a in lst["DefaultActions"]}
+    assert result.outputs["apiUrl"].endswith(lb["dnsName"])
+    private = {
+        r.id for r in result.of_kind("ec2.Subnet") if not r.outputs.get("mapPublicIpOnLaunch")
+    }
+    subnets = set(svc["networkConfiguration"]["awsvpcConfiguration"]["subnets"])
+    assert subnets and subnets <= private
+    settings = SETTINGS[pattern]
+    (target,) = mocks.client("application-autoscaling").describe_scalable_targets(
+        ServiceNamespace="ecs"
+    )["ScalableTargets"]
+    cluster = service["cluster"].rsplit("/", 1)[-1]
+    assert target["ResourceId"] == f"service/{cluster}/{service['name']}"
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (
+        settings.api_min_tasks,
+        settings.api_max_tasks,
+    )
+    if pattern == "hybrid":
+        task = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])
+        env = {
+            e["name"]: e["value"]
+            for e in task["taskDefinition"]["containerDefinitions"][0].get("environment", [])
+        }
+        assert env["PREDICTION_LOG_STREAM"] == result.outputs["streamName"]
+
+
+def test_batch_wiring(deployed: Any) -> None:
+    pattern, mocks, result = deployed
+    if not _has(pattern, "batch"):
+        assert not result.of_kind("sfn.StateMachine")
+        return
+    arn = result.outputs["stateMachineArn"]
+    schedule = mocks.client("scheduler").get_schedule(
+        Name=result.one("scheduler.Schedule").outputs["name"]
+    )
+    assert schedule["Target"]["Arn"] == arn
+    desc = mocks.client("stepfunctions").describe_state_machine(stateMachineArn=arn)
+    text = desc["definition"]
+    ecs = mocks.client("ecs")
+    for task in result.of_kind("ecs.TaskDefinition"):
+        if task.outputs["family"].endswith(("train", "score")):
+            assert task.outputs["arn"] in text
+            ecs.describe_task_definition(taskDefinition=task.outputs["arn"])
+    for bucket in ("raw", "models", "predictions"):
+        assert result.outputs["bucketNames"][bucket] in text
+    maps = [st for st in json.loads(text)["States"].values() if st["Type"] == "Map"]
+    if SETTINGS[pattern].score_parallelism > 1:
+        assert [m["MaxConcurrency"] for m in maps] == [SETTINGS[pattern].score_parallelism]
+    else:
+        assert maps == []
+
+
+def test_stream_records_reach_the_table_and_poison_reaches_the_dlq(deployed: Any) -> None:
+    pattern, mocks, result = deployed
+    if not _has(pattern, "streaming"):
+        assert "streamName" not in result.outputs and not result.of_kind("kinesis.Stream")
+        return
+    kinesis = mocks.client("kinesis")
+    ddb = mocks.client("dynamodb")
+    stream = result.outputs["streamName"]
+    tag = pattern
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        table = os.environ["PREDICTIONS_TABLE"]
+        failures = []
+        for record in event["Records"]:
+            body = json.loads(base64.b64decode(record["kinesis"]["data"]))
+            if body.get("poison"):
+                failures.append({"itemIdentifier": record["kinesis"]["sequenceNumber"]})
+                continue
+            try:
+                ddb.put_item(
+                    TableName=table,
+                    Item={_hash_key(result): {"S": body["id"]}},
+                    ConditionExpression="attribute_not_exists(#k)",
+                    ExpressionAttributeNames={"#k": _hash_key(result)},
+                )
+            except ddb.exceptions.ConditionalCheckFailedException:
+                pass
+        return {"batchItemFailures": failures}
+
+    ids = [f"{tag}-{n}" for n in range(9)]
+    for n, ident in enumerate(ids + ids[:2]):
+        body = {"id": ident, "poison": n == 5}
+        kinesis.put_record(StreamName=stream, PartitionKey=ident, Data=json.dumps(body).encode())
+    esm = result.one("lambda.EventSourceMapping")
+    report = run_event_source_mapping(esm.id, handler, session_or_endpoint=mocks.session)
+    assert report.records == 11 and report.failed_records == 1
+    rows = ddb.scan(TableName=result.outputs["tableName"])["Items"]
+    assert {row[_hash_key(result)]["S"] for row in rows} == set(ids) - {ids[5]}
+    dlq = result.one("sqs.Queue").outputs["url"]
+    (message,) = mocks.client("sqs").receive_message(QueueUrl=dlq, MaxNumberOfMessages=10)[
+        "Messages"
+    ]
+    assert json.loads(message["Body"])["KinesisBatchInfo"]["batchSize"] == 1
+
+
+def _hash_key(result: DeployResult) -> str:
+    return str(result.one("dynamodb.Table").outputs["hashKey"])
