@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import yaml
 from archgen.errors import ArchgenError
-from archgen.packs import discover_packs, load_pack, pack_summary, resolve_pack_ref
+from archgen.packs import Pack, discover_packs, load_pack, pack_summary, resolve_pack_ref
 
 
 def _fail(err: ArchgenError) -> None:
@@ -27,6 +27,9 @@ def list_packs() -> None:
     except ArchgenError as err:
         _fail(err)
         return
+    active_pack = _active_pack(active[0]) if active else None
+    if active_pack is not None and all(p.source != active_pack.source for p in found):
+        found.append(active_pack)
     if not found:
         click.echo("no team packs found (add folders to packs_path in the user config)")
     for pack in found:
@@ -36,6 +39,14 @@ def list_packs() -> None:
         click.echo(f"active: {active[0]} (from {active[1]})")
 
 
+def _active_pack(ref: str) -> Pack | None:
+    """The active pack, loaded, or None when its reference does not load."""
+    try:
+        return load_pack(ref)
+    except ArchgenError:
+        return None
+
+
 @packs.command("show")
 @click.argument("name")
 def show_pack(name: str) -> None:
@@ -43,6 +54,10 @@ def show_pack(name: str) -> None:
     try:
         pack = load_pack(name)
     except ArchgenError as err:
-        _fail(err)
-        return
+        active = resolve_pack_ref(None)
+        active_pack = _active_pack(active[0]) if active else None
+        if active_pack is None or active_pack.manifest.name != name:
+            _fail(err)
+            return
+        pack = active_pack
     click.echo(yaml.safe_dump(pack_summary(pack), sort_keys=False), nl=False)

@@ -360,3 +360,16 @@ def test_misspelt_template_value_is_caught_with_its_line(tmp_path: Path) -> None
     )
     with pytest.raises(PackError, match=r"labels\.txt:2: unknown value cookiecutter\.tem"):
         apply_pack(ProjectRecord(), str(root))
+
+
+def test_the_active_pack_is_listed_and_shown_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_pack(tmp_path / "acme")
+    monkeypatch.setenv(ENV_PACK, str(root))
+    runner = CliRunner()
+    listed = runner.invoke(packs_cmd, ["list"])
+    assert f"acme\t1.2.0\t{root.resolve()}" in listed.output
+    assert f"active: {root} (from {ENV_PACK})" in listed.output
+    shown = runner.invoke(packs_cmd, ["show", "acme"])
+    assert shown.exit_code == 0 and yaml.safe_load(shown.output)["name"] == "acme"
