@@ -65,6 +65,15 @@ def _nth(index: int) -> Callable[[list[str]], str]:
     return lambda names: names[index % len(names)]
 
 
+@dataclass(frozen=True)
+class NetworkRef:
+    """Where containers run: a VPC and its public and private subnets (created or existing)."""
+
+    vpc_id: pulumi.Input[str]
+    public_subnet_ids: list[pulumi.Input[str]]
+    private_subnet_ids: list[pulumi.Input[str]]
+
+
 class Network(pulumi.ComponentResource):
     """VPC over N zones: public subnets with an internet gateway, private ones with egress."""
 
@@ -175,6 +184,9 @@ class Network(pulumi.ComponentResource):
             self.private_route_table_ids.append(private_rt.id)
         if args.egress == "endpoints":
             self._endpoints(name, args, tags)
+        self.ref = NetworkRef(
+            self.vpc_id, list(self.public_subnet_ids), list(self.private_subnet_ids)
+        )
         self.register_outputs(
             {
                 "vpc_id": self.vpc_id,

@@ -18,9 +18,9 @@ from .common import ImageRepository, ImageRepositoryArgs, StackKey, StackKeyArgs
 from .datalake import DataLake, DataLakeArgs
 from .hybrid import Hybrid, HybridArgs
 from .monitoring import AlarmTopic, AlarmTopicArgs, Dashboard, DashboardArgs
-from .network import Network, NetworkArgs
+from .network import Network, NetworkArgs, NetworkRef
 from .realtime import RealtimeApi, RealtimeApiArgs
-from .settings import StackSettings
+from .settings import StackSettings, split_ids
 from .streaming import StreamPipeline, StreamPipelineArgs
 
 NEEDS_IMAGE = ("batch", "realtime", "hybrid")
@@ -126,7 +126,14 @@ def build(settings: StackSettings, app: AppArtifacts | None = None) -> Stack:
         repository_arn = repository.arn
 
     network: Network | None = None
-    if pattern != "streaming":
+    net: NetworkRef | None = None
+    if pattern != "streaming" and settings.existing_vpc_id:
+        net = NetworkRef(
+            vpc_id=settings.existing_vpc_id,
+            public_subnet_ids=list(split_ids(settings.existing_public_subnet_ids)),
+            private_subnet_ids=list(split_ids(settings.existing_private_subnet_ids)),
+        )
+    elif pattern != "streaming":
         network = Network(
             f"{prefix}-net",
             NetworkArgs(
@@ -136,21 +143,22 @@ def build(settings: StackSettings, app: AppArtifacts | None = None) -> Stack:
                 tags=tags,
             ),
         )
+        net = network.ref
 
     stack = Stack(settings, key_arn, lake, alarms, repository=repository, network=network)
     key, topic = key_arn, alarms.arn
     retention = settings.log_retention_days
 
     def batch_args() -> BatchPipelineArgs:
-        assert network is not None
+        assert net is not None
         return BatchPipelineArgs(
             raw=lake.ref("raw"),
             models=lake.ref("models"),
             predictions=lake.ref("predictions"),
             image=image,
             package=package,
-            subnet_ids=list(network.private_subnet_ids),
-            vpc_id=network.vpc_id,
+            subnet_ids=list(net.private_subnet_ids),
+            vpc_id=net.vpc_id,
             repository_arn=repository_arn,
             schedule=settings.batch_schedule,
             schedule_timezone=settings.batch_schedule_timezone,
@@ -169,11 +177,11 @@ def build(settings: StackSettings, app: AppArtifacts | None = None) -> Stack:
         )
 
     def api_args() -> RealtimeApiArgs:
-        assert network is not None
+        assert net is not None
         return RealtimeApiArgs(
-            vpc_id=network.vpc_id,
-            public_subnet_ids=list(network.public_subnet_ids),
-            private_subnet_ids=list(network.private_subnet_ids),
+            vpc_id=net.vpc_id,
+            public_subnet_ids=list(net.public_subnet_ids),
+            private_subnet_ids=list(net.private_subnet_ids),
             image=image,
             package=package,
             models=lake.ref("models"),

@@ -87,6 +87,12 @@ class StackSettings:
     """CIDR block of the VPC the API runs in."""
     availability_zones: int = 2
     """Availability zones the VPC spans (at least two)."""
+    existing_vpc_id: str = ""
+    """Deploy into this existing VPC instead of creating one (empty: create one)."""
+    existing_private_subnet_ids: str = ""
+    """Comma-separated private subnets of the existing VPC (tasks run there; 2+ AZs)."""
+    existing_public_subnet_ids: str = ""
+    """Comma-separated public subnets of the existing VPC (the API load balancer; 2+ AZs)."""
     egress: str = "nat"
     """How private tasks reach AWS: `nat` (a NAT gateway per AZ) or `endpoints` (VPC endpoints)."""
     container_port: int = 8080
@@ -195,6 +201,18 @@ class StackSettings:
             ("availabilityZones", self.availability_zones >= 2, "at least 2"),
             ("egress", self.egress in ("nat", "endpoints"), "nat or endpoints"),
             (
+                "existingPrivateSubnetIds",
+                not self.existing_vpc_id or len(split_ids(self.existing_private_subnet_ids)) >= 2,
+                "at least 2 subnet ids when existingVpcId is set",
+            ),
+            (
+                "existingPublicSubnetIds",
+                not self.existing_vpc_id
+                or self.pattern not in ("realtime", "hybrid")
+                or len(split_ids(self.existing_public_subnet_ids)) >= 2,
+                "at least 2 subnet ids when existingVpcId is set and the pattern serves an API",
+            ),
+            (
                 "apiMinTasks",
                 1 <= self.api_min_tasks <= self.api_desired_tasks <= self.api_max_tasks,
                 "1 <= apiMinTasks <= apiDesiredTasks <= apiMaxTasks",
@@ -233,6 +251,11 @@ class StackSettings:
         for key, ok, expected in checks:
             if not ok:
                 raise ValueError(f"stack config {key}: must be {expected}")
+
+
+def split_ids(value: str) -> list[str]:
+    """`"subnet-a, subnet-b"` -> `["subnet-a", "subnet-b"]` (config keys holding id lists)."""
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def _coerce(key: str, raw: Any, default: Any) -> Any:

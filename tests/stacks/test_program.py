@@ -181,3 +181,34 @@ def test_app_artifacts_fill_gaps_from_config_and_resolve_relative_code(tmp_path)
     assert app.image_tag == "t9"
     given = AppArtifacts(package="other", consumer_handler="other.h.handler").resolve(s)
     assert (given.package, given.handler) == ("other", "other.h.handler")
+
+
+def test_existing_vpc_is_used_instead_of_a_new_one(mocked) -> None:
+    s = settings(
+        "hybrid",
+        existingVpcId="vpc-0abc",
+        existingPrivateSubnetIds="subnet-p1, subnet-p2",
+        existingPublicSubnetIds="subnet-u1,subnet-u2",
+    )
+    run = mocked(lambda: build(s, APP))
+    assert run.of("aws:ec2/vpc:Vpc") == [] and run.of("aws:ec2/subnet:Subnet") == []
+    service = run.of("aws:ecs/service:Service")[0].inputs["networkConfiguration"]
+    assert service["subnets"] == ["subnet-p1", "subnet-p2"]
+    assert run.of("aws:lb/loadBalancer:LoadBalancer")[0].inputs["subnets"] == [
+        "subnet-u1",
+        "subnet-u2",
+    ]
+    machine = json.loads(run.of("aws:sfn/stateMachine:StateMachine")[0].inputs["definition"])
+    vpc = machine["States"]["Train"]["Parameters"]["NetworkConfiguration"]["AwsvpcConfiguration"]
+    assert vpc["Subnets"] == ["subnet-p1", "subnet-p2"]
+    assert {g.inputs["vpcId"] for g in run.of("aws:ec2/securityGroup:SecurityGroup")} == {
+        "vpc-0abc"
+    }
+
+
+def test_existing_vpc_needs_two_private_subnets() -> None:
+    with pytest.raises(ValueError, match="existingPrivateSubnetIds"):
+        settings("batch", existingVpcId="vpc-1", existingPrivateSubnetIds="subnet-1")
+    with pytest.raises(ValueError, match="existingPublicSubnetIds"):
+        settings("realtime", existingVpcId="vpc-1", existingPrivateSubnetIds="a,b")
+    assert settings("batch", existingVpcId="vpc-1", existingPrivateSubnetIds="a,b").existing_vpc_id
