@@ -68,25 +68,26 @@ def accepted(key: str) -> str:
         if key == "region":
             return "an AWS region name such as us-east-1"
         return "text"
-    low = high = None
+    low: float | None = None
+    high: float | None = None
     low_open = high_open = False
     for meta in field.metadata:
         if isinstance(meta, Ge):
-            low = meta.ge
+            low = float(meta.ge)  # type: ignore[arg-type]
         elif isinstance(meta, Gt):
-            low, low_open = meta.gt, True
+            low, low_open = float(meta.gt), True  # type: ignore[arg-type]
         elif isinstance(meta, Le):
-            high = meta.le
+            high = float(meta.le)  # type: ignore[arg-type]
         elif isinstance(meta, Lt):
-            high, high_open = meta.lt, True
+            high, high_open = float(meta.lt), True  # type: ignore[arg-type]
     parts = [kind]
     if low is not None and high is not None and not low_open and not high_open:
-        parts.append(f"from {_num(low)} to {_num(high)}")  # type: ignore[arg-type]
+        parts.append(f"from {_num(low)} to {_num(high)}")
     else:
         if low is not None:
-            parts.append(f"{'above' if low_open else 'at least'} {_num(low)}")  # type: ignore[arg-type]
+            parts.append(f"{'above' if low_open else 'at least'} {_num(low)}")
         if high is not None:
-            parts.append(f"{'below' if high_open else 'at most'} {_num(high)}")  # type: ignore[arg-type]
+            parts.append(f"{'below' if high_open else 'at most'} {_num(high)}")
     if field.default is None:
         parts.append("(or empty)")
     return " ".join(parts)

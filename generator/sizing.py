@@ -345,17 +345,17 @@ def size(req: Requirements, pattern: Pattern) -> Sizing:
         "availability_target_pct": req.availability_pct,
     }
     if uses_api(pattern):
-        f, c = api_figures(req)
-        figures += f
-        config.update(c)
+        api, api_config = api_figures(req)
+        figures += api
+        config.update(api_config)
     if uses_stream(pattern):
-        f, c = stream_figures(req)
-        figures += f
-        config.update(c)
+        stream, stream_config = stream_figures(req)
+        figures += stream
+        config.update(stream_config)
     if uses_batch(pattern):
-        f, c = batch_figures(req, pattern)
-        figures += f
-        config.update(c)
+        batch, batch_config = batch_figures(req, pattern)
+        figures += batch
+        config.update(batch_config)
     return Sizing(
         pattern=pattern,
         figures=figures,

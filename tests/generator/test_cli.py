@@ -172,3 +172,84 @@ def test_start_up_path_imports_no_heavy_module(args: list[str]) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "HEAVY=\n" in proc.stderr, proc.stderr
+
+
+def test_interactive_new_asks_every_question_and_renders(tmp_path: Path) -> None:
+    keys = [q.key for q in QUESTIONS]
+    answers = {"project_name": "loan-desk", "daily_volume": "lots\n20000", "urgency": "high",
+               "latency_p99_ms": "80"}
+    lines = [answers.get(k, "") for k in keys] + [""]  # Enter keeps defaults and the recommendation
+    result = run("new", "-o", str(tmp_path), input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output + result.stderr
+    for q in QUESTIONS:
+        assert q.prompt in result.stderr
+    assert "daily_volume: must be an integer" in result.stderr  # re-asked after a bad answer
+    assert "Recommended:" in result.stderr
+    record = (tmp_path / "loan-desk" / ".archgen.yaml").read_text(encoding="utf-8")
+    assert "project_name: loan-desk" in record
+    assert "daily_volume: 20000" in record
+    assert "latency_p99_ms: 80" in record
+
+
+def test_interactive_override_warns_and_is_recorded(tmp_path: Path) -> None:
+    lines = [""] * len(QUESTIONS) + ["realtime", "y"]
+    result = run("new", "--answers", str(CREDIT), "-o", str(tmp_path),
+                 input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "warning: Real-Time instead of Hybrid" in result.stderr
+    record = (tmp_path / "credit-decisions" / ".archgen.yaml").read_text(encoding="utf-8")
+    assert "pattern: realtime" in record
+
+
+def test_flags_are_not_asked_again(tmp_path: Path) -> None:
+    given = ["--project-name", "fraud-scores", "--urgency", "high"]
+    lines = [""] * (len(QUESTIONS) - 2) + [""]
+    result = run("new", *given, "-o", str(tmp_path), "--pretend", input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "Project name" not in result.stderr
+    assert "How urgent" not in result.stderr
+    assert not any(tmp_path.iterdir())  # --pretend writes nothing
+
+
+def test_abort_at_a_prompt_exits_130_and_writes_nothing(tmp_path: Path) -> None:
+    result = run("new", "-o", str(tmp_path), input="loan-desk\nhigh\n")  # then end of input
+    assert result.exit_code == 130
+    assert result.stderr.rstrip().endswith("Aborted.")
+    assert not any(tmp_path.iterdir())
+
+
+def test_no_input_new_renders_the_credit_example(tmp_path: Path) -> None:
+    result = run("new", "--no-input", "--answers", str(CREDIT), "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output + result.stderr
+    project = tmp_path / "credit-decisions"
+    assert (project / ".archgen.yaml").read_text(encoding="utf-8") == CREDIT.read_text("utf-8")
+    again = run("new", "--no-input", "--answers", str(CREDIT), "-o", str(tmp_path))
+    assert again.exit_code == 2
+    assert "--force" in again.stderr
+    assert run("new", "--no-input", "--answers", str(CREDIT), "-o", str(tmp_path),
+               "--force").exit_code == 0
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    result = run("recommend", "--daily-volumes", "5")
+    assert result.exit_code == 2
+    assert "No such option" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["recommend", "--latency-p99-ms", "fast"], "archgen: error: --latency-p99-ms: "),
+        (["new", "--no-input", "--pattern", "batch", "--urgency", "high", "-o", "."],
+         "archgen: error: pattern batch cannot be used"),
+    ],
+)
+def test_main_turns_errors_into_one_line(tmp_path: Path, args: list[str], needle: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "archgen", *args],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )
+    assert proc.returncode in (1, 2)
+    assert proc.stderr.startswith(needle)
+    assert proc.stderr.count("\n") == 1
+    assert not any(tmp_path.iterdir())
