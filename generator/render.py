@@ -147,9 +147,11 @@ def _yaml(data: Mapping[str, Any]) -> str:
     return yaml.safe_dump(dict(data), sort_keys=False, default_flow_style=False, width=100)
 
 
-def _dev_config(plan: Plan, namespace: str, region: str) -> str:
+def _dev_config(plan: Plan, namespace: str, region: str, project_values: Mapping[str, Any]) -> str:
+    """The dev stack: the sized config, over the project's own names (package, prefix)."""
+    values = {**project_values, **plan.sizing.stack_config, "pattern": plan.decision.chosen.value}
     config: dict[str, Any] = {"aws:region": region}
-    config.update(StackSettings(**plan.sizing.stack_config).to_config(namespace))
+    config.update(StackSettings(**values).to_config(namespace))
     return _yaml({"config": config})
 
 
@@ -242,6 +244,11 @@ def build_context(
     package = slug.replace("-", "_")
     services = sorted({s for layer in layers for s in layer.items("services")})
     entrypoints = [row for layer in layers for row in layer.items("entrypoints")]
+    project_values = {
+        key: str(value).format(package=package, slug=slug)
+        for layer in layers
+        for key, value in (layer.meta.get("stack_config") or {}).items()
+    }
     docker_cmd = next(
         (str(layer.meta["docker_cmd"]) for layer in reversed(layers) if "docker_cmd" in layer.meta),
         "python -m {package}",
@@ -256,7 +263,7 @@ def build_context(
         "services": services,
         "components": _unique([c for layer in layers for c in layer.items("components")]),
         "mermaid": _mermaid(layers),
-        "pulumi_dev_yaml": _dev_config(plan, slug, answers.region),
+        "pulumi_dev_yaml": _dev_config(plan, slug, answers.region, project_values),
         "pulumi_local_yaml": _local_config(slug, answers.region, services),
         "docker_cmd": json.dumps(docker_cmd.format(package=package).split()),
         "entrypoints": [[what, how.format(package=package)] for what, how in entrypoints],

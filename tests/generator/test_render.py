@@ -181,6 +181,11 @@ def test_dev_config_is_the_sized_stack_config(tmp_path: Path) -> None:
     )
     assert (settings.api_max_tasks, settings.api_min_tasks, settings.pattern) == (7, 3, "realtime")
     assert config["aws:region"] == "us-east-2"
+    assert settings.package_name == "loan_desk" and settings.consumer_handler == ""
+    hybrid = render_tree(make_plan(Pattern.HYBRID), tmp_path / "h")
+    assert "infra/Pulumi.dev.yaml" in hybrid
+    text = (tmp_path / "h" / "infra" / "Pulumi.dev.yaml").read_text()
+    assert "loan-desk:consumerHandler: loan_desk.stream.handler.lambda_handler" in text
     local = yaml.safe_load((project / "infra" / "Pulumi.local.yaml").read_text())["config"]
     endpoints = local["aws:endpoints"][0]
     assert {"ecs", "elbv2", "s3"} <= set(endpoints) and "kinesis" not in endpoints

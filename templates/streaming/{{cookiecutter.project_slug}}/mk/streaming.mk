@@ -1,11 +1,11 @@
-# Stream consumer: the Lambda deployment package and a producer to try it.
+# Stream consumer: the Lambda package the stack deploys (infra's consumerCodePath) and a producer.
 .PHONY: package-lambda send-events
 
 package-lambda:
-	rm -rf build/lambda build/consumer.zip
-	$(PYTHON) -m pip install --quiet --target build/lambda --platform manylinux2014_x86_64 --only-binary=:all: --python-version 3.11 .
-	cd build/lambda && $(PYTHON) -m zipfile -c ../consumer.zip .
-	@echo "wrote build/consumer.zip (handler: {{ cookiecutter.package_name }}.stream.handler.lambda_handler)"
+	rm -rf build/consumer
+	$(PYTHON) -m pip install --quiet --target build/consumer --platform manylinux2014_x86_64 \
+		--only-binary=:all: --python-version 3.11 --implementation cp .
+	@echo "built build/consumer (handler {{ cookiecutter.package_name }}.stream.handler.lambda_handler)"
 
 send-events:
 	$(PYTHON) -m {{ cookiecutter.package_name }}.stream.producer
