@@ -164,7 +164,12 @@ class AppliedPack:
         return [path for layer, path in self.layer_overlays.items() if layer in wanted]
 
     def run_hooks(self, stage: HookStage, project_dir: Path) -> list[str]:
-        """Run the pack's hooks of `stage` in `project_dir`; a failing hook raises PackError."""
+        """Run the pack's hooks of `stage`; a failing hook raises PackError.
+
+        Hooks run in `project_dir` when it exists (post_gen), else in the
+        current directory (pre_gen, before anything is written); either way
+        `ARCHGEN_PROJECT_DIR` names the project.
+        """
         if not self.trusted:
             raise PackError(_untrusted_message(self.pack))
         ran: list[str] = []
@@ -181,7 +186,12 @@ class AppliedPack:
             argv = [sys.executable, str(script)] if script.suffix == ".py" else [str(script)]
             try:
                 done = subprocess.run(
-                    argv, cwd=project_dir, env=env, capture_output=True, text=True, check=False
+                    argv,
+                    cwd=project_dir if project_dir.is_dir() else Path.cwd(),
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=False,
                 )
             except OSError as err:
                 raise PackError(f"pack {self.pack.manifest.name}: hook {rel}: {err}") from err

@@ -305,6 +305,20 @@ def test_trusted_hooks_run_in_the_project(tmp_path: Path) -> None:
     assert '"team": "payments"' in (project / "hook-ran.txt").read_text()
 
 
+def test_pre_gen_hook_runs_before_the_project_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest = MANIFEST + "hooks:\n  pre_gen: [hooks/pre.py]\n"
+    hook = (
+        "import os, pathlib\npathlib.Path('seen').write_text(os.environ['ARCHGEN_PROJECT_DIR'])\n"
+    )
+    root = str(make_pack(tmp_path / "acme", manifest, **{"hooks/pre.py": hook}))
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "not-yet"
+    apply_pack(ProjectRecord(), root, trust=True).run_hooks("pre_gen", target)
+    assert (tmp_path / "seen").read_text() == str(target) and not target.exists()
+
+
 def test_pack_listed_in_user_config_is_trusted(tmp_path: Path) -> None:
     root = str(make_pack(tmp_path / "acme", HOOK_MANIFEST, **{"hooks/post.py": HOOK}))
     write_user_config({"trusted_packs": ["acme"]})
