@@ -653,7 +653,8 @@ def moto_safe_policy(policy: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]
     doc = json.loads(policy) if isinstance(policy, str) else json.loads(json.dumps(policy))
     statements = doc.get("Statement", [])
     statements = statements if isinstance(statements, list) else [statements]
-    kept, dropped = [], []
+    kept: list[dict[str, Any]] = []
+    dropped: list[dict[str, Any]] = []
     for st in statements:
         conditions = st.get("Condition") or {}
         evaluable = set(conditions) <= {"StringEquals"}

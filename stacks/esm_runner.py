@@ -19,6 +19,11 @@ Public API:
   region="us-east-1") -> RunReport` — one runner, one poll.
 - `RunReport` — counts of records, invocations, successes and failures, and
   the on-failure messages sent.
+- `deliver_kinesis_source(delivery_stream, *, session_or_endpoint=None,
+  region="us-east-1", checkpoints=None) -> int` — the Firehose side of a
+  stream: moto does not read a delivery stream's Kinesis source, so this
+  reads the source stream and puts its records into the delivery stream, which
+  moto writes into the destination bucket. Returns the records delivered.
 
 Differences from the service, on purpose: batches are taken from what is in
 the stream now (the batching window is not waited for); lanes of a shard run
@@ -44,6 +49,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 __all__ = [
+    "deliver_kinesis_source",
     "EventSourceMappingError",
     "KinesisMappingRunner",
     "LambdaContext",
@@ -407,6 +413,70 @@ def _environment(variables: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def _session(
+    session_or_endpoint: boto3.Session | str | None, region: str
+) -> tuple[boto3.Session, str | None]:
+    if isinstance(session_or_endpoint, str):
+        session = boto3.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
+        )
+        return session, session_or_endpoint
+    return session_or_endpoint or boto3.Session(region_name=region), None
+
+
+def deliver_kinesis_source(
+    delivery_stream: str,
+    *,
+    session_or_endpoint: boto3.Session | str | None = None,
+    region: str = "us-east-1",
+    checkpoints: dict[str, str] | None = None,
+) -> int:
+    """Move what a delivery stream's Kinesis source holds into the delivery stream.
+
+    Pass the same `checkpoints` dict to successive calls to deliver each record
+    once (shard id -> last sequence number delivered).
+    """
+    session, endpoint = _session(session_or_endpoint, region)
+    firehose = session.client("firehose", region_name=region, endpoint_url=endpoint)
+    kinesis = session.client("kinesis", region_name=region, endpoint_url=endpoint)
+    try:
+        desc = firehose.describe_delivery_stream(DeliveryStreamName=delivery_stream)
+    except (ClientError, BotoCoreError) as err:
+        raise EventSourceMappingError(f"delivery stream {delivery_stream}: {err}") from err
+    source = (desc["DeliveryStreamDescription"].get("Source") or {}).get(
+        "KinesisStreamSourceDescription"
+    ) or {}
+    if not source.get("KinesisStreamARN"):
+        raise EventSourceMappingError(f"delivery stream {delivery_stream} has no Kinesis source")
+    stream = str(source["KinesisStreamARN"]).split(":stream/", 1)[-1]
+    marks = checkpoints if checkpoints is not None else {}
+    delivered = 0
+    for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
+        shard_id = shard["ShardId"]
+        kw: dict[str, Any] = {"StreamName": stream, "ShardId": shard_id}
+        if shard_id in marks:
+            kw |= {
+                "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
+                "StartingSequenceNumber": marks[shard_id],
+            }
+        else:
+            kw["ShardIteratorType"] = "TRIM_HORIZON"
+        iterator = kinesis.get_shard_iterator(**kw)["ShardIterator"]
+        while iterator:
+            out = kinesis.get_records(ShardIterator=iterator, Limit=500)
+            records = out["Records"]
+            if not records:
+                break
+            firehose.put_record_batch(
+                DeliveryStreamName=delivery_stream,
+                Records=[{"Data": r["Data"]} for r in records],
+            )
+            delivered += len(records)
+            marks[shard_id] = records[-1]["SequenceNumber"]
+            iterator = out.get("NextShardIterator")
+    return delivered
 
 
 def run_event_source_mapping(

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pulumi
 import pytest
 from archgen.stacks.emulator import DeployResult, MotoMocks, deploy
-from archgen.stacks.esm_runner import run_event_source_mapping
+from archgen.stacks.esm_runner import deliver_kinesis_source, run_event_source_mapping
 from archgen.stacks.program import AppArtifacts, build
 from archgen.stacks.settings import StackSettings
 from emulator_support import moto_backend
@@ -235,3 +236,39 @@ def test_stream_records_reach_the_table_and_poison_reaches_the_dlq(deployed: Any
 
 def _hash_key(result: DeployResult) -> str:
     return str(result.one("dynamodb.Table").outputs["hashKey"])
+
+
+def test_stream_records_reach_the_archive_bucket(deployed: Any) -> None:
+    """What the API logs to the stream lands in the archive (Firehose pumped locally)."""
+    pattern, mocks, result = deployed
+    if not _has(pattern, "streaming"):
+        assert not result.of_kind("kinesis.FirehoseDeliveryStream")
+        return
+    archive = result.one("kinesis.FirehoseDeliveryStream").outputs
+    bucket = result.outputs["bucketNames"]["archive"]
+    assert archive["extendedS3Configuration"]["bucketArn"] == f"arn:aws:s3:::{bucket}"
+    logs = [{"request_id": f"req-{n}", "prediction": n / 10} for n in range(5)]
+    for log in logs:
+        mocks.client("kinesis").put_record(
+            StreamName=result.outputs["streamName"],
+            PartitionKey=log["request_id"],
+            Data=(json.dumps(log) + "\n").encode(),
+        )
+    marks: dict[str, str] = {}
+    assert deliver_kinesis_source(
+        archive["name"], session_or_endpoint=mocks.session, checkpoints=marks
+    ) >= len(logs)
+    assert (
+        deliver_kinesis_source(
+            archive["name"], session_or_endpoint=mocks.session, checkpoints=marks
+        )
+        == 0
+    )
+    s3 = mocks.client("s3")
+    prefix = archive["extendedS3Configuration"]["prefix"].split("!{", 1)[0]
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    assert keys and all(k.startswith(prefix) for k in keys)
+    text = b"".join(s3.get_object(Bucket=bucket, Key=k)["Body"].read() for k in keys).decode()
+    # Firehose concatenates records as they are: other tests' records share the objects.
+    archived = set(re.findall(r'"request_id": "(req-\d+)"', text))
+    assert archived >= {log["request_id"] for log in logs}
