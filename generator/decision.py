@@ -35,6 +35,18 @@ CRITERIA: tuple[str, ...] = (
 )
 """Every criterion a pattern is scored on: the seed's four columns, then the fit to the answers."""
 
+LABELS: dict[str, str] = {
+    "latency": "latency",
+    "volume": "volume",
+    "complexity": "complexity",
+    "cost": "cost",
+    "urgency": "urgency",
+    "data_arrival": "data arrival",
+    "model_update": "model updates",
+    "budget": "budget",
+}
+"""How each criterion is named in sentences."""
+
 MATRIX_COLUMNS: tuple[str, ...] = ("latency", "volume", "complexity", "cost")
 SIMPLICITY: tuple[Pattern, ...] = (
     Pattern.BATCH,
@@ -69,6 +81,7 @@ class Matrix(BaseModel):
     source: str
     matrix: dict[Pattern, dict[str, Level]]
     fit: dict[str, dict[str, dict[Pattern, float]]]
+    traits: dict[Pattern, dict[str, str]] = Field(default_factory=dict)
     weights: dict[str, float] = Field(default_factory=dict)
     limits: Limits
 
@@ -335,17 +348,19 @@ def explain(criterion: str, req: Requirements, pattern: Pattern, m: Matrix | Non
         )
     if criterion == "cost":
         return f"{title} is {cells['cost'].value.replace('_', ' ')} cost in the decision matrix"
+    trait = m.traits.get(pattern, {}).get(criterion, "")
+    does = f"; {title} {trait}" if trait else ""
     if criterion == "urgency":
-        return f"urgency is {req.urgency.value}"
+        return f"urgency is {req.urgency.value}{does}"
     if criterion == "data_arrival":
         arrival = {
             DataArrival.FILES: "the data lands as files at intervals",
             DataArrival.REQUESTS: "the data arrives request by request",
             DataArrival.STREAM: "the data arrives as a continuous event stream",
         }[req.data_arrival]
-        return arrival
+        return arrival + does
     if criterion == "model_update":
-        return f"the model is updated {req.model_update.value}"
+        return f"the model is updated {req.model_update.value}{does}"
     if criterion == "budget":
         return f"the budget is ${req.monthly_budget_usd:,.0f}/month"
     raise KeyError(criterion)
@@ -372,10 +387,10 @@ def _reasons(
         )
     ]
     for c in strengths[:4]:
-        reasons.append(f"{_cap(explain(c, req, best.pattern, m))}: a good fit for {title}.")
+        reasons.append(f"{_cap(LABELS[c])} fits: {explain(c, req, best.pattern, m)}.")
     weak = [c for c in CRITERIA if best.by_criterion[c] < 0.5]
     for c in weak[:2]:
-        reasons.append(f"Trade-off: {explain(c, req, best.pattern, m)}.")
+        reasons.append(f"Trade-off on {LABELS[c]}: {explain(c, req, best.pattern, m)}.")
     if costs is not None and best.pattern in costs:
         reasons.append(
             f"Estimated at ${costs[best.pattern]:,.0f}/month against a budget of "
@@ -404,14 +419,14 @@ def _why_not(req: Requirements, s: Score, best: Score, m: Matrix) -> str:
     detail = "; ".join(explain(c, req, s.pattern, m) for c in gaps[:2])
     return (
         f"{title} scores {s.total:.2f} against {best.total:.2f}; it falls behind on "
-        f"{', '.join(c.replace('_', ' ') for c in gaps[:2])} ({detail})."
+        f"{', '.join(LABELS[c] for c in gaps[:2])} ({detail})."
     )
 
 
 def _override_warning(req: Requirements, picked: Score, best: Score, m: Matrix) -> str:
     gaps = _gaps(picked, best, m)
     lost = "; ".join(explain(c, req, picked.pattern, m) for c in gaps[:3])
-    names = ", ".join(c.replace("_", " ") for c in gaps[:3])
+    names = ", ".join(LABELS[c] for c in gaps[:3])
     gives_up = f" It gives up fit on {names}: {lost}." if gaps else ""
     return (
         f"You chose {picked.pattern.title} over the recommended {best.pattern.title} "

@@ -21,30 +21,33 @@ def _fmt(value: float | int | str) -> str:
 
 
 def decision_table(plan: Plan) -> Table:
-    """Every pattern's fit per criterion, its total, and whether it is feasible."""
+    """Every pattern's fit per criterion (rows) with the weights, totals and feasibility."""
     matrix = load_matrix()
     decision = plan.decision
-    table = Table(title="Decision", title_justify="left")
-    table.add_column("Pattern")
-    for c in CRITERIA:
-        table.add_column(f"{c.replace('_', ' ')}\n(x{matrix.weight(c):g})", justify="right")
-    table.add_column("Total", justify="right")
-    table.add_column("Feasible")
-    for s in decision.scores:
-        marks = []
+    scores = decision.scores
+    table = Table(title="Decision (fit per criterion, 0 to 1)", title_justify="left")
+    table.add_column("Criterion")
+    table.add_column("Weight", justify="right")
+    for s in scores:
+        mark = ""
         if s.pattern is decision.recommended:
-            marks.append("recommended")
+            mark = " *"
         if s.pattern is decision.chosen and decision.chosen is not decision.recommended:
-            marks.append("chosen")
-        name = s.pattern.title + (f" ({', '.join(marks)})" if marks else "")
+            mark = " (chosen)"
         style = "bold green" if s.pattern is decision.chosen else ("dim" if not s.feasible else "")
+        table.add_column(s.pattern.title + mark, justify="right", style=style)
+    for c in CRITERIA:
+        level = ""
+        if c in matrix.matrix[scores[0].pattern]:
+            level = " (matrix)"
         table.add_row(
-            name,
-            *(f"{s.by_criterion.get(c, 0.0):.2f}" for c in CRITERIA),
-            f"{s.total:.2f}",
-            "yes" if s.feasible else "no",
-            style=style,
+            c.replace("_", " ") + level,
+            f"{matrix.weight(c):g}",
+            *(f"{s.by_criterion.get(c, 0.0):.2f}" for s in scores),
         )
+    table.add_row("Total", "", *(f"{s.total:.2f}" for s in scores), style="bold")
+    table.add_row("Feasible", "", *("yes" if s.feasible else "no" for s in scores))
+    table.caption = "* recommended"
     return table
 
 

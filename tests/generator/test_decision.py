@@ -239,3 +239,22 @@ def test_more_budget_never_lowers_a_budget_fit(req: Requirements, factor: float)
     after = make_plan(ProjectRecord(answers=richer)).decision.scores
     for a, b in zip(before, after, strict=True):
         assert b.by_criterion["budget"] >= a.by_criterion["budget"]
+
+
+def test_matrix_data_is_the_seed_decision_matrix() -> None:
+    seed = {  # Pattern | Latency | Volume | Complexity | Cost, as the source document states it
+        Pattern.BATCH: ("high", "high", "low", "low"),
+        Pattern.REALTIME: ("low", "medium", "high", "high"),
+        Pattern.STREAMING: ("low", "very_high", "very_high", "very_high"),
+        Pattern.HYBRID: ("low", "high", "high", "medium"),
+    }
+    matrix = load_matrix().matrix
+    for pattern, cells in seed.items():
+        row = matrix[pattern]
+        assert (row["latency"], row["volume"], row["complexity"], row["cost"]) == cells
+
+
+def test_override_warning_names_what_is_given_up() -> None:
+    warning = decide(credit(), override=Pattern.REALTIME).warnings[-1]
+    assert "gives up" in warning
+    assert "model updates" in warning
