@@ -120,6 +120,10 @@ def three_way(
             results[rel] = theirs
             changes.append(FileChange(rel, "update"))
             continue
+        if any(b"\0" in content for content in (base or b"", ours, theirs)):
+            note = "binary file changed by you and by the templates: kept yours"
+            changes.append(FileChange(rel, "keep", note))
+            continue
         merged = merge_texts(base or b"", ours, theirs)
         results[rel] = merged.content
         if merged.conflicts:
@@ -157,8 +161,13 @@ def _apply_one(root: Path, rel: str, staged: Path | None) -> None:
     staged.replace(target)
 
 
-def apply_results(root: Path, results: Mapping[str, bytes | None]) -> None:
-    """Stage every result, back up every file touched, then apply; roll back on any failure."""
+def apply_results(
+    root: Path, results: Mapping[str, bytes | None], modes: Mapping[str, int] | None = None
+) -> None:
+    """Stage every result, back up every file touched, then apply; roll back on any failure.
+
+    An existing file keeps its permissions; a new one gets its mode from `modes`.
+    """
     work = root / WORK_DIR
     stage, backup = work / "stage", work / "backup"
     try:
@@ -166,6 +175,10 @@ def apply_results(root: Path, results: Mapping[str, bytes | None]) -> None:
             if content is not None:
                 (stage / rel).parent.mkdir(parents=True, exist_ok=True)
                 (stage / rel).write_bytes(content)
+                if (root / rel).is_file():
+                    shutil.copymode(root / rel, stage / rel)
+                elif modes and rel in modes:
+                    (stage / rel).chmod(modes[rel] & 0o777)
             if (root / rel).is_file():
                 (backup / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(root / rel, backup / rel)

@@ -369,7 +369,7 @@ def update(
         diff = unified_diff(root, results)
         if dry_run:
             return UpdateResult(changes, diff, final, warnings, applied=False)
-        apply_results(root, results)
+        apply_results(root, results, {rel: new[rel].stat().st_mode for rel in new})
     return UpdateResult(changes, diff, final, warnings, applied=True)
 
 

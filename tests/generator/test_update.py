@@ -496,3 +496,24 @@ def test_set_on_a_real_project_resizes_the_stack_config(tmp_path: Path) -> None:
         20_000_000
     )
     assert check(project).ok
+
+
+def test_modes_are_kept_and_binary_clashes_keep_the_users_file(tmp_path: Path) -> None:
+    old = write_tree(tmp_path / "old", {"run.sh": "echo 1\n", "logo.bin": "a\0b"})
+    new = write_tree(tmp_path / "new", {"run.sh": "echo 2\n", "logo.bin": "a\0c", "x.sh": "x\n"})
+    (new / "x.sh").chmod(0o755)
+    mine = write_tree(tmp_path / "mine", {"run.sh": "echo 1\n", "logo.bin": "a\0mine"})
+    (mine / "run.sh").chmod(0o750)
+    files = {
+        name: {p.name: p for p in root.iterdir()}
+        for name, root in [("old", old), ("new", new), ("mine", mine)]
+    }
+
+    changes, results = merge_module.three_way(files["old"], files["new"], files["mine"])
+    merge_module.apply_results(mine, results, {"x.sh": 0o100755})
+
+    assert (mine / "run.sh").read_text() == "echo 2\n"
+    assert (mine / "run.sh").stat().st_mode & 0o777 == 0o750
+    assert (mine / "x.sh").stat().st_mode & 0o777 == 0o755
+    assert (mine / "logo.bin").read_bytes() == b"a\0mine"
+    assert {c.path: c.action for c in changes}["logo.bin"] == "keep"
