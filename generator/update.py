@@ -350,7 +350,9 @@ def update(
                 f"the answers now call for the {final.pattern} pattern instead of "
                 f"{record.pattern}: the update adds and removes the files of that change"
             )
-        old, new, mine = _files(old_dir), _files(new_dir), _files(root)
+        old, new = _files(old_dir), _files(new_dir)
+        # only the paths archgen renders matter; the user's data and venvs are never walked
+        mine = {rel: root / rel for rel in set(old) | set(new) if (root / rel).is_file()}
         unresolved = [
             rel
             for rel in sorted(set(old) | set(new))
