@@ -170,6 +170,9 @@ class AppliedPack:
         current directory (pre_gen, before anything is written); either way
         `ARCHGEN_PROJECT_DIR` names the project.
         """
+        scripts = [rel for hook_stage, rel in self.pack.hooks() if hook_stage == stage]
+        if not scripts:
+            return []
         if not self.trusted:
             raise PackError(_untrusted_message(self.pack))
         ran: list[str] = []
@@ -179,9 +182,7 @@ class AppliedPack:
             "ARCHGEN_PACK_DIR": str(self.pack.root),
             "ARCHGEN_CONTEXT": json.dumps(self.extra_context, sort_keys=True),
         }
-        for hook_stage, rel in self.pack.hooks():
-            if hook_stage != stage:
-                continue
+        for rel in scripts:
             script = self.pack.root / rel
             argv = [sys.executable, str(script)] if script.suffix == ".py" else [str(script)]
             try:

@@ -387,3 +387,10 @@ def test_the_active_pack_is_listed_and_shown_by_name(
     assert f"active: {root} (from {ENV_PACK})" in listed.output
     shown = runner.invoke(packs_cmd, ["show", "acme"])
     assert shown.exit_code == 0 and yaml.safe_load(shown.output)["name"] == "acme"
+
+
+def test_a_pack_without_hooks_runs_none_and_needs_no_trust(tmp_path: Path) -> None:
+    applied = apply_pack(ProjectRecord(), str(make_pack(tmp_path / "acme")))
+    assert not applied.trusted
+    assert applied.run_hooks("pre_gen", tmp_path) == []
+    assert applied.run_hooks("post_gen", tmp_path) == []
