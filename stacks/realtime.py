@@ -126,20 +126,24 @@ class RealtimeApi(pulumi.ComponentResource):
         alb_sg = aws.ec2.SecurityGroup(
             f"{name}-alb-sg",
             vpc_id=args.vpc_id,
-            description="Load balancer: HTTP(S) from anywhere",
-            ingress=[
-                {
-                    "protocol": "tcp",
-                    "from_port": p,
-                    "to_port": p,
-                    "cidr_blocks": ["0.0.0.0/0"],
-                    "description": "clients",
-                }
-                for p in sorted({80, listen_port})
-            ],
+            description="Load balancer: HTTP(S) from anywhere, out only to the API tasks",
             tags=tags,
             opts=child,
         )
+        # The load balancer's rules are separate resources (never inline): its egress
+        # names the service group, which itself names this group in its ingress.
+        for port in sorted({80, listen_port}):
+            aws.ec2.SecurityGroupRule(
+                f"{name}-alb-in-{port}",
+                type="ingress",
+                security_group_id=alb_sg.id,
+                cidr_blocks=["0.0.0.0/0"],
+                protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description="clients",
+                opts=child,
+            )
         svc_sg = aws.ec2.SecurityGroup(
             f"{name}-service-sg",
             vpc_id=args.vpc_id,

@@ -60,6 +60,12 @@ def test_service_runs_in_private_subnets_without_public_ip(mocked) -> None:
     svc_sg = run.named("api-service-sg").inputs["ingress"][0]
     assert svc_sg["securityGroups"] == [run.named("api-alb-sg").rid]
     assert "cidrBlocks" not in svc_sg
+    egress = run.named("api-alb-to-tasks").inputs
+    assert egress["securityGroupId"] == run.named("api-alb-sg").rid
+    assert egress["sourceSecurityGroupId"] == run.named("api-service-sg").rid
+    assert egress["fromPort"] == 9000
+    assert run.named("api-alb-in-80").inputs["securityGroupId"] == run.named("api-alb-sg").rid
+    assert "ingress" not in run.named("api-alb-sg").inputs
     assert run.parents["api-service"] == "api"
 
 
