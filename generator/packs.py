@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata, resources
 from pathlib import Path
@@ -32,6 +32,7 @@ from archgen.errors import PackError
 from archgen.patterns import Pattern
 from archgen.plan import Constraints
 from archgen.record import PackRef, ProjectRecord
+from archgen.render import layers_for
 from archgen.stacks.settings import StackSettings
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -41,13 +42,6 @@ PROJECT_PACK_FILE = ".archgen-pack"
 ENTRY_POINT_GROUP = "archgen.packs"
 BUILTIN_LAYERS = ("base", "batch", "realtime", "streaming", "monitoring")
 """Template layers a pack may override or extend, one overlay directory each."""
-PATTERN_LAYERS: dict[Pattern, tuple[str, ...]] = {
-    Pattern.BATCH: ("base", "batch", "monitoring"),
-    Pattern.REALTIME: ("base", "realtime", "monitoring"),
-    Pattern.STREAMING: ("base", "streaming", "monitoring"),
-    Pattern.HYBRID: BUILTIN_LAYERS,
-}
-"""Which layers a project of each pattern is made of, so only matching overlays apply."""
 COST_CENTRE_TAG = "CostCentre"
 HookStage = Literal["pre_gen", "post_gen"]
 
@@ -160,7 +154,7 @@ class AppliedPack:
 
     def overlays_for(self, pattern: Pattern) -> list[Path]:
         """The overlays of the layers a project of `pattern` is made of."""
-        wanted = PATTERN_LAYERS[pattern]
+        wanted = layers_for(pattern)
         return [path for layer, path in self.layer_overlays.items() if layer in wanted]
 
     def run_hooks(self, stage: HookStage, project_dir: Path) -> list[str]:
@@ -605,10 +599,3 @@ def _first_error(err: ValidationError) -> str:
 def builtin_template_root() -> Path:
     """The folder holding the built-in template layers."""
     return Path(str(resources.files("archgen.templates")))
-
-
-def overlay_paths(applied: AppliedPack | None, pattern: Pattern | None) -> Sequence[Path]:
-    """The overlays to render for a project (none without a pack)."""
-    if applied is None:
-        return ()
-    return applied.overlays_for(pattern) if pattern is not None else applied.overlays
