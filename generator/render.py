@@ -56,9 +56,6 @@ LAYERS: dict[Pattern, tuple[str, ...]] = {
 
 ROOT_DIR = "{{cookiecutter.project_slug}}"
 COMPONENTS_DIR = "infra/components"
-POLICY_DIR = "infra/policy"
-POLICY_RULES = "policy.py"
-"""The stacks/ module holding the policy rules; shipped as `infra/policy/rules.py`."""
 LOCAL_ENDPOINT = "http://127.0.0.1:5000"
 
 
@@ -350,7 +347,7 @@ def _template_line(err: BaseException) -> str:
 
 
 def _copy_stacks(dest: Path) -> list[str]:
-    """Copy the stack modules verbatim into infra/components, the policy rules into infra/policy."""
+    """Copy the stack modules verbatim into infra/components (the policy pack imports them)."""
     written: list[str] = []
     source = stacks_dir()
     for module in sorted(source.glob("*.py")):
@@ -359,12 +356,6 @@ def _copy_stacks(dest: Path) -> list[str]:
         rel = f"{COMPONENTS_DIR}/{module.name}"
         (dest / COMPONENTS_DIR).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(module, dest / rel)
-        written.append(rel)
-    rules = source / POLICY_RULES
-    if rules.is_file():
-        rel = f"{POLICY_DIR}/rules.py"
-        (dest / POLICY_DIR).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(rules, dest / rel)
         written.append(rel)
     return written
 

@@ -1,9 +1,13 @@
 """Policy pack of {{ cookiecutter.project_name }}: `pulumi preview --policy-pack policy` enforces it.
 
-The rules in `rules.py` are archgen's, copied verbatim; add your own next to them.
+The rules are archgen's (`components/policy.py`, shipped verbatim); add your own there or here.
 """
 
-from pulumi_policy import PolicyPack
-from rules import POLICIES
+import sys
+from pathlib import Path
 
-PolicyPack(name="{{ cookiecutter.project_slug }}-policy", policies=POLICIES)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from components.policy_pack import main  # noqa: E402
+
+main(name="{{ cookiecutter.project_slug }}-security")
