@@ -106,7 +106,7 @@ class Run:
         raise AssertionError(f"no resource with id {rid!r}")
 
 
-def run_program(program: Callable[[], Any]) -> Run:
+def run_program(program: Callable[[], Any], config: dict[str, str] | None = None) -> Run:
     """Run `program` under fresh echo mocks; return every resource, parent link and export."""
     mocks = EchoMocks()
     parents: dict[str, str | None] = {}
@@ -122,7 +122,7 @@ def run_program(program: Callable[[], Any]) -> Run:
 
     def run() -> Run:
         pulumi_settings.ROOT.set(None)
-        pulumi.runtime.set_all_config({})
+        pulumi.runtime.set_all_config(dict(config or {}))
         set_mocks(mocks, "proj", "test", preview=False)
         pulumi.runtime.register_stack_transformation(record)
         outputs: dict[str, Any] = {}
@@ -145,8 +145,8 @@ def run_program(program: Callable[[], Any]) -> Run:
 
 
 @pytest.fixture
-def mocked() -> Callable[[Callable[[], Any]], Run]:
-    """`mocked(program)` runs a stack program under the echo mocks."""
+def mocked() -> Callable[..., Run]:
+    """`mocked(program, config=None)` runs a stack program under the echo mocks."""
     return run_program
 
 

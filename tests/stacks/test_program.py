@@ -212,3 +212,29 @@ def test_existing_vpc_needs_two_private_subnets() -> None:
     with pytest.raises(ValueError, match="existingPublicSubnetIds"):
         settings("realtime", existingVpcId="vpc-1", existingPrivateSubnetIds="a,b")
     assert settings("batch", existingVpcId="vpc-1", existingPrivateSubnetIds="a,b").existing_vpc_id
+
+
+def test_main_reads_pulumi_config_and_builds(mocked, tmp_path) -> None:
+    from archgen.stacks import program
+
+    (tmp_path / "consumer").mkdir()
+    config = {
+        "proj:pattern": "streaming",
+        "proj:namePrefix": "fraud",
+        "proj:packageName": "fraud",
+        "proj:consumerCodePath": str(tmp_path / "consumer"),
+        "proj:streamShards": "4",
+    }
+    run = mocked(program.main, config)
+    assert run.of("aws:kinesis/stream:Stream")[0].inputs["shardCount"] == 4
+    fn = run.of("aws:lambda/function:Function")[0].inputs
+    assert fn["handler"] == "fraud.stream.handler.handler"
+    assert run.outputs["pattern"] == "streaming"
+
+
+def test_main_stops_with_a_message_when_consumer_code_is_missing(mocked, tmp_path) -> None:
+    from archgen.stacks import program
+
+    config = {"proj:pattern": "hybrid", "proj:consumerCodePath": str(tmp_path / "absent")}
+    with pytest.raises(pulumi.RunError, match="consumerCodePath"):
+        mocked(program.main, config)
