@@ -16,15 +16,17 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from archgen import __version__
 from archgen.errors import AnswersError, ArchgenError
 from archgen.patterns import Pattern
-from archgen.plan import Plan
-from archgen.record import ProjectRecord
 from archgen.requirements import QUESTIONS, Question, Requirements
+
+if TYPE_CHECKING:  # the plan and record models load only when a command needs them
+    from archgen.plan import Plan
+    from archgen.record import ProjectRecord
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -135,6 +137,7 @@ def build_record(
 ) -> ProjectRecord:
     """The record from an answers file (if any) with the flags given on top."""
     from archgen.answers import build_requirements, load_record
+    from archgen.record import ProjectRecord
 
     base = load_record(answers_file) if answers_file is not None else ProjectRecord()
     given = {k: v for k, v in flags.items() if v is not None}
