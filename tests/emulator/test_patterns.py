@@ -272,3 +272,39 @@ def test_stream_records_reach_the_archive_bucket(deployed: Any) -> None:
     # Firehose concatenates records as they are: other tests' records share the objects.
     archived = set(re.findall(r'"request_id": "(req-\d+)"', text))
     assert archived >= {log["request_id"] for log in logs}
+
+
+def test_main_reads_config_and_deploys_into_moto_server(moto_server: str) -> None:
+    """The generated project's entry point, config as in Pulumi.<stack>.yaml, moto over HTTP."""
+    import boto3
+    from archgen.stacks.program import main
+
+    config = {
+        "archgen:pattern": "streaming",
+        "archgen:namePrefix": "svc-main",
+        "archgen:consumerBatchSize": "7",
+        "archgen:consumerMaxRetries": "0",
+    }
+    result = deploy(lambda: main(APP), mocks=MotoMocks(moto_server), config=config)
+    assert result.outputs["pattern"] == "streaming"
+    session = boto3.Session(region_name="us-east-1")
+    lam = session.client("lambda", endpoint_url=moto_server)
+    esm = result.one("lambda.EventSourceMapping")
+    mapping = lam.get_event_source_mapping(UUID=esm.id)
+    assert (mapping["BatchSize"], mapping["MaximumRetryAttempts"]) == (7, 0)
+    kinesis = session.client("kinesis", endpoint_url=moto_server)
+    for n in range(10):
+        kinesis.put_record(
+            StreamName=result.outputs["streamName"],
+            PartitionKey=str(n),
+            Data=json.dumps({"n": n}).encode(),
+        )
+    sizes: list[int] = []
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        assert os.environ["PREDICTIONS_TABLE"] == result.outputs["tableName"]
+        sizes.append(len(event["Records"]))
+        return {"batchItemFailures": []}
+
+    report = run_event_source_mapping(esm.id, handler, session_or_endpoint=moto_server)
+    assert report.succeeded == 10 and sizes == [7, 3]
