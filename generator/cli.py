@@ -174,7 +174,7 @@ Examples:
 @click.option(
     "--answers",
     "answers_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Answers file (YAML), e.g. a project's .archgen.yaml; flags override it.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
@@ -272,7 +272,7 @@ def choose_pattern(plan: Plan) -> Pattern:
 @click.option(
     "--answers",
     "answers_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Answers file (YAML) to replay, e.g. a project's .archgen.yaml.",
 )
 @click.option("--no-input", is_flag=True, help="Ask nothing: use the flags, the file, defaults.")

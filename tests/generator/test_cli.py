@@ -111,10 +111,12 @@ def test_bad_answers_file_names_file_and_line(tmp_path: Path) -> None:
     assert f"{bad}:3: answers.daily_volume" in result.stderr
 
 
-def test_missing_answers_file(tmp_path: Path) -> None:
-    result = run("recommend", "--answers", str(tmp_path / "nope.yaml"))
+@pytest.mark.parametrize("name", ["nope.yaml", "."])
+def test_unreadable_answers_file_is_one_line(tmp_path: Path, name: str) -> None:
+    result = run("recommend", "--answers", str(tmp_path / name))
     assert result.exit_code == 2
-    assert "nope.yaml" in result.stderr
+    assert result.stderr.startswith(f"archgen: error: {tmp_path / name}")
+    assert result.stderr.count("\n") == 1
 
 
 def test_new_no_input_calls_the_renderer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
