@@ -138,6 +138,14 @@ def test_hybrid_api_logs_predictions_to_the_archived_stream(mocked) -> None:
         == run.named("credit-lake-archive").outputs["arn"]
     )
     assert run.parents["credit-hybrid-api"] == "credit-hybrid"
+    body = json.loads(run.of("aws:cloudwatch/dashboard:Dashboard")[0].inputs["dashboardBody"])
+    metrics = [m for w in body["widgets"] for m in w["properties"]["metrics"]]
+    assert ["AWS/Kinesis", "IncomingRecords", "StreamName", stream.outputs["name"]] in metrics
+    alb = run.of("aws:lb/loadBalancer:LoadBalancer")[0].outputs["arnSuffix"]
+    assert ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", alb] in metrics
+    machine = run.of("aws:sfn/stateMachine:StateMachine")[0].outputs["arn"]
+    assert ["AWS/States", "ExecutionsFailed", "StateMachineArn", machine] in metrics
+    assert {w["properties"]["region"] for w in body["widgets"]} == {"eu-west-1"}
     assert run.parents["credit-hybrid-batch"] == "credit-hybrid"
 
 
