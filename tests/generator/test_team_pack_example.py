@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import shutil
 import sys
 import warnings
 from dataclasses import dataclass
@@ -238,3 +239,47 @@ def test_forbidden_streaming_is_ruled_out_and_cannot_be_forced() -> None:
     forced = applied.record.model_copy(update={"pattern": Pattern.STREAMING})
     with pytest.raises(DecisionError, match="northwind-platform"):
         make_plan(forced, constraints=applied.constraints)
+
+
+@pytest.mark.parametrize(
+    ("breakage", "expected"),
+    [
+        ({"archgen-pack.yaml": "name: northwind-platform\nversion: 1\nlayerz: {}\n"}, ":3:"),
+        (
+            {"layers/base/{{cookiecutter.project_slug}}/Dockerfile": "FROM {{ cookiecutter.x\n"},
+            "Dockerfile:1:",
+        ),
+    ],
+)
+def test_archgen_new_with_a_broken_pack_writes_nothing(
+    tmp_path: Path, breakage: dict[str, str], expected: str
+) -> None:
+    from archgen.cli import cli
+    from click.testing import CliRunner
+
+    pack = tmp_path / "pack"
+    shutil.copytree(PACK, pack)
+    for rel, text in breakage.items():
+        (pack / rel).write_text(text)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["new", "--no-input", "--pack", str(pack), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "pack northwind-platform" in lines[0] and expected in lines[0]
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_archgen_new_with_the_example_pack_records_it(tmp_path: Path) -> None:
+    from archgen.cli import cli
+    from click.testing import CliRunner
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["new", "--no-input", "--pack", str(PACK), "-o", str(out), "--project-name", "nw-svc"]
+    )
+    assert result.exit_code == 0, result.output
+    recorded = yaml.safe_load((out / "nw-svc/.archgen.yaml").read_text())
+    assert recorded["pack"]["name"] == "northwind-platform"
+    assert recorded["pack"]["version"] == "1.0.0"
+    assert recorded["pack_answers"] == {"data_classification": "internal", "team": "data-science"}
+    assert "registry.northwind.example" in (out / "nw-svc/Dockerfile").read_text()
