@@ -283,3 +283,23 @@ def test_archgen_new_with_the_example_pack_records_it(tmp_path: Path) -> None:
     assert recorded["pack"]["version"] == "1.0.0"
     assert recorded["pack_answers"] == {"data_classification": "internal", "team": "data-science"}
     assert "registry.northwind.example" in (out / "nw-svc/Dockerfile").read_text()
+
+
+def test_archgen_new_stops_before_untrusted_hooks_and_names_them(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from archgen.cli import cli
+
+    pack = tmp_path / "pack"
+    shutil.copytree(PACK, pack)
+    manifest = pack / "archgen-pack.yaml"
+    manifest.write_text(manifest.read_text() + "hooks:\n  post_gen: [hooks/register.py]\n")
+    (pack / "hooks").mkdir()
+    (pack / "hooks/register.py").write_text("print('registered')\n")
+    out = tmp_path / "out"
+
+    result = CliRunner().invoke(cli, ["new", "--no-input", "--pack", str(pack), "-o", str(out)])
+
+    assert result.exit_code == 2
+    assert "post_gen hooks/register.py" in result.output and "--trust" in result.output
+    assert not out.exists() or not any(out.iterdir())
