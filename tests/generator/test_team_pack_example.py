@@ -286,9 +286,8 @@ def test_archgen_new_with_the_example_pack_records_it(tmp_path: Path) -> None:
 
 
 def test_archgen_new_stops_before_untrusted_hooks_and_names_them(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
     from archgen.cli import cli
+    from click.testing import CliRunner
 
     pack = tmp_path / "pack"
     shutil.copytree(PACK, pack)
