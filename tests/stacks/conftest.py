@@ -106,7 +106,9 @@ class Run:
         raise AssertionError(f"no resource with id {rid!r}")
 
 
-def run_program(program: Callable[[], Any], config: dict[str, str] | None = None) -> Run:
+def run_program(
+    program: Callable[[], Any], config: dict[str, str] | None = None, preview: bool = False
+) -> Run:
     """Run `program` under fresh echo mocks; return every resource, parent link and export."""
     mocks = EchoMocks()
     parents: dict[str, str | None] = {}
@@ -123,7 +125,7 @@ def run_program(program: Callable[[], Any], config: dict[str, str] | None = None
     def run() -> Run:
         pulumi_settings.ROOT.set(None)
         pulumi.runtime.set_all_config(dict(config or {}))
-        set_mocks(mocks, "proj", "test", preview=False)
+        set_mocks(mocks, "proj", "test", preview=preview)
         pulumi.runtime.register_stack_transformation(record)
         outputs: dict[str, Any] = {}
 

@@ -246,3 +246,10 @@ def test_main_stops_with_a_message_when_consumer_code_is_missing(mocked, tmp_pat
     config = {"proj:pattern": "hybrid", "proj:consumerCodePath": str(tmp_path / "absent")}
     with pytest.raises(pulumi.RunError, match="consumerCodePath"):
         mocked(program.main, config)
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_every_pattern_also_builds_in_preview(mocked, pattern: str) -> None:
+    run = mocked(lambda: build(settings(pattern), APP), None, True)
+    assert run.of("aws:s3/bucket:Bucket")
+    assert set(run.outputs) >= {"bucketNames", "dashboardName"}
