@@ -18,26 +18,29 @@ Public API:
   resource, and returns what was created plus the resolved stack outputs.
 - `DeployResult.of_kind("sqs.Queue")`, `.one("sqs.Queue")`, `.named(kind, name)`
   and `DeployedResource` (`kind`, `type`, `name`, `id`, `outputs`).
-- `MOTO_CONFIG` — the moto settings the emulator expects: Lambda without Docker
-  (moto would otherwise try to run the function itself on every record),
-  Step Functions executing definitions, AWS managed IAM policies not loaded
-  (loading them costs over a second per backend; attaching one is then
-  recorded on the attachment resource only). Pass
-  it to `mock_aws(config=MOTO_CONFIG)`, or `configure_moto_server(endpoint)`.
+- `MOTO_CONFIG` — the moto settings the emulator expects: Lambda without
+  Docker (moto would otherwise try to run the function on every record), Step
+  Functions executing definitions, AWS managed IAM policies not loaded (over a
+  second per backend; attaching one is then recorded on the attachment
+  resource only). Use `mock_aws(config=MOTO_CONFIG)` in-process, or
+  `configure_moto_server(endpoint)` for a moto server.
 - `stub_task_states(definition, results=None, *, fail=())` and
-  `run_state_machine(mocks, definition, *, role_arn, input=None, name=None)` — moto runs
-  Step Functions definitions (Pass/Choice/Map/Parallel/Retry/Catch, SDK tasks)
-  but not ECS or Batch tasks: the first returns a copy of a definition whose
-  ECS/Batch task states are Pass states carrying a given result (or, for names
-  in `fail`, an SDK call that fails so their Catch runs); the second creates
-  it as a state machine in moto, runs it and returns `Execution` (status,
-  output, error, the states entered in order).
+  `run_state_machine(mocks, definition, *, role_arn, input=None, name=None)`:
+  moto runs Step Functions definitions (Pass/Choice/Map/Parallel/Retry/Catch,
+  SDK tasks) but not ECS or Batch tasks. The first returns a copy of a
+  definition whose ECS/Batch task states (and any Task named in `results`)
+  are Pass states carrying the given result, and whose states named in `fail`
+  are SDK calls that fail so their Catch runs; the second creates it as a new
+  state machine in moto, runs it once and returns `Execution` (status, output,
+  error, cause, the states entered in order, the failures on the way).
 - `MotoMocks.adjustments` — every place moto holds something other than the
   program asked for, because moto would mis-evaluate it (today: conditional
   Deny statements of bucket policies, see `moto_safe_policy`); the resource's
   outputs always keep the inputs as written.
-- `EmulatorError` — raised when a resource cannot be created, with its
-  type, name and moto's message.
+- `EmulatorError` — raised when a resource cannot be created (its type, name
+  and moto's message), when strict mode meets unsupported types, or when the
+  program itself fails. It is a plain RuntimeError so this module stays
+  self-contained when copied into a generated project's `infra/components/`.
 
 Facts this relies on (pulumi 3.x mocks): inputs arrive with camelCase keys and
 numbers as floats; an output the mock does not return resolves to None, so

@@ -327,3 +327,21 @@ def test_deploys_into_moto_server_by_endpoint(moto_server: str) -> None:
     ddb = session.client("dynamodb", endpoint_url=moto_server)
     table = ddb.describe_table(TableName=result.outputs["table"])["Table"]
     assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+
+
+def test_strict_mode_rejects_an_unknown_data_source(moto: boto3.Session) -> None:
+    def program() -> None:
+        ami = aws.ec2.get_ami(most_recent=True, owners=["amazon"])
+        pulumi.export("ami", ami.id)
+
+    with pytest.raises(EmulatorError, match="aws:ec2/getAmi:getAmi"):
+        deploy(program, mocks=MotoMocks(moto))
+
+
+def test_a_failing_program_is_reported_without_partial_success(moto: boto3.Session) -> None:
+    def program() -> None:
+        aws.sqs.Queue("ok")
+        raise ValueError("stack config consumerBatchSize: must be 1 to 10000")
+
+    with pytest.raises(EmulatorError, match="consumerBatchSize"):
+        deploy(program, mocks=MotoMocks(moto))
