@@ -14,7 +14,8 @@ Context handed to every template as `cookiecutter.<name>`:
   `mermaid`, `reasons`, `warnings`, `why_not` (rows), `criteria` and
   `score_rows`, `sizing_rows`, `headroom`, `cost_rows`, `cost_total`,
   `cost_per_pattern` (rows), `budget`, `budget_note`, `pricing`,
-  `pulumi_dev_yaml`, `pulumi_local_yaml`, `docker_cmd`, `entrypoints` (rows).
+  `pulumi_dev_yaml`, `pulumi_local_yaml`, `docker_cmd`, `entrypoints` (rows),
+  `deploy_steps` (shell lines run before `pulumi up`).
 
 A layer is `<root>/<layer>/{{cookiecutter.project_slug}}/...` plus its
 `cookiecutter.json` (so `cookiecutter --no-input <root>/<layer>` works alone) and
@@ -132,6 +133,12 @@ def _usd(value: float) -> str:
     return f"${value:,.2f}"
 
 
+def _price(value: float) -> str:
+    """A unit price without scientific notation: `$0.000000625`, `$0.045`, `$1`."""
+    text = f"{value:,.10f}".rstrip("0").rstrip(".")
+    return f"${text}"
+
+
 def _unique(items: Sequence[Any]) -> list[Any]:
     seen: list[Any] = []
     for item in items:
@@ -192,7 +199,7 @@ def _plan_tables(plan: Plan) -> dict[str, Any]:
         [
             line.item,
             f"{_num(line.quantity)} {line.unit}".strip(),
-            f"${line.unit_price_usd:,.6g}",
+            _price(line.unit_price_usd),
             _usd(line.monthly_usd),
         ]
         for line in cost.chosen.lines
@@ -264,6 +271,7 @@ def build_context(
         "pulumi_local_yaml": _local_config(slug, answers.region, services),
         "docker_cmd": json.dumps(docker_cmd.format(package=package).split()),
         "entrypoints": [[what, how.format(package=package)] for what, how in entrypoints],
+        "deploy_steps": _unique([step for layer in layers for step in layer.items("deploy_steps")]),
         **_plan_tables(plan),
     }
     context: dict[str, Any] = {

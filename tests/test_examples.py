@@ -1,0 +1,54 @@
+"""Every example is reproduced byte for byte by `archgen new --no-input --answers <its record>`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+NAMES = sorted(p.parent.name for p in EXAMPLES.glob("*/.archgen.yaml"))
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts and not p.name.endswith(".pyc")
+    }
+
+
+def test_there_is_an_example_per_pattern() -> None:
+    patterns = set()
+    for name in NAMES:
+        for line in (EXAMPLES / name / ".archgen.yaml").read_text().splitlines():
+            if line.startswith("pattern:"):
+                patterns.add(line.split(":", 1)[1].strip())
+    assert patterns == {"batch", "realtime", "streaming", "hybrid"}
+    assert "credit-decisions" in NAMES
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_example_regenerates_byte_for_byte(name: str, tmp_path: Path) -> None:
+    example = EXAMPLES / name
+    done = subprocess.run(
+        [
+            *[sys.executable, "-m", "archgen", "new", "--no-input"],
+            *["--answers", str(example / ".archgen.yaml"), "-o", str(tmp_path)],
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    fresh = tree(tmp_path / name)
+    committed = tree(example)
+    missing = sorted(set(fresh) - set(committed))
+    extra = sorted(set(committed) - set(fresh))
+    changed = sorted(k for k in set(fresh) & set(committed) if fresh[k] != committed[k])
+    assert not (missing or extra or changed), (
+        f"examples/{name} is stale (run `python examples/regenerate.py {name}`): "
+        f"missing {missing[:5]}, extra {extra[:5]}, changed {changed[:5]}"
+    )
