@@ -44,10 +44,14 @@ Shell completion (add to your shell's start-up file):
   fish: _ARCHGEN_COMPLETE=fish_source archgen | source
 """
 
-LAZY_COMMANDS: dict[str, tuple[str, str]] = {
-    "packs": ("archgen.cli_packs", "packs"),
-    "update": ("archgen.cli_update", "update"),
-    "check": ("archgen.cli_update", "check"),
+LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "packs": ("archgen.cli_packs", "packs", "List and show the team packs archgen can see."),
+    "update": (
+        "archgen.cli_update",
+        "update",
+        "Merge newer templates or changed answers into a project.",
+    ),
+    "check": ("archgen.cli_update", "check", "Report how a project drifted from its templates."),
 }
 """Commands defined in other modules, imported only when invoked (keeps `--help` fast)."""
 
@@ -67,7 +71,7 @@ class ArchgenGroup(click.Group):
         command = super().get_command(ctx, cmd_name)
         if command is not None or cmd_name not in LAZY_COMMANDS:
             return command
-        module_name, attr = LAZY_COMMANDS[cmd_name]
+        module_name, attr, _ = LAZY_COMMANDS[cmd_name]
         try:
             module = importlib.import_module(module_name)
         except ImportError:
@@ -82,7 +86,7 @@ class ArchgenGroup(click.Group):
             if name in self.commands:
                 rows.append((name, self.commands[name].get_short_help_str(60)))
             else:
-                rows.append((name, f"See `archgen {name} --help`."))
+                rows.append((name, LAZY_COMMANDS[name][2]))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 

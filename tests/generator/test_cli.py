@@ -255,3 +255,10 @@ def test_main_turns_errors_into_one_line(tmp_path: Path, args: list[str], needle
     assert proc.stderr.startswith(needle)
     assert proc.stderr.count("\n") == 1
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("name", ["packs", "update", "check"])
+def test_commands_of_other_modules_load_on_demand(name: str) -> None:
+    result = run(name, "--help")
+    assert result.exit_code == 0, result.output
+    assert f"Usage: cli {name}" in result.output or f"{name} [OPTIONS]" in result.output
