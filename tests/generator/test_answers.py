@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from archgen.answers import dump_record, load_record, parse_record
+from archgen.answers import dump_record, load_record, load_text, parse_record
 from archgen.errors import AnswersError
 from archgen.patterns import Level, Pattern
 from archgen.record import PackRef, ProjectRecord
 from archgen.requirements import QUESTIONS, Requirements
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 REPO = Path(__file__).resolve().parents[2]
 CREDIT = REPO / "examples" / "credit-decisions" / ".archgen.yaml"
@@ -100,3 +102,33 @@ def test_missing_file_is_an_answers_error(tmp_path: Path) -> None:
 def test_parse_record_names_the_source() -> None:
     with pytest.raises(AnswersError, match=r"^flags: answers.urgency: must be one of"):
         parse_record({"answers": {"urgency": "now"}}, "flags")
+
+
+@st.composite
+def records(draw: st.DrawFn) -> ProjectRecord:
+    daily = draw(st.integers(1, 10_000_000_000))
+    answers = Requirements(
+        project_name=draw(st.from_regex(r"[a-z][a-z0-9-]{1,20}[a-z0-9]", fullmatch=True)),
+        urgency=draw(st.sampled_from([Level.LOW, Level.MEDIUM, Level.HIGH])),
+        daily_volume=daily,
+        peak_factor=draw(st.floats(1, 100)),
+        scale_to_daily_volume=draw(st.one_of(st.none(), st.integers(daily, 100_000_000_000))),
+        latency_p99_ms=draw(st.integers(1, 604_800_000)),
+        monthly_budget_usd=draw(st.floats(0.01, 10_000_000)),
+        availability_pct=draw(st.floats(90, 99.999)),
+    )
+    return ProjectRecord(
+        archgen_version=draw(st.sampled_from(["", "0.1.0", "1.2.3"])),
+        answers=answers,
+        pattern=draw(st.one_of(st.none(), st.sampled_from(list(Pattern)))),
+        pack_answers=draw(st.dictionaries(st.from_regex(r"[a-z_]{1,8}", fullmatch=True),
+                                          st.text(max_size=10), max_size=3)),
+    )
+
+
+@settings(max_examples=80, deadline=None)
+@given(records())
+def test_any_record_survives_dump_and_load(record: ProjectRecord) -> None:
+    text = dump_record(record)
+    assert load_text(text, "x.yaml") == record
+    assert dump_record(load_text(text, "x.yaml")) == text

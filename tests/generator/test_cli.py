@@ -262,3 +262,10 @@ def test_commands_of_other_modules_load_on_demand(name: str) -> None:
     result = run(name, "--help")
     assert result.exit_code == 0, result.output
     assert f"Usage: cli {name}" in result.output or f"{name} [OPTIONS]" in result.output
+
+
+def test_json_schema_document_lists_every_top_level_key() -> None:
+    doc = (REPO / "docs" / "recommend-json.md").read_text(encoding="utf-8")
+    data = json.loads(run("recommend", "--answers", str(CREDIT), "--json").output)
+    documented = {line.split("`")[1] for line in doc.splitlines() if line.startswith("| `")}
+    assert documented == set(data)
