@@ -1,0 +1,5 @@
+"""Churn Nightly: the credit-decision model, its data and its storage helpers."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,340 @@
+"""Building blocks every archgen component shares: tags, IAM documents as data, the stack key.
+
+Policy documents are plain dicts serialised with `pulumi.Output.json_dumps`, so
+they can be inspected by tests and by the policy rules, and no ARN is ever
+spliced into JSON by string formatting.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+PROJECT_TAG = "archgen:project"
+PATTERN_TAG = "archgen:pattern"
+MANAGED_TAG = "archgen:managed-by"
+
+
+def stack_tags(extra: Mapping[str, str], project: str, pattern: str) -> dict[str, str]:
+    """The tags every taggable resource of a stack carries: the team's, then archgen's own."""
+    return {**dict(extra), PROJECT_TAG: project, PATTERN_TAG: pattern, MANAGED_TAG: "pulumi"}
+
+
+def with_name(tags: Mapping[str, str], name: str) -> dict[str, str]:
+    """Tags plus a `Name` tag (what the EC2 console shows)."""
+    return {**dict(tags), "Name": name}
+
+
+def statement(
+    actions: Sequence[str],
+    resources: Sequence[Any],
+    *,
+    effect: str = "Allow",
+    principal: Mapping[str, Any] | None = None,
+    condition: Mapping[str, Any] | None = None,
+    sid: str | None = None,
+) -> dict[str, Any]:
+    """One IAM statement as data; resources may be Outputs (resolved by `json_dumps`)."""
+    out: dict[str, Any] = {"Effect": effect, "Action": list(actions), "Resource": list(resources)}
+    if sid:
+        out["Sid"] = sid
+    if principal is not None:
+        out["Principal"] = dict(principal)
+    if condition is not None:
+        out["Condition"] = dict(condition)
+    return out
+
+
+def document(statements: Sequence[Mapping[str, Any]]) -> pulumi.Output[str]:
+    """An IAM policy document (JSON text) from statements that may hold Outputs."""
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def assume_role_policy(service: str) -> str:
+    """Trust policy letting one AWS service assume a role."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": service},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+
+
+def kms_use(key_arn: pulumi.Input[str]) -> dict[str, Any]:
+    """Permission to use the stack key (every KMS-encrypted store needs it)."""
+    return statement(["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], [key_arn])
+
+
+def bucket_objects(arn: pulumi.Input[str], prefix: str = "") -> pulumi.Output[str]:
+    """`arn:aws:s3:::bucket/prefix*`: the objects of a bucket under a prefix."""
+    return pulumi.Output.concat(arn, "/", prefix, "*")
+
+
+@dataclass(frozen=True)
+class Account:
+    """Account id, region and partition of the deployment (data sources, resolved lazily)."""
+
+    account_id: pulumi.Output[str]
+    region: pulumi.Output[str]
+    partition: pulumi.Output[str]
+
+
+def current_account(opts: pulumi.InvokeOptions | None = None) -> Account:
+    """Look up the caller's account, region and partition."""
+    return Account(
+        account_id=aws.get_caller_identity_output(opts=opts).account_id,
+        region=aws.get_region_output(opts=opts).region,
+        partition=aws.get_partition_output(opts=opts).partition,
+    )
+
+
+@dataclass(frozen=True)
+class StackKeyArgs:
+    """The customer-managed KMS key that encrypts every store of the stack."""
+
+    alias: str
+    tags: Mapping[str, str] = field(default_factory=dict)
+    deletion_window_days: int = 30
+
+    def validate(self) -> None:
+        """KMS accepts a deletion window of 7 to 30 days."""
+        if not 7 <= self.deletion_window_days <= 30:
+            raise ValueError("StackKeyArgs.deletion_window_days must be 7 to 30")
+        if not self.alias or self.alias.startswith("aws/"):
+            raise ValueError("StackKeyArgs.alias must be set and not start with aws/")
+
+
+class StackKey(pulumi.ComponentResource):
+    """A rotating KMS key and alias that Logs, alarms and the stack roles may use."""
+
+    key: aws.kms.Key
+    arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: StackKeyArgs, opts: pulumi.ResourceOptions | None = None):
+        args.validate()
+        super().__init__("archgen:common:StackKey", name, None, opts)
+        account = current_account(pulumi.InvokeOptions(parent=self))
+        root = pulumi.Output.concat(
+            "arn:", account.partition, ":iam::", account.account_id, ":root"
+        )
+        logs = pulumi.Output.concat("logs.", account.region, ".amazonaws.com")
+        key_policy = document(
+            [
+                statement(["kms:*"], ["*"], principal={"AWS": root}, sid="AccountAdministers"),
+                statement(
+                    [
+                        "kms:Encrypt",
+                        "kms:Decrypt",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:DescribeKey",
+                    ],
+                    ["*"],
+                    principal={"Service": logs},
+                    sid="CloudWatchLogsEncrypt",
+                ),
+                statement(
+                    ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    ["*"],
+                    principal={"Service": "cloudwatch.amazonaws.com"},
+                    sid="AlarmsPublishToEncryptedTopic",
+                ),
+            ]
+        )
+        self.key = aws.kms.Key(
+            f"{name}-key",
+            description=f"archgen {args.alias} data key",
+            enable_key_rotation=True,
+            deletion_window_in_days=args.deletion_window_days,
+            policy=key_policy,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.kms.Alias(
+            f"{name}-alias",
+            name=f"alias/{args.alias}",
+            target_key_id=self.key.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.arn = self.key.arn
+        self.register_outputs({"arn": self.arn})
+
+
+@dataclass(frozen=True)
+class ImageRepositoryArgs:
+    """An ECR repository for the project's container image."""
+
+    tags: Mapping[str, str] = field(default_factory=dict)
+    kms_key_arn: pulumi.Input[str] | None = None
+    keep_images: int = 30
+
+    def validate(self) -> None:
+        """At least one image must be kept."""
+        if self.keep_images < 1:
+            raise ValueError("ImageRepositoryArgs.keep_images must be at least 1")
+
+
+class ImageRepository(pulumi.ComponentResource):
+    """ECR repository scanning on push with immutable tags, keeping the last N images."""
+
+    repository: aws.ecr.Repository
+    url: pulumi.Output[str]
+    arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: ImageRepositoryArgs, opts: pulumi.ResourceOptions | None = None
+    ):
+        args.validate()
+        super().__init__("archgen:common:ImageRepository", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        encryption: Any = (
+            {"encryption_type": "KMS", "kms_key": args.kms_key_arn}
+            if args.kms_key_arn is not None
+            else {"encryption_type": "AES256"}
+        )
+        self.repository = aws.ecr.Repository(
+            f"{name}-repo",
+            image_tag_mutability="IMMUTABLE",
+            image_scanning_configuration={"scan_on_push": True},
+            encryption_configurations=[encryption],
+            tags=dict(args.tags),
+            opts=child,
+        )
+        rules = {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": f"keep the last {args.keep_images} images",
+                    "selection": {
+                        "tagStatus": "any",
+                        "countType": "imageCountMoreThan",
+                        "countNumber": args.keep_images,
+                    },
+                    "action": {"type": "expire"},
+                }
+            ]
+        }
+        aws.ecr.LifecyclePolicy(
+            f"{name}-lifecycle",
+            repository=self.repository.name,
+            policy=json.dumps(rules),
+            opts=child,
+        )
+        self.url = self.repository.repository_url
+        self.arn = self.repository.arn
+        self.register_outputs({"url": self.url, "arn": self.arn})
+
+
+def log_group(
+    name: str,
+    path: pulumi.Input[str],
+    *,
+    retention_days: int,
+    kms_key_arn: pulumi.Input[str],
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> aws.cloudwatch.LogGroup:
+    """A KMS-encrypted log group with retention (no log group in archgen lives forever)."""
+    if retention_days <= 0:
+        raise ValueError("log retention must be a positive number of days")
+    return aws.cloudwatch.LogGroup(
+        name,
+        name=path,
+        retention_in_days=retention_days,
+        kms_key_id=kms_key_arn,
+        tags=dict(tags),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """What a component needs to know about a bucket: its name and ARN."""
+
+    name: pulumi.Input[str]
+    arn: pulumi.Input[str]
+
+
+def execution_role(
+    name: str,
+    *,
+    log_group_arns: list[pulumi.Output[str]],
+    repository_arn: pulumi.Input[str] | None,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> aws.iam.Role:
+    """The ECS task execution role: pull the image, write the task's own log streams."""
+    role = aws.iam.Role(
+        name,
+        assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com"),
+        tags=dict(tags),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    statements = [
+        statement(
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [pulumi.Output.concat(arn, ":*") for arn in log_group_arns],
+        )
+    ]
+    if repository_arn is not None:
+        statements += [
+            statement(["ecr:GetAuthorizationToken"], ["*"]),
+            statement(
+                [
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchCheckLayerAvailability",
+                ],
+                [repository_arn],
+            ),
+        ]
+    aws.iam.RolePolicy(
+        f"{name}-policy",
+        role=role.id,
+        policy=document(statements),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return role
+
+
+def container_definitions(
+    *,
+    container: str,
+    image: pulumi.Input[str],
+    command: list[str],
+    environment: Mapping[str, pulumi.Input[str]],
+    log_group: pulumi.Input[str],
+    region: pulumi.Input[str],
+    port: int | None = None,
+) -> pulumi.Output[str]:
+    """The one-container definition list of a Fargate task, as JSON."""
+    definition: dict[str, Any] = {
+        "name": container,
+        "image": image,
+        "essential": True,
+        "command": command,
+        "readonlyRootFilesystem": False,
+        "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": container,
+            },
+        },
+    }
+    if port is not None:
+        definition["portMappings"] = [{"containerPort": port, "protocol": "tcp"}]
+    return pulumi.Output.json_dumps([definition])

@@ -1,0 +1,1 @@
+"""The real-time HTTP API: `python -m credit_decisions.api`."""

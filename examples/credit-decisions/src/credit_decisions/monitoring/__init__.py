@@ -1,0 +1,1 @@
+"""Monitoring helpers: the prediction log that feeds the monitoring stream."""

@@ -1,0 +1,273 @@
+"""The batch run as Amazon States Language: a pure function of names and sizes, no Pulumi.
+
+validate -> train -> evaluate -> gate -> score -> publish. Every Task state
+retries and catches; a caught error is published to the alarm topic and the
+run fails. Keeping it pure lets tests read and execute the definition.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TRAINING_PREFIX = "training/"
+RAW_PREFIX = "raw/"
+MODELS_PREFIX = "models/"
+PREDICTIONS_PREFIX = "predictions/"
+RUNS_PREFIX = "predictions/_runs/"
+
+TASK_RETRY = [
+    {
+        "ErrorEquals": ["ECS.AmazonECSException", "States.Timeout"],
+        "IntervalSeconds": 30,
+        "MaxAttempts": 2,
+        "BackoffRate": 2.0,
+    }
+]
+"""Retry for container tasks: capacity/API hiccups and timeouts, not a job's own failure."""
+
+SDK_RETRY = [
+    {
+        "ErrorEquals": ["States.TaskFailed"],
+        "IntervalSeconds": 2,
+        "MaxAttempts": 3,
+        "BackoffRate": 2.0,
+    }
+]
+"""Retry for AWS SDK calls (S3, SNS)."""
+
+
+def _catch(next_state: str) -> list[dict[str, Any]]:
+    return [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": next_state}]
+
+
+def _run_task(
+    *,
+    cluster_arn: str,
+    task_definition_arn: str,
+    container: str,
+    command: str,
+    subnets: list[str],
+    security_groups: list[str],
+    timeout_s: int,
+) -> dict[str, Any]:
+    """A Fargate `ecs:runTask.sync` Task state (no public IP) with its command override."""
+    return {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::ecs:runTask.sync",
+        "TimeoutSeconds": timeout_s,
+        "Parameters": {
+            "LaunchType": "FARGATE",
+            "Cluster": cluster_arn,
+            "TaskDefinition": task_definition_arn,
+            "NetworkConfiguration": {
+                "AwsvpcConfiguration": {
+                    "Subnets": subnets,
+                    "SecurityGroups": security_groups,
+                    "AssignPublicIp": "DISABLED",
+                }
+            },
+            "Overrides": {"ContainerOverrides": [{"Name": container, "Command.$": command}]},
+        },
+        "ResultPath": None,
+        "Retry": TASK_RETRY,
+    }
+
+
+def batch_definition(
+    *,
+    cluster_arn: str,
+    train_task_definition_arn: str,
+    score_task_definition_arn: str,
+    subnets: list[str],
+    security_groups: list[str],
+    topic_arn: str,
+    raw_bucket: str,
+    models_bucket: str,
+    predictions_bucket: str,
+    package: str,
+    metric_name: str,
+    metric_threshold: float,
+    score_parallelism: int,
+    timeout_s: int,
+) -> dict[str, Any]:
+    """The Amazon States Language definition of one train-and-score run.
+
+    The execution name is the model version: train writes
+    `models/<execution>/metadata.json`, evaluate reads its metric, the gate
+    compares it with `metric_threshold`, score runs one task per shard.
+    """
+    if score_parallelism < 1:
+        raise ValueError("score_parallelism must be at least 1")
+    task = {
+        "cluster_arn": cluster_arn,
+        "subnets": subnets,
+        "security_groups": security_groups,
+        "timeout_s": timeout_s,
+    }
+    train_cmd = (
+        f"States.Array('python', '-m', '{package}.jobs.train', '--version', $$.Execution.Name)"
+    )
+    states: dict[str, Any] = {}
+    states["Validate"] = {
+        "Type": "Task",
+        "Comment": "There is training data to learn from.",
+        "Resource": "arn:aws:states:::aws-sdk:s3:listObjectsV2",
+        "Parameters": {"Bucket": raw_bucket, "Prefix": TRAINING_PREFIX, "MaxKeys": 1},
+        "ResultSelector": {"keys.$": "$.KeyCount"},
+        "ResultPath": "$.validation",
+        "Retry": SDK_RETRY,
+        "Catch": _catch("NotifyFailure"),
+        "Next": "HasTrainingData",
+    }
+    states["HasTrainingData"] = {
+        "Type": "Choice",
+        "Choices": [{"Variable": "$.validation.keys", "NumericGreaterThan": 0, "Next": "Train"}],
+        "Default": "NoTrainingData",
+    }
+    states["NoTrainingData"] = {
+        "Type": "Pass",
+        "Result": {"Error": "NoTrainingData", "Cause": f"s3://{raw_bucket}/{TRAINING_PREFIX}"},
+        "ResultPath": "$.error",
+        "Next": "NotifyFailure",
+    }
+    states["Train"] = {
+        **_run_task(
+            task_definition_arn=train_task_definition_arn,
+            container="train",
+            command=train_cmd,
+            **task,  # type: ignore[arg-type]
+        ),
+        "Catch": _catch("NotifyFailure"),
+        "Next": "Evaluate",
+    }
+    states["Evaluate"] = {
+        "Type": "Task",
+        "Comment": f"Read the trained model's {metric_name}.",
+        "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+        "Parameters": {
+            "Bucket": models_bucket,
+            "Key.$": f"States.Format('{MODELS_PREFIX}{{}}/metadata.json', $$.Execution.Name)",
+        },
+        "ResultSelector": {"model.$": "States.StringToJson($.Body)"},
+        "ResultPath": "$.evaluation",
+        "Retry": SDK_RETRY,
+        "Catch": _catch("NotifyFailure"),
+        "Next": "Gate",
+    }
+    score_start = "PlanShards" if score_parallelism > 1 else "Score"
+    states["Gate"] = {
+        "Type": "Choice",
+        "Choices": [
+            {
+                "And": [
+                    {"Variable": "$.evaluation.model.metric", "IsPresent": True},
+                    {"Variable": "$.evaluation.model.metric", "IsNumeric": True},
+                    {
+                        "Variable": "$.evaluation.model.metric",
+                        "NumericGreaterThanEquals": metric_threshold,
+                    },
+                ],
+                "Next": score_start,
+            }
+        ],
+        "Default": "NotifyNotPromoted",
+    }
+    states["NotifyNotPromoted"] = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sns:publish",
+        "Parameters": {
+            "TopicArn": topic_arn,
+            "Subject": "Model below threshold: not promoted, not scored",
+            "Message.$": "States.JsonToString($.evaluation.model)",
+        },
+        "ResultPath": None,
+        "Retry": SDK_RETRY,
+        "Catch": _catch("NotifyFailure"),
+        "Next": "NotPromoted",
+    }
+    states["NotPromoted"] = {"Type": "Succeed"}
+    score_cmd_single = f"States.Array('python', '-m', '{package}.jobs.score')"
+    if score_parallelism > 1:
+        states["PlanShards"] = {
+            "Type": "Pass",
+            "Parameters": {"items.$": f"States.ArrayRange(0, {score_parallelism - 1}, 1)"},
+            "ResultPath": "$.shards",
+            "Next": "Score",
+        }
+        shard_cmd = (
+            f"States.Array('python', '-m', '{package}.jobs.score', '--shard', "
+            f"States.Format('{{}}', $.shard), '--shards', '{score_parallelism}')"
+        )
+        states["Score"] = {
+            "Type": "Map",
+            "ItemsPath": "$.shards.items",
+            "ItemSelector": {"shard.$": "$$.Map.Item.Value"},
+            "MaxConcurrency": score_parallelism,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": "ScoreShard",
+                "States": {
+                    "ScoreShard": {
+                        **_run_task(
+                            task_definition_arn=score_task_definition_arn,
+                            container="score",
+                            command=shard_cmd,
+                            **task,  # type: ignore[arg-type]
+                        ),
+                        "Catch": _catch("ShardFailed"),
+                        "End": True,
+                    },
+                    "ShardFailed": {"Type": "Fail", "Error": "ShardFailed"},
+                },
+            },
+            "ResultPath": None,
+            "Catch": _catch("NotifyFailure"),
+            "Next": "Publish",
+        }
+    else:
+        states["Score"] = {
+            **_run_task(
+                task_definition_arn=score_task_definition_arn,
+                container="score",
+                command=score_cmd_single,
+                **task,  # type: ignore[arg-type]
+            ),
+            "Catch": _catch("NotifyFailure"),
+            "Next": "Publish",
+        }
+    states["Publish"] = {
+        "Type": "Task",
+        "Comment": "Record the promoted model and the run next to its predictions.",
+        "Resource": "arn:aws:states:::aws-sdk:s3:putObject",
+        "Parameters": {
+            "Bucket": predictions_bucket,
+            "Key.$": f"States.Format('{RUNS_PREFIX}{{}}.json', $$.Execution.Name)",
+            "Body.$": "States.JsonToString($.evaluation.model)",
+            "ContentType": "application/json",
+        },
+        "ResultPath": None,
+        "Retry": SDK_RETRY,
+        "Catch": _catch("NotifyFailure"),
+        "Next": "Done",
+    }
+    states["Done"] = {"Type": "Succeed"}
+    states["NotifyFailure"] = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sns:publish",
+        "Parameters": {
+            "TopicArn": topic_arn,
+            "Subject": "Batch run failed",
+            "Message.$": "States.JsonToString($.error)",
+        },
+        "ResultPath": None,
+        "Retry": SDK_RETRY,
+        "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": "Failed"}],
+        "Next": "Failed",
+    }
+    states["Failed"] = {"Type": "Fail", "Error": "BatchRunFailed", "Cause": "see the alarm topic"}
+    return {
+        "Comment": "archgen batch: validate, train, evaluate, gate, score, publish",
+        "StartAt": "Validate",
+        "TimeoutSeconds": timeout_s * 4,
+        "States": states,
+    }

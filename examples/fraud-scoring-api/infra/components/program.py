@@ -1,0 +1,302 @@
+"""The stack entry point: settings in, the chosen pattern's components out, outputs exported.
+
+`main()` is the only code in archgen that reads `pulumi.Config`; `build()` is a
+plain function over `StackSettings` and `AppArtifacts`, so tests (and the
+offline emulator) run exactly what `pulumi up` runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from .batch import BatchPipeline, BatchPipelineArgs
+from .common import ImageRepository, ImageRepositoryArgs, StackKey, StackKeyArgs, stack_tags
+from .datalake import DataLake, DataLakeArgs
+from .hybrid import Hybrid, HybridArgs
+from .monitoring import AlarmTopic, AlarmTopicArgs, Dashboard, DashboardArgs
+from .network import Network, NetworkArgs, NetworkRef
+from .realtime import RealtimeApi, RealtimeApiArgs
+from .settings import StackSettings, split_ids
+from .streaming import StreamPipeline, StreamPipelineArgs
+
+NEEDS_IMAGE = ("batch", "realtime", "hybrid")
+NEEDS_CONSUMER = ("streaming", "hybrid")
+
+
+@dataclass(frozen=True)
+class AppArtifacts:
+    """What the project's application provides to its stack; None fields come from config.
+
+    `image_uri`: a full image reference (config `imageUri`); when unset, the
+    stack's own ECR repository at `image_tag` (config `imageTag`).
+    `consumer_code`: a `pulumi.asset.Archive` or a directory of the built
+    consumer package (config `consumerCodePath`, relative to infra/).
+    `consumer_handler`: config `consumerHandler`, else `<package>.stream.handler.handler`.
+    """
+
+    package: str | None = None
+    image_uri: str | None = None
+    image_tag: str | None = None
+    consumer_code: pulumi.asset.Archive | str | None = None
+    consumer_handler: str | None = None
+
+    def resolve(self, settings: StackSettings, base_dir: Path | None = None) -> AppArtifacts:
+        """Every field filled: given values win, the rest come from `settings`."""
+        code = self.consumer_code
+        if code is None:
+            path = Path(settings.consumer_code_path)
+            if base_dir is not None and not path.is_absolute():
+                path = base_dir / path
+            code = str(path)
+        return AppArtifacts(
+            package=self.package or settings.package_name,
+            image_uri=self.image_uri or settings.image_uri or None,
+            image_tag=self.image_tag or settings.image_tag,
+            consumer_code=code,
+            consumer_handler=self.consumer_handler or settings.consumer_handler or None,
+        )
+
+    @property
+    def handler(self) -> str:
+        """The consumer Lambda handler."""
+        return self.consumer_handler or f"{self.package or 'app'}.stream.handler.handler"
+
+
+@dataclass
+class Stack:
+    """The components `build()` created (None where the pattern has no such part)."""
+
+    settings: StackSettings
+    key_arn: pulumi.Input[str]
+    lake: DataLake
+    alarms: AlarmTopic
+    dashboard: Dashboard | None = None
+    repository: ImageRepository | None = None
+    network: Network | None = None
+    batch: BatchPipeline | None = None
+    api: RealtimeApi | None = None
+    stream: StreamPipeline | None = None
+    hybrid: Hybrid | None = None
+    exports: dict[str, Any] = field(default_factory=dict)
+
+
+def build(settings: StackSettings, app: AppArtifacts | None = None) -> Stack:
+    """Create the components of `settings.pattern` and export what a user needs next."""
+    settings.validate()
+    app = (app or AppArtifacts()).resolve(settings)
+    package = app.package or settings.package_name
+    consumer_code = app.consumer_code or settings.consumer_code_path
+    prefix = settings.name_prefix
+    pattern = settings.pattern
+    tags = stack_tags(settings.tags, project=prefix, pattern=pattern)
+
+    key_arn: pulumi.Input[str]
+    if settings.kms_key_arn:
+        key_arn = settings.kms_key_arn
+    else:
+        key_arn = StackKey(f"{prefix}-key", StackKeyArgs(alias=prefix, tags=tags)).arn
+    lake = DataLake(
+        f"{prefix}-lake",
+        DataLakeArgs(
+            kms_key_arn=key_arn,
+            tags=tags,
+            raw_expiration_days=settings.raw_expiration_days,
+            archive_transition_days=settings.archive_transition_days,
+            noncurrent_version_expiration_days=settings.noncurrent_version_expiration_days,
+            access_log_expiration_days=settings.access_log_expiration_days,
+        ),
+    )
+    alarms = AlarmTopic(
+        f"{prefix}-alarms",
+        AlarmTopicArgs(kms_key_arn=key_arn, alarm_email=settings.alarm_email, tags=tags),
+    )
+
+    repository: ImageRepository | None = None
+    image: pulumi.Input[str] = app.image_uri or ""
+    repository_arn: pulumi.Input[str] | None = None
+    if pattern in NEEDS_IMAGE and app.image_uri is None:
+        repository = ImageRepository(
+            f"{prefix}-images", ImageRepositoryArgs(tags=tags, kms_key_arn=key_arn)
+        )
+        image = pulumi.Output.concat(repository.url, ":", app.image_tag or settings.image_tag)
+        repository_arn = repository.arn
+
+    network: Network | None = None
+    net: NetworkRef | None = None
+    if pattern != "streaming" and settings.existing_vpc_id:
+        net = NetworkRef(
+            vpc_id=settings.existing_vpc_id,
+            public_subnet_ids=list(split_ids(settings.existing_public_subnet_ids)),
+            private_subnet_ids=list(split_ids(settings.existing_private_subnet_ids)),
+        )
+    elif pattern != "streaming":
+        network = Network(
+            f"{prefix}-net",
+            NetworkArgs(
+                cidr=settings.vpc_cidr,
+                availability_zones=settings.availability_zones,
+                egress=settings.egress,
+                tags=tags,
+            ),
+        )
+        net = network.ref
+
+    stack = Stack(settings, key_arn, lake, alarms, repository=repository, network=network)
+    key, topic = key_arn, alarms.arn
+    retention = settings.log_retention_days
+
+    def batch_args() -> BatchPipelineArgs:
+        assert net is not None
+        return BatchPipelineArgs(
+            raw=lake.ref("raw"),
+            models=lake.ref("models"),
+            predictions=lake.ref("predictions"),
+            image=image,
+            package=package,
+            subnet_ids=list(net.private_subnet_ids),
+            vpc_id=net.vpc_id,
+            repository_arn=repository_arn,
+            schedule=settings.batch_schedule,
+            schedule_timezone=settings.batch_schedule_timezone,
+            train_cpu=settings.train_cpu,
+            train_memory_mb=settings.train_memory_mb,
+            score_cpu=settings.score_cpu,
+            score_memory_mb=settings.score_memory_mb,
+            score_parallelism=settings.score_parallelism,
+            timeout_minutes=settings.batch_timeout_minutes,
+            metric_name=settings.model_metric_name,
+            metric_threshold=settings.model_metric_threshold,
+            kms_key_arn=key,
+            alarm_topic_arn=topic,
+            log_retention_days=retention,
+            tags=tags,
+        )
+
+    def api_args() -> RealtimeApiArgs:
+        assert net is not None
+        return RealtimeApiArgs(
+            vpc_id=net.vpc_id,
+            public_subnet_ids=list(net.public_subnet_ids),
+            private_subnet_ids=list(net.private_subnet_ids),
+            image=image,
+            package=package,
+            models=lake.ref("models"),
+            repository_arn=repository_arn,
+            container_port=settings.container_port,
+            health_check_path=settings.health_check_path,
+            cpu=settings.api_cpu,
+            memory_mb=settings.api_memory_mb,
+            min_tasks=settings.api_min_tasks,
+            desired_tasks=settings.api_desired_tasks,
+            max_tasks=settings.api_max_tasks,
+            target_cpu_pct=settings.api_target_cpu_pct,
+            requests_per_target=settings.api_requests_per_target,
+            latency_target_ms=settings.latency_target_ms,
+            availability_target_pct=settings.availability_target_pct,
+            error_rate_alarm_pct=settings.error_rate_alarm_pct,
+            burn_rate_alarm=settings.burn_rate_alarm,
+            certificate_arn=settings.certificate_arn,
+            kms_key_arn=key,
+            alarm_topic_arn=topic,
+            log_retention_days=retention,
+            tags=tags,
+        )
+
+    def stream_args(archive_prefix: str) -> StreamPipelineArgs:
+        return StreamPipelineArgs(
+            archive=lake.ref("archive"),
+            models=lake.ref("models"),
+            code=consumer_code,
+            handler=app.handler,
+            archive_prefix=archive_prefix,
+            stream_mode=settings.stream_mode,
+            stream_shards=settings.stream_shards,
+            stream_retention_hours=settings.stream_retention_hours,
+            batch_size=settings.consumer_batch_size,
+            batch_window_s=settings.consumer_batch_window_s,
+            parallelization=settings.consumer_parallelization,
+            max_retries=settings.consumer_max_retries,
+            max_record_age_s=settings.consumer_max_record_age_s,
+            memory_mb=settings.consumer_memory_mb,
+            timeout_s=settings.consumer_timeout_s,
+            iterator_age_alarm_ms=settings.iterator_age_alarm_ms,
+            table_ttl_days=settings.table_ttl_days,
+            archive_buffer_s=settings.archive_buffer_s,
+            archive_buffer_mb=settings.archive_buffer_mb,
+            kms_key_arn=key,
+            alarm_topic_arn=topic,
+            log_retention_days=retention,
+            tags=tags,
+        )
+
+    widgets: list[dict[str, Any]] = []
+    if pattern == "batch":
+        stack.batch = BatchPipeline(f"{prefix}-batch", batch_args())
+        widgets += stack.batch.widgets()
+    elif pattern == "realtime":
+        stack.api = RealtimeApi(f"{prefix}-api", api_args())
+        widgets += stack.api.widgets()
+    elif pattern == "streaming":
+        stack.stream = StreamPipeline(f"{prefix}-stream", stream_args("stream/"))
+        widgets += stack.stream.widgets()
+    else:
+        stack.hybrid = Hybrid(
+            f"{prefix}-hybrid",
+            HybridArgs(
+                batch=batch_args(), api=api_args(), monitoring=stream_args("prediction-log/")
+            ),
+        )
+        stack.batch, stack.api = stack.hybrid.batch, stack.hybrid.api
+        stack.stream = stack.hybrid.prediction_log
+        widgets += stack.hybrid.widgets()
+    stack.dashboard = Dashboard(f"{prefix}-{pattern}", DashboardArgs(widgets=widgets))
+    _export(stack)
+    return stack
+
+
+def _export(stack: Stack) -> None:
+    exports: dict[str, Any] = {
+        "pattern": stack.settings.pattern,
+        "bucketNames": stack.lake.bucket_names,
+        "alarmTopicArn": stack.alarms.arn,
+    }
+    if stack.dashboard is not None:
+        exports["dashboardName"] = stack.dashboard.dashboard_name
+    if stack.api is not None:
+        exports["apiUrl"] = stack.api.url
+    if stack.stream is not None:
+        exports["streamName"] = stack.stream.stream_name
+        exports["tableName"] = stack.stream.table.name
+    if stack.batch is not None:
+        exports["stateMachineArn"] = stack.batch.state_machine_arn
+    if stack.repository is not None:
+        exports["repositoryUrl"] = stack.repository.url
+    for key, value in exports.items():
+        pulumi.export(key, value)
+    stack.exports = exports
+
+
+def main(app: AppArtifacts | None = None) -> Stack:
+    """Entry point of a generated project's `infra/__main__.py`: config -> stack.
+
+    Bad config stops the program with a one-line message (no traceback).
+    """
+    try:
+        settings = StackSettings.from_getter(pulumi.Config().get)
+    except ValueError as err:
+        raise pulumi.RunError(str(err)) from err
+    app = (app or AppArtifacts()).resolve(settings, Path.cwd())
+    code = app.consumer_code
+    if settings.pattern in NEEDS_CONSUMER and isinstance(code, str) and not Path(code).exists():
+        raise pulumi.RunError(
+            f"consumer code {code} does not exist: build the consumer package first "
+            "(see the project README) or set consumerCodePath"
+        )
+    try:
+        return build(settings, app)
+    except ValueError as err:
+        raise pulumi.RunError(str(err)) from err

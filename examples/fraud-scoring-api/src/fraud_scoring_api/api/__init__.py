@@ -1,0 +1,1 @@
+"""The real-time HTTP API: `python -m fraud_scoring_api.api`."""

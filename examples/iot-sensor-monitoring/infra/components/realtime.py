@@ -1,0 +1,538 @@
+"""The real-time API: an internet-facing load balancer in front of Fargate tasks in private subnets.
+
+Sized by the CLI (min/desired/max tasks), scaled on CPU and on requests per
+task, rolled back automatically by the deployment circuit breaker, and watched
+by alarms on p99 latency, 5xx rate, unhealthy hosts and error-budget burn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from .common import (
+    Bucket,
+    assume_role_policy,
+    bucket_objects,
+    container_definitions,
+    current_account,
+    document,
+    execution_role,
+    kms_use,
+    log_group,
+    statement,
+)
+from .monitoring import metric_widget
+
+MODELS_PREFIX = "models/"
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+REDIRECT_TO_HTTPS: list[Any] = [
+    {
+        "type": "redirect",
+        "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"},
+    }
+]
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A Kinesis stream another component writes to: its name and ARN."""
+
+    name: pulumi.Input[str]
+    arn: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class RealtimeApiArgs:
+    """Network placement, image, sizes and objectives of the API; numbers from StackSettings."""
+
+    vpc_id: pulumi.Input[str]
+    public_subnet_ids: list[pulumi.Input[str]]
+    private_subnet_ids: list[pulumi.Input[str]]
+    image: pulumi.Input[str]
+    package: str
+    models: Bucket
+    kms_key_arn: pulumi.Input[str]
+    alarm_topic_arn: pulumi.Input[str]
+    repository_arn: pulumi.Input[str] | None = None
+    prediction_stream: Stream | None = None
+    container_port: int = 8080
+    health_check_path: str = "/health"
+    cpu: int = 512
+    memory_mb: int = 1024
+    min_tasks: int = 2
+    desired_tasks: int = 2
+    max_tasks: int = 10
+    target_cpu_pct: float = 60.0
+    requests_per_target: int = 1000
+    latency_target_ms: int = 100
+    availability_target_pct: float = 99.9
+    error_rate_alarm_pct: float = 1.0
+    burn_rate_alarm: float = 14.4
+    certificate_arn: str = ""
+    log_retention_days: int = 30
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        """Reject sizes and objectives no deployment could meet."""
+        if len(self.private_subnet_ids) < 2 or len(self.public_subnet_ids) < 2:
+            raise ValueError("RealtimeApiArgs needs public and private subnets in 2+ zones")
+        if not 1 <= self.min_tasks <= self.desired_tasks <= self.max_tasks:
+            raise ValueError("RealtimeApiArgs: 1 <= min_tasks <= desired_tasks <= max_tasks")
+        if not 0 < self.target_cpu_pct <= 100:
+            raise ValueError("RealtimeApiArgs.target_cpu_pct must be in (0, 100]")
+        if not 50 < self.availability_target_pct < 100:
+            raise ValueError("RealtimeApiArgs.availability_target_pct must be in (50, 100)")
+        if self.latency_target_ms <= 0 or self.requests_per_target <= 0:
+            raise ValueError("RealtimeApiArgs: latency and requests targets must be positive")
+        if not 1 <= self.container_port <= 65535:
+            raise ValueError("RealtimeApiArgs.container_port must be a TCP port")
+        if not self.health_check_path.startswith("/"):
+            raise ValueError("RealtimeApiArgs.health_check_path must start with /")
+        if not self.package.isidentifier():
+            raise ValueError("RealtimeApiArgs.package must be a Python package name")
+
+
+def error_budget_burn_threshold(availability_pct: float, burn_rate: float) -> float:
+    """Error ratio (0-1) at which the budget of an availability objective burns `burn_rate` x."""
+    return round((1.0 - availability_pct / 100.0) * burn_rate, 6)
+
+
+class RealtimeApi(pulumi.ComponentResource):
+    """ALB + Fargate service in private subnets with autoscaling, circuit breaker and alarms."""
+
+    load_balancer: aws.lb.LoadBalancer
+    target_group: aws.lb.TargetGroup
+    service: aws.ecs.Service
+    url: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: RealtimeApiArgs, opts: pulumi.ResourceOptions | None = None
+    ):
+        args.validate()
+        super().__init__("archgen:realtime:RealtimeApi", name, None, opts)
+        self._name = name
+        self._args = args
+        child = pulumi.ResourceOptions(parent=self)
+        tags = dict(args.tags)
+        account = current_account(pulumi.InvokeOptions(parent=self))
+        https = bool(args.certificate_arn)
+        listen_port = 443 if https else 80
+
+        alb_sg = aws.ec2.SecurityGroup(
+            f"{name}-alb-sg",
+            vpc_id=args.vpc_id,
+            description="Load balancer: HTTP(S) from anywhere, out only to the API tasks",
+            tags=tags,
+            opts=child,
+        )
+        # The load balancer's rules are separate resources (never inline): its egress
+        # names the service group, which itself names this group in its ingress.
+        for port in sorted({80, listen_port}):
+            aws.ec2.SecurityGroupRule(
+                f"{name}-alb-in-{port}",
+                type="ingress",
+                security_group_id=alb_sg.id,
+                cidr_blocks=["0.0.0.0/0"],
+                protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description="clients",
+                opts=child,
+            )
+        svc_sg = aws.ec2.SecurityGroup(
+            f"{name}-service-sg",
+            vpc_id=args.vpc_id,
+            description="API tasks: only the load balancer may connect",
+            ingress=[
+                {
+                    "protocol": "tcp",
+                    "from_port": args.container_port,
+                    "to_port": args.container_port,
+                    "security_groups": [alb_sg.id],
+                    "description": "from the load balancer",
+                }
+            ],
+            egress=[
+                {
+                    "protocol": "tcp",
+                    "from_port": 443,
+                    "to_port": 443,
+                    "cidr_blocks": ["0.0.0.0/0"],
+                    "description": "HTTPS to AWS APIs",
+                }
+            ],
+            tags=tags,
+            opts=child,
+        )
+        aws.ec2.SecurityGroupRule(
+            f"{name}-alb-to-tasks",
+            type="egress",
+            security_group_id=alb_sg.id,
+            source_security_group_id=svc_sg.id,
+            protocol="tcp",
+            from_port=args.container_port,
+            to_port=args.container_port,
+            description="load balancer to the API tasks",
+            opts=child,
+        )
+        self.load_balancer = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            load_balancer_type="application",
+            internal=False,
+            security_groups=[alb_sg.id],
+            subnets=args.public_subnet_ids,
+            drop_invalid_header_fields=True,
+            idle_timeout=30,
+            tags=tags,
+            opts=child,
+        )
+        self.target_group = aws.lb.TargetGroup(
+            f"{name}-tg",
+            port=args.container_port,
+            protocol="HTTP",
+            target_type="ip",
+            vpc_id=args.vpc_id,
+            deregistration_delay=30,
+            health_check={
+                "enabled": True,
+                "path": args.health_check_path,
+                "matcher": "200",
+                "interval": 15,
+                "timeout": 5,
+                "healthy_threshold": 2,
+                "unhealthy_threshold": 3,
+            },
+            tags=tags,
+            opts=child,
+        )
+        forward: list[Any] = [{"type": "forward", "target_group_arn": self.target_group.arn}]
+        if https:
+            listener = aws.lb.Listener(
+                f"{name}-https",
+                load_balancer_arn=self.load_balancer.arn,
+                port=443,
+                protocol="HTTPS",
+                ssl_policy=TLS_POLICY,
+                certificate_arn=args.certificate_arn,
+                default_actions=forward,
+                tags=tags,
+                opts=child,
+            )
+            aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=self.load_balancer.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=REDIRECT_TO_HTTPS,
+                tags=tags,
+                opts=child,
+            )
+        else:
+            listener = aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=self.load_balancer.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=forward,
+                tags=tags,
+                opts=child,
+            )
+
+        logs = log_group(
+            f"{name}-logs",
+            f"/archgen/{name}/api",
+            retention_days=args.log_retention_days,
+            kms_key_arn=args.kms_key_arn,
+            tags=tags,
+            parent=self,
+        )
+        exec_role = execution_role(
+            f"{name}-execution-role",
+            log_group_arns=[logs.arn],
+            repository_arn=args.repository_arn,
+            tags=tags,
+            parent=self,
+        )
+        task_role = self._task_role(name, args)
+        env: dict[str, pulumi.Input[str]] = {
+            "MODELS_BUCKET": args.models.name,
+            "MODELS_PREFIX": MODELS_PREFIX,
+            "PORT": str(args.container_port),
+        }
+        if args.prediction_stream is not None:
+            env["PREDICTION_LOG_STREAM"] = args.prediction_stream.name
+        self.task_definition = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=f"{name}-api",
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(args.cpu),
+            memory=str(args.memory_mb),
+            execution_role_arn=exec_role.arn,
+            task_role_arn=task_role.arn,
+            runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
+            container_definitions=container_definitions(
+                container="api",
+                image=args.image,
+                command=["python", "-m", f"{args.package}.api"],
+                environment=env,
+                log_group=logs.name,
+                region=account.region,
+                port=args.container_port,
+            ),
+            tags=tags,
+            opts=child,
+        )
+        self.cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            settings=[{"name": "containerInsights", "value": "enabled"}],
+            tags=tags,
+            opts=child,
+        )
+        self.service = aws.ecs.Service(
+            f"{name}-service",
+            cluster=self.cluster.arn,
+            task_definition=self.task_definition.arn,
+            launch_type="FARGATE",
+            desired_count=args.desired_tasks,
+            network_configuration={
+                "subnets": args.private_subnet_ids,
+                "security_groups": [svc_sg.id],
+                "assign_public_ip": False,
+            },
+            load_balancers=[
+                {
+                    "target_group_arn": self.target_group.arn,
+                    "container_name": "api",
+                    "container_port": args.container_port,
+                }
+            ],
+            deployment_circuit_breaker={"enable": True, "rollback": True},
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            health_check_grace_period_seconds=60,
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            tags=tags,
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[listener], ignore_changes=["desired_count"]
+            ),
+        )
+        self._autoscaling(name, args)
+        self._alarms(name, args, tags)
+        self.url = pulumi.Output.concat(
+            "https://" if https else "http://", self.load_balancer.dns_name
+        )
+        self.register_outputs({"url": self.url})
+
+    def widgets(self) -> list[dict[str, Any]]:
+        """Dashboard widgets: traffic, errors and p99 latency of the load balancer."""
+        lb = self.load_balancer.arn_suffix
+        return [
+            metric_widget(
+                "API requests and 5xx",
+                [
+                    ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", lb],
+                    ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", lb],
+                    ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "LoadBalancer", lb],
+                ],
+                period=60,
+            ),
+            metric_widget(
+                "API p99 latency (s)",
+                [["AWS/ApplicationELB", "TargetResponseTime", "LoadBalancer", lb]],
+                stat="p99",
+                period=60,
+            ),
+        ]
+
+    # -- pieces ------------------------------------------------------------------
+    def _task_role(self, name: str, args: RealtimeApiArgs) -> aws.iam.Role:
+        role = aws.iam.Role(
+            f"{name}-task-role",
+            assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com"),
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        statements = [
+            statement(
+                ["s3:ListBucket"],
+                [args.models.arn],
+                condition={"StringLike": {"s3:prefix": [f"{MODELS_PREFIX}*"]}},
+            ),
+            statement(["s3:GetObject"], [bucket_objects(args.models.arn, MODELS_PREFIX)]),
+            kms_use(args.kms_key_arn),
+        ]
+        if args.prediction_stream is not None:
+            statements.append(
+                statement(
+                    ["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:DescribeStreamSummary"],
+                    [args.prediction_stream.arn],
+                )
+            )
+        aws.iam.RolePolicy(
+            f"{name}-task-policy",
+            role=role.id,
+            policy=document(statements),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return role
+
+    def _autoscaling(self, name: str, args: RealtimeApiArgs) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        target = aws.appautoscaling.Target(
+            f"{name}-scaling-target",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", self.service.name),
+            min_capacity=args.min_tasks,
+            max_capacity=args.max_tasks,
+            tags=dict(args.tags),
+            opts=child,
+        )
+        aws.appautoscaling.Policy(
+            f"{name}-scale-cpu",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            target_tracking_scaling_policy_configuration={
+                "target_value": args.target_cpu_pct,
+                "predefined_metric_specification": {
+                    "predefined_metric_type": "ECSServiceAverageCPUUtilization"
+                },
+                "scale_in_cooldown": 120,
+                "scale_out_cooldown": 60,
+            },
+            opts=child,
+        )
+        aws.appautoscaling.Policy(
+            f"{name}-scale-requests",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            target_tracking_scaling_policy_configuration={
+                "target_value": float(args.requests_per_target),
+                "predefined_metric_specification": {
+                    "predefined_metric_type": "ALBRequestCountPerTarget",
+                    "resource_label": pulumi.Output.concat(
+                        self.load_balancer.arn_suffix, "/", self.target_group.arn_suffix
+                    ),
+                },
+                "scale_in_cooldown": 120,
+                "scale_out_cooldown": 60,
+            },
+            opts=child,
+        )
+
+    def _alarms(self, name: str, args: RealtimeApiArgs, tags: dict[str, str]) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        lb = self.load_balancer.arn_suffix
+        actions = [args.alarm_topic_arn]
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-latency-alarm",
+            alarm_description=f"p99 response time above {args.latency_target_ms} ms",
+            namespace="AWS/ApplicationELB",
+            metric_name="TargetResponseTime",
+            dimensions={"LoadBalancer": lb},
+            extended_statistic="p99",
+            period=60,
+            evaluation_periods=5,
+            datapoints_to_alarm=3,
+            threshold=args.latency_target_ms / 1000.0,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=actions,
+            ok_actions=actions,
+            tags=tags,
+            opts=child,
+        )
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-unhealthy-alarm",
+            alarm_description="At least one API task fails its health check",
+            namespace="AWS/ApplicationELB",
+            metric_name="UnHealthyHostCount",
+            dimensions={"LoadBalancer": lb, "TargetGroup": self.target_group.arn_suffix},
+            statistic="Maximum",
+            period=60,
+            evaluation_periods=3,
+            threshold=0,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=actions,
+            tags=tags,
+            opts=child,
+        )
+        self._ratio_alarm(
+            f"{name}-5xx-alarm",
+            f"5xx responses above {args.error_rate_alarm_pct}% of requests",
+            threshold=args.error_rate_alarm_pct / 100.0,
+            period=300,
+            evaluation_periods=2,
+            tags=tags,
+        )
+        self._ratio_alarm(
+            f"{name}-burn-rate-alarm",
+            f"Error budget of the {args.availability_target_pct}% objective burning "
+            f"{args.burn_rate_alarm}x faster than sustainable (1 h window)",
+            threshold=error_budget_burn_threshold(
+                args.availability_target_pct, args.burn_rate_alarm
+            ),
+            period=3600,
+            evaluation_periods=1,
+            tags=tags,
+        )
+
+    def _ratio_alarm(
+        self,
+        name: str,
+        description: str,
+        *,
+        threshold: float,
+        period: int,
+        evaluation_periods: int,
+        tags: dict[str, str],
+    ) -> aws.cloudwatch.MetricAlarm:
+        lb = self.load_balancer.arn_suffix
+
+        def metric(mid: str, metric_name: str) -> Any:
+            return {
+                "id": mid,
+                "return_data": False,
+                "metric": {
+                    "namespace": "AWS/ApplicationELB",
+                    "metric_name": metric_name,
+                    "dimensions": {"LoadBalancer": lb},
+                    "period": period,
+                    "stat": "Sum",
+                },
+            }
+
+        return aws.cloudwatch.MetricAlarm(
+            name,
+            alarm_description=description,
+            comparison_operator="GreaterThanThreshold",
+            evaluation_periods=evaluation_periods,
+            threshold=threshold,
+            treat_missing_data="notBreaching",
+            metric_queries=[
+                metric("target5xx", "HTTPCode_Target_5XX_Count"),
+                metric("elb5xx", "HTTPCode_ELB_5XX_Count"),
+                metric("requests", "RequestCount"),
+                {
+                    "id": "ratio",
+                    "label": "5xx ratio",
+                    "expression": "(FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests",
+                    "return_data": True,
+                },
+            ],
+            alarm_actions=[self._args.alarm_topic_arn],
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )

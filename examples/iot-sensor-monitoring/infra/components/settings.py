@@ -1,0 +1,276 @@
+"""Every size, schedule and threshold a stack reads from Pulumi config, in one table.
+
+This module is the contract between archgen's sizing (which writes the values
+into `Pulumi.<stack>.yaml`) and the stack entry point (the only code that reads
+`pulumi.Config`). It imports nothing from Pulumi so the CLI can use it cheaply.
+A field `foo_bar` is the config key `fooBar`; its default is what a stack uses
+when the key is absent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+PATTERNS = ("batch", "realtime", "streaming", "hybrid")
+
+
+def config_key(field_name: str) -> str:
+    """`api_min_tasks` -> `apiMinTasks`."""
+    head, *rest = field_name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """The documented config keys of an archgen stack, with their defaults."""
+
+    # -- the whole stack ---------------------------------------------------
+    pattern: str = "hybrid"
+    """Which architecture this stack builds: batch, realtime, streaming or hybrid."""
+    name_prefix: str = "ai-service"
+    """Prefix of every physical resource name."""
+    tags: dict[str, str] = field(default_factory=dict)
+    """Extra tags put on every taggable resource (team packs set company tags here)."""
+    alarm_email: str = ""
+    """Email subscribed to the alarm topic; empty means no subscription."""
+    log_retention_days: int = 30
+    """CloudWatch Logs retention for every log group."""
+    kms_key_arn: str = ""
+    """An existing KMS key to encrypt with; empty creates one key for the stack."""
+    availability_target_pct: float = 99.9
+    """Availability objective of the API; the error-budget alarm derives from it."""
+    package_name: str = "app"
+    """Python package of the project's code (container commands and the consumer handler)."""
+    image_uri: str = ""
+    """A container image to run; empty means the stack's ECR repository at `imageTag`."""
+    image_tag: str = "v1"
+    """Tag of the project image in the stack's ECR repository (tags are immutable)."""
+
+    # -- data lake ---------------------------------------------------------
+    raw_expiration_days: int = 365
+    """Raw input objects are deleted after this many days."""
+    archive_transition_days: int = 30
+    """Archive objects move to Glacier Instant Retrieval after this many days."""
+    noncurrent_version_expiration_days: int = 90
+    """Superseded object versions are deleted after this many days."""
+    access_log_expiration_days: int = 365
+    """S3 access logs of the data buckets are deleted after this many days."""
+
+    # -- batch pipeline ----------------------------------------------------
+    batch_schedule: str = "cron(0 2 * * ? *)"
+    """EventBridge Scheduler expression for the train-and-score run."""
+    batch_schedule_timezone: str = "UTC"
+    """Time zone of the schedule expression."""
+    train_cpu: int = 1024
+    """Fargate CPU units of the training task."""
+    train_memory_mb: int = 4096
+    """Fargate memory of the training task."""
+    score_cpu: int = 1024
+    """Fargate CPU units of each scoring task."""
+    score_memory_mb: int = 2048
+    """Fargate memory of each scoring task."""
+    score_parallelism: int = 1
+    """Scoring tasks run side by side, each on one shard of the input."""
+    batch_timeout_minutes: int = 120
+    """A batch task that runs longer than this fails the run."""
+    model_metric_name: str = "auc"
+    """Metric the evaluate step reports and the gate checks."""
+    model_metric_threshold: float = 0.7
+    """A model scoring below this is not promoted; the run stops before scoring."""
+
+    # -- real-time API -----------------------------------------------------
+    vpc_cidr: str = "10.0.0.0/16"
+    """CIDR block of the VPC the API runs in."""
+    availability_zones: int = 2
+    """Availability zones the VPC spans (at least two)."""
+    existing_vpc_id: str = ""
+    """Deploy into this existing VPC instead of creating one (empty: create one)."""
+    existing_private_subnet_ids: str = ""
+    """Comma-separated private subnets of the existing VPC (tasks run there; 2+ AZs)."""
+    existing_public_subnet_ids: str = ""
+    """Comma-separated public subnets of the existing VPC (the API load balancer; 2+ AZs)."""
+    egress: str = "nat"
+    """How private tasks reach AWS: `nat` (a NAT gateway per AZ) or `endpoints` (VPC endpoints)."""
+    container_port: int = 8080
+    """Port the API container listens on."""
+    health_check_path: str = "/health"
+    """Path the load balancer checks."""
+    api_cpu: int = 512
+    """Fargate CPU units of each API task."""
+    api_memory_mb: int = 1024
+    """Fargate memory of each API task."""
+    api_min_tasks: int = 2
+    """Autoscaling floor of the API service."""
+    api_desired_tasks: int = 2
+    """Tasks the API service starts with."""
+    api_max_tasks: int = 10
+    """Autoscaling ceiling of the API service."""
+    api_target_cpu_pct: float = 60.0
+    """Target-tracking CPU utilisation of the API service."""
+    api_requests_per_target: int = 1000
+    """Target-tracking requests per task per minute (ALBRequestCountPerTarget)."""
+    latency_target_ms: int = 100
+    """p99 response time above which the latency alarm fires."""
+    error_rate_alarm_pct: float = 1.0
+    """Share of 5xx responses (percent, over 5 minutes) above which the 5xx alarm fires."""
+    burn_rate_alarm: float = 14.4
+    """Error-budget burn rate (over one hour) above which the availability alarm fires."""
+    certificate_arn: str = ""
+    """ACM certificate of the API; set, the load balancer serves HTTPS and redirects HTTP."""
+
+    # -- streaming ---------------------------------------------------------
+    stream_mode: str = "PROVISIONED"
+    """Kinesis capacity mode: PROVISIONED (sized shards) or ON_DEMAND."""
+    stream_shards: int = 1
+    """Shards of a provisioned stream."""
+    stream_retention_hours: int = 24
+    """How long records stay in the stream."""
+    consumer_batch_size: int = 100
+    """Records per consumer invocation."""
+    consumer_batch_window_s: int = 1
+    """Seconds the event source mapping waits to fill a batch."""
+    consumer_parallelization: int = 1
+    """Concurrent consumer batches per shard (1-10)."""
+    consumer_max_retries: int = 3
+    """Retries of a failing batch before it goes to the dead-letter queue."""
+    consumer_max_record_age_s: int = 3600
+    """Records older than this skip to the dead-letter queue."""
+    consumer_memory_mb: int = 512
+    """Memory of the consumer Lambda function."""
+    consumer_timeout_s: int = 60
+    """Timeout of the consumer Lambda function."""
+    iterator_age_alarm_ms: int = 60_000
+    """Consumer lag (iterator age) above which the alarm fires."""
+    table_ttl_days: int = 30
+    """Days a prediction item lives in the DynamoDB table."""
+    archive_buffer_s: int = 300
+    """Firehose buffering interval into the archive bucket."""
+    archive_buffer_mb: int = 64
+    """Firehose buffering size into the archive bucket."""
+    consumer_code_path: str = "../build/consumer"
+    """Directory (relative to infra/) holding the built consumer package for Lambda."""
+    consumer_handler: str = ""
+    """Handler of the consumer Lambda; empty means `<packageName>.stream.handler.handler`."""
+
+    @classmethod
+    def keys(cls) -> dict[str, dataclasses.Field[Any]]:
+        """Config key -> dataclass field, in declaration order."""
+        return {config_key(f.name): f for f in dataclasses.fields(cls)}
+
+    @classmethod
+    def from_getter(cls, get: Callable[[str], Any | None]) -> StackSettings:
+        """Build from a `get(key)` that returns None for an absent key (e.g. `pulumi.Config.get`).
+
+        Values arrive as strings from Pulumi config; they are converted to the
+        field's type, and a value that does not convert raises ValueError naming the key.
+        """
+        values: dict[str, Any] = {}
+        defaults = cls()
+        for key, f in cls.keys().items():
+            raw = get(key)
+            if raw is None:
+                continue
+            values[f.name] = _coerce(key, raw, getattr(defaults, f.name))
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> StackSettings:
+        """Build from a mapping of config keys (unknown keys are an error)."""
+        unknown = sorted(set(values) - set(cls.keys()))
+        if unknown:
+            raise ValueError(f"unknown stack config key(s): {', '.join(unknown)}")
+        return cls.from_getter(values.get)
+
+    def to_config(self, namespace: str) -> dict[str, Any]:
+        """The `config:` block of a `Pulumi.<stack>.yaml` (`namespace:key` -> value)."""
+        out: dict[str, Any] = {}
+        for key, f in self.keys().items():
+            out[f"{namespace}:{key}"] = getattr(self, f.name)
+        return out
+
+    def validate(self) -> None:
+        """Reject settings no stack can deploy, naming the key."""
+        checks: list[tuple[str, bool, str]] = [
+            ("pattern", self.pattern in PATTERNS, f"one of {', '.join(PATTERNS)}"),
+            ("availabilityZones", self.availability_zones >= 2, "at least 2"),
+            ("egress", self.egress in ("nat", "endpoints"), "nat or endpoints"),
+            (
+                "existingPrivateSubnetIds",
+                not self.existing_vpc_id or len(split_ids(self.existing_private_subnet_ids)) >= 2,
+                "at least 2 subnet ids when existingVpcId is set",
+            ),
+            (
+                "existingPublicSubnetIds",
+                not self.existing_vpc_id
+                or self.pattern not in ("realtime", "hybrid")
+                or len(split_ids(self.existing_public_subnet_ids)) >= 2,
+                "at least 2 subnet ids when existingVpcId is set and the pattern serves an API",
+            ),
+            (
+                "apiMinTasks",
+                1 <= self.api_min_tasks <= self.api_desired_tasks <= self.api_max_tasks,
+                "1 <= apiMinTasks <= apiDesiredTasks <= apiMaxTasks",
+            ),
+            (
+                "streamMode",
+                self.stream_mode in ("PROVISIONED", "ON_DEMAND"),
+                "PROVISIONED or ON_DEMAND",
+            ),
+            ("streamShards", self.stream_shards >= 1, "at least 1"),
+            ("consumerParallelization", 1 <= self.consumer_parallelization <= 10, "1 to 10"),
+            ("consumerBatchSize", 1 <= self.consumer_batch_size <= 10_000, "1 to 10000"),
+            ("consumerMaxRetries", 0 <= self.consumer_max_retries <= 10_000, "0 to 10000"),
+            ("consumerBatchWindowS", 0 <= self.consumer_batch_window_s <= 300, "0 to 300"),
+            (
+                "consumerMaxRecordAgeS",
+                60 <= self.consumer_max_record_age_s <= 604_800,
+                "60 to 604800",
+            ),
+            ("scoreParallelism", 1 <= self.score_parallelism <= 1000, "1 to 1000"),
+            ("logRetentionDays", self.log_retention_days > 0, "a positive number of days"),
+            ("errorRateAlarmPct", 0.0 < self.error_rate_alarm_pct <= 100.0, "in (0, 100]"),
+            ("burnRateAlarm", self.burn_rate_alarm > 0.0, "positive"),
+            ("packageName", self.package_name.isidentifier(), "a Python package name"),
+            (
+                "accessLogExpirationDays",
+                self.access_log_expiration_days > 0,
+                "a positive number of days",
+            ),
+            (
+                "availabilityTargetPct",
+                50.0 < self.availability_target_pct < 100.0,
+                "between 50 and 100 (exclusive)",
+            ),
+        ]
+        for key, ok, expected in checks:
+            if not ok:
+                raise ValueError(f"stack config {key}: must be {expected}")
+
+
+def split_ids(value: str) -> list[str]:
+    """`"subnet-a, subnet-b"` -> `["subnet-a", "subnet-b"]` (config keys holding id lists)."""
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _coerce(key: str, raw: Any, default: Any) -> Any:
+    try:
+        if isinstance(default, bool):
+            return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes")
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, dict):
+            value = json.loads(raw) if isinstance(raw, str) else dict(raw)
+            if not isinstance(value, dict):
+                raise TypeError("not a mapping")
+            return {str(k): str(v) for k, v in value.items()}
+        return str(raw)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"stack config {key}: cannot read {raw!r} ({err})") from err

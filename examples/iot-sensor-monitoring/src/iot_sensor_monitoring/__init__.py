@@ -1,0 +1,5 @@
+"""Iot Sensor Monitoring: the credit-decision model, its data and its storage helpers."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

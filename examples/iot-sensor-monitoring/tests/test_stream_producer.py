@@ -1,0 +1,83 @@
+"""The producer on moto Kinesis, and its records through the real handler end to end."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import boto3
+import pytest
+
+from iot_sensor_monitoring.config import Settings
+from iot_sensor_monitoring.model import CreditModel
+from iot_sensor_monitoring.stream import handler
+from iot_sensor_monitoring.stream.producer import main, messages
+
+REGION = "eu-central-1"
+
+
+def read_all(client: Any, stream: str) -> list[dict[str, Any]]:
+    description = client.describe_stream(StreamName=stream)["StreamDescription"]
+    records: list[dict[str, Any]] = []
+    for shard in description["Shards"]:
+        iterator = client.get_shard_iterator(
+            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        for _ in range(50):
+            page = client.get_records(ShardIterator=iterator, Limit=1_000)
+            records.extend(page["Records"])
+            if not page["Records"]:
+                break
+            iterator = page["NextShardIterator"]
+    return records
+
+
+def test_messages_are_deterministic_and_valid() -> None:
+    first, second = list(messages(20, 3)), list(messages(20, 3))
+    assert first == second and len({m["event_id"] for m in first}) == 20
+    for message in first:
+        handler.ScoreRequest.model_validate(message)
+    assert len(list(messages(2, 3, poison=2))) == 4
+
+
+def test_producer_to_stream_to_handler_to_table(
+    aws: None, settings: Settings, trained_model: CreditModel, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kinesis = boto3.client("kinesis", region_name=REGION)
+    kinesis.create_stream(StreamName=settings.input_stream, ShardCount=2)
+    assert main(["--count", "120", "--poison", "1"]) == 0
+    assert "sent 121 records" in capsys.readouterr().out
+    records = read_all(kinesis, settings.input_stream)
+    assert len(records) == 121
+    table = boto3.resource("dynamodb", region_name=REGION).create_table(
+        TableName=settings.predictions_table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    handler.set_runtime(handler.Runtime(settings, trained_model, table))
+    try:
+        event = {
+            "Records": [
+                {
+                    "kinesis": {
+                        "data": base64.b64encode(r["Data"]).decode(),
+                        "sequenceNumber": r["SequenceNumber"],
+                        "partitionKey": r["PartitionKey"],
+                    },
+                    "eventSource": "aws:kinesis",
+                    "eventID": f"shard:{r['SequenceNumber']}",
+                }
+                for r in records
+            ]
+        }
+        response = handler.lambda_handler(event, None)
+    finally:
+        handler.set_runtime(None)
+    assert len(response["batchItemFailures"]) == 1
+    assert len(table.scan()["Items"]) == 120
+
+
+def test_missing_stream_is_a_one_line_error(aws: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--count", "1", "--stream", "absent"]) == 1
+    assert capsys.readouterr().err.startswith("error: ")
