@@ -35,7 +35,8 @@ Public API:
   error, cause, the states entered in order, the failures on the way).
 - `MotoMocks.adjustments` — every place moto holds something other than the
   program asked for, because moto would mis-evaluate it (today: conditional
-  Deny statements of bucket policies, see `moto_safe_policy`); the resource's
+  Deny statements of bucket policies, see `moto_safe_policy`; a log-delivery
+  ACL on an access-log bucket that grants nothing yet); the resource's
   outputs always keep the inputs as written.
 - `EmulatorError` — raised when a resource cannot be created (its type, name
   and moto's message), when strict mode meets unsupported types, or when the
@@ -708,23 +709,30 @@ def _s3_lifecycle(m: MotoMocks, name: str, i: R) -> tuple[str, R]:
 
 @_handles("s3.BucketLogging", "s3.BucketLoggingV2")
 def _s3_logging(m: MotoMocks, name: str, i: R) -> tuple[str, R]:
-    # Log delivery to the target bucket is granted by its bucket policy (as AWS
-    # recommends); moto checks ACL grants instead, so grant them first.
     s3 = m.client("s3")
-    s3.put_bucket_acl(
-        Bucket=i["targetBucket"],
-        GrantWrite="uri=http://acs.amazonaws.com/groups/s3/LogDelivery",
-        GrantReadACP="uri=http://acs.amazonaws.com/groups/s3/LogDelivery",
-    )
-    s3.put_bucket_logging(
-        Bucket=i["bucket"],
-        BucketLoggingStatus={
-            "LoggingEnabled": {
-                "TargetBucket": i["targetBucket"],
-                "TargetPrefix": i.get("targetPrefix", ""),
-            }
-        },
-    )
+    status = {
+        "LoggingEnabled": {
+            "TargetBucket": i["targetBucket"],
+            "TargetPrefix": i.get("targetPrefix", ""),
+        }
+    }
+    try:
+        s3.put_bucket_logging(Bucket=i["bucket"], BucketLoggingStatus=status)
+    except ClientError as err:
+        if err.response["Error"]["Code"] != "InvalidTargetBucketForLogging":
+            raise
+        # The target grants log delivery neither by policy nor by ACL. The
+        # program may grant it later in the same deploy (or not at all); moto
+        # checks at once, so grant the log-delivery ACL and say so.
+        s3.put_bucket_acl(
+            Bucket=i["targetBucket"],
+            GrantWrite="uri=http://acs.amazonaws.com/groups/s3/LogDelivery",
+            GrantReadACP="uri=http://acs.amazonaws.com/groups/s3/LogDelivery",
+        )
+        m.adjustments.append(
+            f"s3.BucketLogging {name!r}: log-delivery ACL granted on {i['targetBucket']}"
+        )
+        s3.put_bucket_logging(Bucket=i["bucket"], BucketLoggingStatus=status)
     return str(i["bucket"]), {}
 
 
