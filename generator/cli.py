@@ -246,6 +246,37 @@ def prompt_answers(record: ProjectRecord, given: Mapping[str, Any]) -> ProjectRe
     return record.model_copy(update={"answers": build_requirements(current)})
 
 
+def with_pack_defaults(
+    record: ProjectRecord, flags: Mapping[str, Any], pack: str, trust: bool
+) -> ProjectRecord:
+    """Use the team pack's defaults (e.g. its region) for answers no flag gave."""
+    from archgen.answers import build_requirements
+
+    packs = importlib.import_module("archgen.packs")
+    defaults = dict(packs.apply_pack(record, pack, trust=trust).answer_defaults)
+    unset = {k: v for k, v in defaults.items() if flags.get(k) is None}
+    if not unset:
+        return record
+    answers = build_requirements({**record.answers.as_answers(), **unset})
+    return record.model_copy(update={"answers": answers})
+
+
+def preview_plan(record: ProjectRecord, pack: str | None, trust: bool) -> Plan:
+    """The plan shown before rendering, under the team pack's constraints when one is given."""
+    from archgen import api
+
+    if pack is None:
+        return api.make_plan(record)
+    packs = importlib.import_module("archgen.packs")
+    applied = packs.apply_pack(record, pack, trust=trust)
+    plan: Plan = api.make_plan(
+        applied.record,
+        constraints=applied.constraints,
+        settings_overrides=applied.settings_overrides,
+    )
+    return plan
+
+
 def choose_pattern(plan: Plan) -> Pattern:
     """Show the recommendation; let the user accept it or pick another feasible pattern."""
     from archgen.reporting import print_decision
@@ -313,10 +344,12 @@ def new(
     from archgen import api
 
     record = build_record(answers_file, flags, pattern)
+    if pack is not None and answers_file is None:
+        record = with_pack_defaults(record, flags, pack, trust)
     if not no_input:
         record = prompt_answers(record, flags)
         if pattern is None:
-            plan = api.make_plan(record.model_copy(update={"pattern": None}))
+            plan = preview_plan(record.model_copy(update={"pattern": None}), pack, trust)
             record = record.model_copy(update={"pattern": choose_pattern(plan)})
     result = api.new(record, output_dir, force=force, pretend=pretend, pack=pack, trust=trust)
     for warning in result.plan.decision.warnings:

@@ -269,3 +269,18 @@ def test_json_schema_document_lists_every_top_level_key() -> None:
     data = json.loads(run("recommend", "--answers", str(CREDIT), "--json").output)
     documented = {line.split("`")[1] for line in doc.splitlines() if line.startswith("| `")}
     assert documented == set(data)
+
+
+def test_interactive_new_with_a_pack_offers_only_what_the_pack_allows(tmp_path: Path) -> None:
+    pack = REPO / "examples" / "team-pack"
+    values = {"project_name": "sensor-watch", "data_arrival": "stream"}
+    lines = [values.get(q.key, "") for q in QUESTIONS] + ["streaming", ""]
+    result = run("new", "--pack", str(pack), "--trust", "-o", str(tmp_path),
+                 input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "forbids Streaming" in result.stderr
+    assert "Error: 'streaming' is not" in result.stderr  # re-asked: only hybrid is allowed
+    record = (tmp_path / "sensor-watch" / ".archgen.yaml").read_text(encoding="utf-8")
+    assert "pattern: hybrid" in record
+    assert "northwind-platform" in record
+    assert "region: eu-west-1" in record  # the pack's default region was offered
