@@ -142,3 +142,24 @@ def test_every_sizing_is_a_valid_stack_config_with_a_basis(
     if pattern in (Pattern.REALTIME, Pattern.HYBRID) and req.peak_per_second <= 5_000:
         # Up to the peak where a task fleet stays sensible, today's peak always fits.
         assert settings_.api_max_tasks >= math.ceil(req.peak_per_second / 50 - 1e-9)
+
+
+def test_settings_overrides_merge_over_the_sized_values() -> None:
+    overrides = {"tags": {"Team": "risk"}, "name_prefix": "nw", "api_max_tasks": 40}
+    plan = make_plan(ProjectRecord(answers=CREDIT), settings_overrides=overrides)
+    cfg = plan.sizing.stack_config
+    assert cfg["tags"] == {"Team": "risk"}
+    assert cfg["name_prefix"] == "nw"
+    assert cfg["api_max_tasks"] == 40
+    assert cfg["api_min_tasks"] == size(CREDIT, Pattern.HYBRID).stack_config["api_min_tasks"]
+    StackSettings(**cfg).validate()
+
+
+def test_bad_settings_overrides_are_usage_errors() -> None:
+    import pytest
+    from archgen.errors import UsageError
+
+    with pytest.raises(UsageError, match="no_such_key"):
+        make_plan(ProjectRecord(answers=CREDIT), settings_overrides={"no_such_key": 1})
+    with pytest.raises(UsageError, match="apiMinTasks"):
+        make_plan(ProjectRecord(answers=CREDIT), settings_overrides={"api_max_tasks": 1})
