@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from archgen.api import make_plan
+from archgen.errors import UsageError
 from archgen.patterns import DataArrival, Level, ModelUpdate, Pattern
 from archgen.record import ProjectRecord
 from archgen.requirements import Requirements
@@ -156,9 +158,6 @@ def test_settings_overrides_merge_over_the_sized_values() -> None:
 
 
 def test_bad_settings_overrides_are_usage_errors() -> None:
-    import pytest
-    from archgen.errors import UsageError
-
     with pytest.raises(UsageError, match="no_such_key"):
         make_plan(ProjectRecord(answers=CREDIT), settings_overrides={"no_such_key": 1})
     with pytest.raises(UsageError, match="apiMinTasks"):
