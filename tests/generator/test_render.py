@@ -109,6 +109,23 @@ def test_our_walk_matches_plain_cookiecutter(layer: str, tmp_path: Path) -> None
     assert tree(made) == tree(ours)
 
 
+def test_base_renders_alone_with_plain_cookiecutter_defaults(tmp_path: Path) -> None:
+    made = Path(
+        cookiecutter(
+            str(TEMPLATES / "base"), no_input=True, output_dir=str(tmp_path), default_config=True
+        )
+    )
+    files = tree(made)
+    for rel in ("README.md", "pyproject.toml", "infra/Pulumi.dev.yaml", "Makefile"):
+        text = files[rel].decode()
+        assert text.strip() and "{{ cookiecutter" not in text and "{%" not in text, rel
+    config = yaml.safe_load(files["infra/Pulumi.dev.yaml"])["config"]
+    slug = made.name
+    assert StackSettings.from_mapping(
+        {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith(f"{slug}:")}
+    )
+
+
 def test_project_has_the_pattern_layers_infra_and_record(hybrid: Path) -> None:
     files = set(tree(hybrid))
     for rel in (
