@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ def moto() -> Iterator[boto3.Session]:
 @pytest.fixture(scope="module")
 def moto_server() -> Iterator[str]:
     """moto's HTTP server on 127.0.0.1 (a free port); yields its endpoint URL."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     with fake_credentials():
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
