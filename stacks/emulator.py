@@ -16,6 +16,8 @@ Public API:
 - `deploy(program, *, mocks, stack="dev", project="archgen", config=None)
   -> DeployResult` — runs `program()` as a stack under `mocks`, waits for every
   resource, and returns what was created plus the resolved stack outputs.
+- `supported_kinds()` — the short kinds created in moto; `kind_of(token)`
+  turns `aws:sqs/queue:Queue` into `sqs.Queue`.
 - `DeployResult.of_kind("sqs.Queue")`, `.one("sqs.Queue")`, `.named(kind, name)`
   and `DeployedResource` (`kind`, `type`, `name`, `id`, `outputs`).
 - `MOTO_CONFIG` — the moto settings the emulator expects: Lambda without
@@ -75,6 +77,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 __all__ = [
+    "supported_kinds",
     "moto_safe_policy",
     "Execution",
     "run_state_machine",
@@ -126,6 +129,11 @@ def kind_of(type_token: str) -> str:
     if len(parts) == 3 and parts[0] == "aws" and "/" in parts[1]:
         return f"{parts[1].split('/')[0]}.{parts[2]}"
     return type_token
+
+
+def supported_kinds() -> frozenset[str]:
+    """The short kinds (`sqs.Queue`) the emulator creates in moto."""
+    return frozenset(_HANDLERS)
 
 
 def _handles(*kinds: str) -> Callable[[Handler], Handler]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -17,6 +19,7 @@ from archgen.stacks.emulator import (
     deploy,
     kind_of,
     moto_safe_policy,
+    supported_kinds,
 )
 from emulator_programs import realtime_program, streaming_program
 from emulator_support import moto_backend
@@ -345,3 +348,32 @@ def test_a_failing_program_is_reported_without_partial_success(moto: boto3.Sessi
 
     with pytest.raises(EmulatorError, match="consumerBatchSize"):
         deploy(program, mocks=MotoMocks(moto))
+
+
+BRIEF_KINDS = """kms.Key kms.Alias s3.Bucket s3.BucketServerSideEncryptionConfiguration
+s3.BucketVersioning s3.BucketPublicAccessBlock s3.BucketPolicy s3.BucketLifecycleConfiguration
+s3.BucketLogging s3.BucketOwnershipControls ecr.Repository ecr.LifecyclePolicy ecs.Cluster
+ecs.TaskDefinition ecs.Service iam.Role iam.RolePolicy iam.RolePolicyAttachment
+cloudwatch.LogGroup cloudwatch.MetricAlarm cloudwatch.Dashboard sfn.StateMachine
+scheduler.Schedule sns.Topic sns.TopicSubscription sns.TopicPolicy ec2.Vpc ec2.Subnet
+ec2.InternetGateway ec2.RouteTable ec2.Route ec2.RouteTableAssociation ec2.NatGateway ec2.Eip
+ec2.SecurityGroup ec2.SecurityGroupRule ec2.VpcEndpoint lb.LoadBalancer lb.TargetGroup
+lb.Listener appautoscaling.Target appautoscaling.Policy kinesis.Stream
+kinesis.FirehoseDeliveryStream lambda.Function lambda.EventSourceMapping lambda.Permission
+sqs.Queue sqs.QueuePolicy dynamodb.Table""".split()
+
+
+def test_every_kind_the_stacks_may_use_is_supported() -> None:
+    assert set(BRIEF_KINDS) <= supported_kinds()
+
+
+def test_every_kind_the_stacks_use_today_is_supported() -> None:
+    stacks = Path(__file__).resolve().parents[2] / "stacks"
+    used = set()
+    for source in stacks.glob("*.py"):
+        for module, cls in re.findall(
+            r"\baws\.([a-z0-9_]+)\.([A-Z][A-Za-z0-9]+)\(", source.read_text()
+        ):
+            used.add(f"{module.rstrip('_')}.{cls}")
+    assert used, "the stacks create AWS resources"
+    assert used - supported_kinds() == set()
