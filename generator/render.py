@@ -11,8 +11,8 @@ Context handed to every template as `cookiecutter.<name>`:
 - `_archgen`: a dict computed from the plan (cookiecutter passes `_` keys through
   unrendered), with `pattern_title`, `layers`, `dependencies`,
   `test_dependencies`, `services`, `components` (rows: module, what it builds),
-  `mermaid`, `reasons`, `warnings`, `why_not` (rows), `criteria` and
-  `score_rows`, `sizing_rows`, `headroom`, `cost_rows`, `cost_total`,
+  `mermaid`, `reasons`, `warnings`, `why_not` (rows), `choice_note`, `criteria` and
+  `score_rows`, `sizing_rows`, `headroom`, `consequences`, `cost_rows`, `cost_total`,
   `cost_per_pattern` (rows), `budget`, `budget_note`, `pricing`,
   `pulumi_dev_yaml`, `pulumi_local_yaml`, `docker_cmd`, `entrypoints` (rows),
   `deploy_steps` (shell lines run before `pulumi up`).
@@ -117,8 +117,13 @@ def load_layer(root: Path, name: str) -> Layer:
 # -- the render plan -----------------------------------------------------------
 
 
+_ACRONYMS = {"ai": "AI", "api": "API", "iot": "IoT", "ml": "ML", "etl": "ETL", "sla": "SLA"}
+
+
 def _title(slug: str) -> str:
-    return " ".join(part.capitalize() for part in slug.replace("_", "-").split("-") if part)
+    """`fraud-scoring-api` -> `Fraud Scoring API`."""
+    words = [w for w in slug.replace("_", "-").split("-") if w]
+    return " ".join(_ACRONYMS.get(w, w.capitalize()) for w in words)
 
 
 def _num(value: float | int | str) -> str:
@@ -215,12 +220,22 @@ def _plan_tables(plan: Plan) -> dict[str, Any]:
         "reasons": list(decision.reasons),
         "warnings": list(decision.warnings),
         "why_not": why_not,
-        "criteria": criteria,
+        "criteria": [c.replace("_", " ") for c in criteria],
+        "choice_note": (
+            "the recommended pattern"
+            if decision.recommended == decision.chosen
+            else f"chosen over the recommended {decision.recommended.title}"
+        ),
         "score_rows": score_rows,
         "recommended": decision.recommended.title,
         "overridden": decision.recommended != decision.chosen,
         "sizing_rows": sizing_rows,
         "headroom": sizing.headroom,
+        "consequences": [
+            f"Monthly estimate of the chosen pattern: {_usd(cost.chosen.total_usd)}. {budget_note}",
+            *cost.drivers,
+            *([sizing.headroom] if sizing.headroom else []),
+        ],
         "cost_rows": cost_rows,
         "cost_total": _usd(cost.chosen.total_usd),
         "cost_per_pattern": per_pattern,

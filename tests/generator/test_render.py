@@ -387,3 +387,21 @@ def test_rendered_project_passes_ruff_and_its_infra_tests(hybrid: Path) -> None:
     )
     assert suite.returncode == 0, suite.stdout[-3000:] + suite.stderr[-2000:]
     assert " passed" in suite.stdout
+
+
+def test_an_override_is_explained(tmp_path: Path) -> None:
+    plan = make_plan(Pattern.REALTIME, name="fraud-scoring-api")
+    decision = plan.decision.model_copy(
+        update={
+            "recommended": Pattern.HYBRID,
+            "warnings": ["Real-Time gives up scheduled retraining."],
+        }
+    )
+    plan = plan.model_copy(update={"decision": decision})
+    project = render_project(plan, tmp_path).path
+    readme = (project / "README.md").read_text()
+    assert readme.startswith("# Fraud Scoring API\n")
+    assert "**Pattern: Real-Time**, chosen over the recommended Hybrid." in readme
+    assert "> **Warning:** Real-Time gives up scheduled retraining." in readme
+    adr = (project / "docs" / "adr" / "0001-architecture-pattern.md").read_text()
+    assert "pattern, chosen over the recommended Hybrid." in adr
