@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,15 +17,33 @@ from {{ cookiecutter.package_name }}.model import CreditModel
 REGION = "{{ cookiecutter.region }}"
 
 
+@pytest.fixture
+def unique() -> str:
+    """A short suffix that makes this test's AWS resource names its own."""
+    return uuid.uuid4().hex[:10]
+
+
 @pytest.fixture(autouse=True)
-def fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test can reach a real AWS account: fake credentials, no profile, no endpoint."""
+def fake_aws_env(monkeypatch: pytest.MonkeyPatch, unique: str) -> None:
+    """No test can reach a real AWS account: fake credentials, no profile, no endpoint.
+
+    Resource names are unique per test, so tests stay independent even when another
+    fixture keeps one moto mock open for the whole session (nested mocks share state).
+    """
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_REGION", REGION)
+    for variable, kind in (
+        ("RAW_BUCKET", "raw"),
+        ("MODELS_BUCKET", "models"),
+        ("PREDICTIONS_BUCKET", "predictions"),
+        ("PREDICTIONS_TABLE", "predictions"),
+        ("INPUT_STREAM", "input"),
+    ):
+        monkeypatch.setenv(variable, f"test-{unique}-{kind}")
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def test_configured_model_prefers_a_local_path(
     local = Settings.from_env({"MODEL_PATH": str(tmp_path / "model")})
     assert storage.load_configured_model(local).metadata.version == "test"
     with pytest.raises(ModelError, match="no model to load"):
-        storage.load_configured_model(Settings.from_env({}), buckets)
+        storage.load_configured_model(Settings.from_env(), buckets)
 
 
 def test_latest_run_date(buckets: Any, settings: Settings) -> None:

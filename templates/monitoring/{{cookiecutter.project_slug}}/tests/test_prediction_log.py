@@ -17,8 +17,6 @@ from {{ cookiecutter.package_name }}.monitoring.prediction_log import (
     open_prediction_log,
 )
 
-STREAM = "prediction-log"
-
 
 def read_stream(client: Any, stream: str) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
@@ -36,13 +34,18 @@ def read_stream(client: Any, stream: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def kinesis(aws: None) -> Any:
+def stream(unique: str) -> str:
+    return f"prediction-log-{unique}"
+
+
+@pytest.fixture
+def kinesis(aws: None, stream: str) -> Any:
     client = boto3.client("kinesis", region_name="{{ cookiecutter.region }}")
-    client.create_stream(StreamName=STREAM, ShardCount=2)
+    client.create_stream(StreamName=stream, ShardCount=2)
     return client
 
 
-def test_every_record_reaches_the_stream_in_batches(kinesis: Any) -> None:
+def test_every_record_reaches_the_stream_in_batches(kinesis: Any, stream: str) -> None:
     calls: list[int] = []
     real_put = kinesis.put_records
 
@@ -51,11 +54,11 @@ def test_every_record_reaches_the_stream_in_batches(kinesis: Any) -> None:
         return real_put(**kwargs)
 
     kinesis.put_records = counting_put
-    sink = PredictionLog(STREAM, client=kinesis, flush_interval_s=0.05)
+    sink = PredictionLog(stream, client=kinesis, flush_interval_s=0.05)
     for i in range(1_200):
         sink.write({"request_id": f"r{i}", "probability": i / 1_200})
     sink.close()
-    records = read_stream(kinesis, STREAM)
+    records = read_stream(kinesis, stream)
     assert sorted(r["request_id"] for r in records) == sorted(f"r{i}" for i in range(1_200))
     assert sink.stats.sent == 1_200 and sink.stats.failed == 0
     assert max(calls) <= 500 and len(calls) < 1_200
@@ -72,7 +75,7 @@ def test_failures_are_logged_not_raised(aws: None, caplog: pytest.LogCaptureFixt
 
 
 def test_an_unexpected_error_does_not_stop_the_log(
-    kinesis: Any, caplog: pytest.LogCaptureFixture
+    kinesis: Any, stream: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     real_put = kinesis.put_records
     calls: list[int] = []
@@ -84,7 +87,7 @@ def test_an_unexpected_error_does_not_stop_the_log(
         return real_put(**kwargs)
 
     kinesis.put_records = failing_once
-    sink = PredictionLog(STREAM, client=kinesis, flush_interval_s=0.05)
+    sink = PredictionLog(stream, client=kinesis, flush_interval_s=0.05)
     with caplog.at_level(logging.ERROR):
         sink.write({"request_id": "lost"})
         deadline = time.monotonic() + 5
@@ -93,12 +96,12 @@ def test_an_unexpected_error_does_not_stop_the_log(
         sink.write({"request_id": "kept"})
         sink.close()
     assert sink.stats.failed == 1 and sink.stats.sent == 1
-    assert [r["request_id"] for r in read_stream(kinesis, STREAM)] == ["kept"]
+    assert [r["request_id"] for r in read_stream(kinesis, stream)] == ["kept"]
     assert "dropped a batch" in caplog.text
 
 
-def test_a_full_queue_drops_instead_of_blocking(kinesis: Any) -> None:
-    sink = PredictionLog(STREAM, client=kinesis, flush_interval_s=5.0, max_queue=1)
+def test_a_full_queue_drops_instead_of_blocking(kinesis: Any, stream: str) -> None:
+    sink = PredictionLog(stream, client=kinesis, flush_interval_s=5.0, max_queue=1)
     for i in range(50):
         sink.write({"request_id": str(i)})
     sink.close()
@@ -106,10 +109,10 @@ def test_a_full_queue_drops_instead_of_blocking(kinesis: Any) -> None:
     assert sink.stats.sent + sink.stats.dropped == 50
 
 
-def test_inert_without_a_stream(kinesis: Any) -> None:
+def test_inert_without_a_stream(kinesis: Any, stream: str) -> None:
     assert isinstance(open_prediction_log(Settings.from_env({})), NullPredictionLog)
-    sink = open_prediction_log(Settings.from_env({"PREDICTION_LOG_STREAM": STREAM}), kinesis)
+    sink = open_prediction_log(Settings.from_env({"PREDICTION_LOG_STREAM": stream}), kinesis)
     assert isinstance(sink, PredictionLog)
     sink.write({"request_id": "x"})
     sink.close()
-    assert [r["request_id"] for r in read_stream(kinesis, STREAM)] == ["x"]
+    assert [r["request_id"] for r in read_stream(kinesis, stream)] == ["x"]

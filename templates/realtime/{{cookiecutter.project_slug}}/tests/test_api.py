@@ -109,7 +109,7 @@ def test_model_is_loaded_once_at_startup(
 
 def test_startup_fails_without_a_model(aws: None) -> None:
     with pytest.raises(ModelError, match="no model to load"):
-        with TestClient(create_app(Settings.from_env({}))):
+        with TestClient(create_app(Settings.from_env())):
             pass
 
 
@@ -127,17 +127,20 @@ def test_predictions_are_logged_as_json_at_debug(
     assert logged[0]["applicant_id"] == "a-42" and logged[0]["level"] == "DEBUG"
 
 
-def test_prediction_log_reaches_the_stream(aws: None, trained_model: CreditModel) -> None:
+def test_prediction_log_reaches_the_stream(
+    aws: None, trained_model: CreditModel, unique: str
+) -> None:
+    stream = f"predictions-log-{unique}"
     kinesis = boto3.client("kinesis", region_name="{{ cookiecutter.region }}")
-    kinesis.create_stream(StreamName="predictions-log", ShardCount=1)
-    settings = Settings.from_env({"PREDICTION_LOG_STREAM": "predictions-log"})
+    kinesis.create_stream(StreamName=stream, ShardCount=1)
+    settings = Settings.from_env({"PREDICTION_LOG_STREAM": stream})
     with TestClient(create_app(settings, trained_model)) as running:
         for i in range(3):
             headers = {"x-request-id": f"req-{i}"}
             assert running.post("/predict", json=APPLICANT, headers=headers).status_code == 200
-    shard = kinesis.describe_stream(StreamName="predictions-log")["StreamDescription"]["Shards"][0]
+    shard = kinesis.describe_stream(StreamName=stream)["StreamDescription"]["Shards"][0]
     iterator = kinesis.get_shard_iterator(
-        StreamName="predictions-log", ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
     )["ShardIterator"]
     records = [
         json.loads(r["Data"]) for r in kinesis.get_records(ShardIterator=iterator)["Records"]

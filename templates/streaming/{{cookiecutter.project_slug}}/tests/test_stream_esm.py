@@ -27,7 +27,6 @@ from {{ cookiecutter.package_name }}.stream.producer import messages, send
 
 REGION = "{{ cookiecutter.region }}"
 RUNNER = Path(__file__).resolve().parents[1] / "infra" / "components" / "esm_runner.py"
-TABLE = "scored-applications"
 
 
 def load_runner() -> ModuleType:
@@ -40,10 +39,10 @@ def load_runner() -> ModuleType:
     return module
 
 
-def deploy_consumer(stream_arn: str, settings: Settings) -> tuple[str, str]:
+def deploy_consumer(stream_arn: str, settings: Settings, name: str, table: str) -> tuple[str, str]:
     """Function, dead-letter queue and mapping as the streaming stack declares them."""
     role = boto3.client("iam", region_name=REGION).create_role(
-        RoleName="consumer",
+        RoleName=name,
         AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
     )["Role"]["Arn"]
     package = io.BytesIO()
@@ -51,7 +50,7 @@ def deploy_consumer(stream_arn: str, settings: Settings) -> tuple[str, str]:
         archive.writestr("README", "code runs locally through the runner")
     lambda_client = boto3.client("lambda", region_name=REGION)
     lambda_client.create_function(
-        FunctionName="consumer",
+        FunctionName=name,
         Runtime="python3.11",
         Role=role,
         Handler="{{ cookiecutter.package_name }}.stream.handler.lambda_handler",
@@ -59,19 +58,19 @@ def deploy_consumer(stream_arn: str, settings: Settings) -> tuple[str, str]:
         Timeout=60,
         Environment={
             "Variables": {
-                "PREDICTIONS_TABLE": TABLE,
+                "PREDICTIONS_TABLE": table,
                 "MODELS_BUCKET": settings.models_bucket,
             }
         },
     )
     sqs = boto3.client("sqs", region_name=REGION)
-    queue_url = sqs.create_queue(QueueName="consumer-dlq")["QueueUrl"]
+    queue_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
         "Attributes"
     ]["QueueArn"]
     mapping = lambda_client.create_event_source_mapping(
         EventSourceArn=stream_arn,
-        FunctionName="consumer",
+        FunctionName=name,
         StartingPosition="TRIM_HORIZON",
         BatchSize=25,
         BisectBatchOnFunctionError=True,
@@ -83,25 +82,24 @@ def deploy_consumer(stream_arn: str, settings: Settings) -> tuple[str, str]:
 
 
 def test_stream_to_table_through_the_mapping(
-    buckets: Any, settings: Settings, trained_model: CreditModel
+    buckets: Any, settings: Settings, trained_model: CreditModel, unique: str
 ) -> None:
     runner = load_runner()
+    name, table_name, stream = f"consumer-{unique}", f"scored-{unique}", f"applications-{unique}"
     save_model(buckets, settings, trained_model, promote=True)
     boto3.resource("dynamodb", region_name=REGION).create_table(
-        TableName=TABLE,
+        TableName=table_name,
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
     kinesis = boto3.client("kinesis", region_name=REGION)
-    kinesis.create_stream(StreamName="applications", ShardCount=1)
-    stream_arn = kinesis.describe_stream(StreamName="applications")["StreamDescription"][
-        "StreamARN"
-    ]
+    kinesis.create_stream(StreamName=stream, ShardCount=1)
+    stream_arn = kinesis.describe_stream(StreamName=stream)["StreamDescription"]["StreamARN"]
     # Records first: the mapping then starts from the trim horizon, as a new mapping does.
-    assert send(kinesis, "applications", messages(30, seed=5)) == 30
-    assert send(kinesis, "applications", messages(30, seed=5, poison=1)) == 31  # replay + poison
-    mapping, queue_url = deploy_consumer(stream_arn, settings)
+    assert send(kinesis, stream, messages(30, seed=5)) == 30
+    assert send(kinesis, stream, messages(30, seed=5, poison=1)) == 31  # replay + poison
+    mapping, queue_url = deploy_consumer(stream_arn, settings, name, table_name)
 
     handler.set_runtime(None)  # cold start: the runtime comes from the function's environment
     try:
@@ -112,7 +110,7 @@ def test_stream_to_table_through_the_mapping(
     assert report.records == 61
     assert report.function_errors == 0
     assert report.failed_records == 1 and report.succeeded == 60
-    table = boto3.resource("dynamodb", region_name=REGION).Table(TABLE)
+    table = boto3.resource("dynamodb", region_name=REGION).Table(table_name)
     stored = table.scan()["Items"]
     assert sorted(item["pk"] for item in stored) == sorted(m["event_id"] for m in messages(30, 5))
     dead = boto3.client("sqs", region_name=REGION).receive_message(
@@ -123,7 +121,7 @@ def test_stream_to_table_through_the_mapping(
     assert batch_info["batchSize"] == 1
     poison = kinesis.get_records(
         ShardIterator=kinesis.get_shard_iterator(
-            StreamName="applications",
+            StreamName=stream,
             ShardId=batch_info["shardId"],
             ShardIteratorType="AT_SEQUENCE_NUMBER",
             StartingSequenceNumber=batch_info["startSequenceNumber"],
