@@ -26,7 +26,13 @@ APP = AppArtifacts(
 )
 SETTINGS = {
     "batch": StackSettings(pattern="batch", score_parallelism=3),
-    "realtime": StackSettings(pattern="realtime", api_min_tasks=2, api_max_tasks=6),
+    "realtime": StackSettings(
+        pattern="realtime",
+        api_min_tasks=2,
+        api_max_tasks=6,
+        egress="endpoints",
+        availability_zones=3,
+    ),
     "streaming": StackSettings(pattern="streaming", consumer_batch_size=4, consumer_max_retries=1),
     "hybrid": StackSettings(pattern="hybrid"),
 }
@@ -139,9 +145,8 @@ def test_api_wiring(deployed: Any) -> None:
     listeners = mocks.client("elbv2").describe_listeners(LoadBalancerArn=lb["arn"])["Listeners"]
     assert tg in {a.get("TargetGroupArn") for lst in listeners for a in lst["DefaultActions"]}
     assert result.outputs["apiUrl"].endswith(lb["dnsName"])
-    private = {
-        r.id for r in result.of_kind("ec2.Subnet") if not r.outputs.get("mapPublicIpOnLaunch")
-    }
+    private = {r.id for r in result.of_kind("ec2.Subnet") if "private" in r.name}
+    assert 0 < len(private) < len(result.of_kind("ec2.Subnet"))
     subnets = set(svc["networkConfiguration"]["awsvpcConfiguration"]["subnets"])
     assert subnets and subnets <= private
     settings = SETTINGS[pattern]
@@ -308,3 +313,45 @@ def test_main_reads_config_and_deploys_into_moto_server(moto_server: str) -> Non
 
     report = run_event_source_mapping(esm.id, handler, session_or_endpoint=moto_server)
     assert report.succeeded == 10 and sizes == [7, 3]
+
+
+def test_private_subnets_egress_as_configured(deployed: Any) -> None:
+    pattern, mocks, result = deployed
+    if not result.of_kind("ec2.Vpc"):
+        assert pattern == "streaming"
+        return
+    settings = SETTINGS[pattern]
+    ec2 = mocks.client("ec2")
+    vpc = result.one("ec2.Vpc").id
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"]
+    defaults: dict[str, list[dict[str, Any]]] = {}
+    for table in tables:
+        routes = [r for r in table["Routes"] if r.get("DestinationCidrBlock") == "0.0.0.0/0"]
+        for assoc in table.get("Associations", []):
+            if assoc.get("SubnetId"):
+                defaults[assoc["SubnetId"]] = routes
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    assert set(defaults) == {s["SubnetId"] for s in subnets}  # every subnet has its table
+    public = {
+        s
+        for s, routes in defaults.items()
+        if any(r.get("GatewayId", "").startswith("igw-") for r in routes)
+    }
+    private = set(defaults) - public
+    assert len(public) == len(private) == settings.availability_zones
+    nats = {r.id for r in result.of_kind("ec2.NatGateway")}
+    for subnet in private:
+        routes = defaults[subnet]
+        if settings.egress == "nat":
+            assert [r.get("NatGatewayId") for r in routes] and routes[0]["NatGatewayId"] in nats
+        else:
+            assert routes == []
+    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc]}])[
+        "VpcEndpoints"
+    ]
+    if settings.egress == "endpoints":
+        services = {e["ServiceName"].rsplit(".", 1)[-1] for e in endpoints}
+        assert {"s3", "dynamodb"} <= services and len(endpoints) > 2
+        for endpoint in endpoints:
+            if endpoint["VpcEndpointType"] == "Interface":
+                assert set(endpoint["SubnetIds"]) == private
