@@ -159,8 +159,13 @@ def _yaml(data: Mapping[str, Any]) -> str:
 def _dev_config(plan: Plan, namespace: str, region: str, project_values: Mapping[str, Any]) -> str:
     """The dev stack: the sized config, over the project's own names (package, prefix)."""
     values = {**project_values, **plan.sizing.stack_config, "pattern": plan.decision.chosen.value}
+    try:
+        settings = StackSettings(**values)
+        settings.validate()
+    except (TypeError, ValueError) as err:
+        raise RenderError(f"the sized stack config cannot be deployed: {err}") from err
     config: dict[str, Any] = {"aws:region": region}
-    config.update(StackSettings(**values).to_config(namespace))
+    config.update(settings.to_config(namespace))
     return _yaml({"config": config})
 
 

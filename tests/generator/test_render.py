@@ -405,3 +405,11 @@ def test_an_override_is_explained(tmp_path: Path) -> None:
     assert "> **Warning:** Real-Time gives up scheduled retraining." in readme
     adr = (project / "docs" / "adr" / "0001-architecture-pattern.md").read_text()
     assert "pattern, chosen over the recommended Hybrid." in adr
+
+
+def test_an_undeployable_stack_config_is_a_render_error(tmp_path: Path) -> None:
+    with pytest.raises(RenderError, match="apiMinTasks"):
+        render_project(make_plan(Pattern.REALTIME, api_min_tasks=5, api_max_tasks=2), tmp_path)
+    with pytest.raises(RenderError, match="no_such_key"):
+        render_project(make_plan(Pattern.REALTIME, no_such_key=1), tmp_path)
+    assert not any(tmp_path.iterdir())
