@@ -40,8 +40,8 @@ def test_rerun_replaces_the_same_version(buckets: Any, settings: Settings) -> No
     assert storage.list_keys(buckets, settings.models_bucket, settings.models_prefix) == before
 
 
-def test_below_threshold_is_stored_but_not_promoted(buckets: Any) -> None:
-    strict = Settings.from_env({"MODEL_METRIC_THRESHOLD": "0.999"})
+def test_below_threshold_is_stored_but_not_promoted(buckets: Any, settings: Settings) -> None:
+    strict = settings.model_copy(update={"model_metric_threshold": 0.999})
     put_training(buckets, strict, 1_000, 0, seed=1)
     summary = train.run(strict, DAY, client=buckets)
     assert summary["promoted"] is False

@@ -1,4 +1,4 @@
-"""Pulumi entry point of Iot Sensor Monitoring: builds the stack its config describes.
+"""Pulumi entry point of IoT Sensor Monitoring: builds the stack its config describes.
 
 The components in `components/` are archgen's stack modules, copied verbatim; the
 stack config (`Pulumi.<stack>.yaml`) holds every size, schedule and threshold.

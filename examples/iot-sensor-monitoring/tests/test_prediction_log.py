@@ -111,7 +111,7 @@ def test_a_full_queue_drops_instead_of_blocking(kinesis: Any, stream: str) -> No
 
 def test_inert_without_a_stream(kinesis: Any, stream: str) -> None:
     assert isinstance(open_prediction_log(Settings.from_env({})), NullPredictionLog)
-    sink = open_prediction_log(Settings.from_env({"PREDICTION_LOG_stream": stream}), kinesis)
+    sink = open_prediction_log(Settings.from_env({"PREDICTION_LOG_STREAM": stream}), kinesis)
     assert isinstance(sink, PredictionLog)
     sink.write({"request_id": "x"})
     sink.close()

@@ -9,13 +9,16 @@ Public API:
 
 - `MotoMocks(session_or_endpoint=None, *, strict=True, region="us-east-1")` — the
   `pulumi.runtime.Mocks`. `session_or_endpoint` is a `boto3.Session`, a moto
-  server URL such as `http://127.0.0.1:5000`, or None for the ambient session
-  (use inside `moto.mock_aws()`). In strict mode a resource type it cannot
-  create fails the deploy with a message listing every such type; otherwise
-  those resources are echoed (inputs returned as outputs).
+  server URL on this machine such as `http://127.0.0.1:5000`, or None for the
+  ambient session. Without an endpoint it refuses to run outside
+  `moto.mock_aws()`, so a real AWS account is never touched. In strict mode a
+  resource type it cannot create fails the deploy with a message listing every
+  such type; otherwise those resources are echoed (inputs returned as outputs).
 - `deploy(program, *, mocks, stack="dev", project="archgen", config=None)
   -> DeployResult` — runs `program()` as a stack under `mocks`, waits for every
   resource, and returns what was created plus the resolved stack outputs.
+- `supported_kinds()` — the short kinds created in moto; `kind_of(token)`
+  turns `aws:sqs/queue:Queue` into `sqs.Queue`.
 - `DeployResult.of_kind("sqs.Queue")`, `.one("sqs.Queue")`, `.named(kind, name)`
   and `DeployedResource` (`kind`, `type`, `name`, `id`, `outputs`).
 - `MOTO_CONFIG` — the moto settings the emulator expects: Lambda without
@@ -57,6 +60,7 @@ import io
 import json
 import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 import zipfile
@@ -75,6 +79,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 __all__ = [
+    "supported_kinds",
     "moto_safe_policy",
     "Execution",
     "run_state_machine",
@@ -126,6 +131,11 @@ def kind_of(type_token: str) -> str:
     if len(parts) == 3 and parts[0] == "aws" and "/" in parts[1]:
         return f"{parts[1].split('/')[0]}.{parts[2]}"
     return type_token
+
+
+def supported_kinds() -> frozenset[str]:
+    """The short kinds (`sqs.Queue`) the emulator creates in moto."""
+    return frozenset(_HANDLERS)
 
 
 def _handles(*kinds: str) -> Callable[[Handler], Handler]:
@@ -212,9 +222,10 @@ class MotoMocks(Mocks):
 
     # -- boto3 ------------------------------------------------------------
     def client(self, service: str) -> Any:
-        """A cached boto3 client on the emulator's session or endpoint."""
+        """A cached boto3 client on the emulator's session or endpoint (moto only)."""
         with self._lock:
             if service not in self._clients:
+                _ensure_moto(self.endpoint_url)
                 self._clients[service] = self.session.client(
                     service,
                     region_name=self.region,
@@ -498,6 +509,24 @@ def _unsupported_message(mocks: MotoMocks) -> list[str]:
 
 
 # -- helpers ---------------------------------------------------------------
+_LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def _ensure_moto(endpoint: str | None) -> None:
+    """Refuse to create anything anywhere but moto: a real account is never touched."""
+    if endpoint is not None:
+        host = urllib.parse.urlsplit(endpoint).hostname or ""
+        if host not in _LOOPBACK:
+            raise EmulatorError(f"moto server endpoint must be on this machine, got {endpoint}")
+        return
+    from moto.core.models import MockAWS
+
+    if MockAWS._nested_count < 1:
+        raise EmulatorError(
+            "MotoMocks without an endpoint needs moto in-process: run inside moto.mock_aws()"
+        )
+
+
 def _int(value: Any) -> int:
     return int(float(value))
 

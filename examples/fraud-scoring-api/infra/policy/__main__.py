@@ -1,4 +1,4 @@
-"""Policy pack of Fraud Scoring Api: `pulumi preview --policy-pack policy` enforces it.
+"""Policy pack of Fraud Scoring API: `pulumi preview --policy-pack policy` enforces it.
 
 The rules are archgen's (`components/policy.py`, shipped verbatim); add your own there or here.
 """

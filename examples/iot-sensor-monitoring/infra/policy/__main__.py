@@ -1,4 +1,4 @@
-"""Policy pack of Iot Sensor Monitoring: `pulumi preview --policy-pack policy` enforces it.
+"""Policy pack of IoT Sensor Monitoring: `pulumi preview --policy-pack policy` enforces it.
 
 The rules are archgen's (`components/policy.py`, shipped verbatim); add your own there or here.
 """

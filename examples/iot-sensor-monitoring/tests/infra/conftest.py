@@ -1,4 +1,4 @@
-"""The dev stack, deployed once per session into in-process moto through the offline emulator.
+"""The dev stack, deployed once into in-process moto through the offline emulator.
 
 `infra/components/emulator.py` creates every resource of the stack program in
 moto, so these tests read the real wiring back with boto3: no AWS account, no
@@ -40,9 +40,13 @@ def stack_config(stack: str) -> dict[str, str]:
     return {key: config_value(value) for key, value in document["config"].items()}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, DeployResult]]:
-    """(boto3 session, deploy result) of the dev stack in moto, shared by the infra tests."""
+    """(boto3 session, deploy result) of the dev stack in moto, shared by the infra tests.
+
+    Package scope: moto and the fake credentials stay active only while tests/infra runs,
+    so the application tests keep their own moto contexts.
+    """
     consumer = tmp_path_factory.mktemp("consumer")
     (consumer / "handler.py").write_text("def handler(event, context):\n    return {}\n")
     with pytest.MonkeyPatch.context() as patch:

@@ -69,7 +69,7 @@ def create_app(
             state.prediction_log.close()
             log.info("shut down")
 
-    app = FastAPI(title="Fraud Scoring Api", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Fraud Scoring API", version="0.1.0", lifespan=lifespan)
     # Routes match in order: the hot path first.
 
     @app.post(
