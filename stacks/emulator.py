@@ -9,10 +9,11 @@ Public API:
 
 - `MotoMocks(session_or_endpoint=None, *, strict=True, region="us-east-1")` — the
   `pulumi.runtime.Mocks`. `session_or_endpoint` is a `boto3.Session`, a moto
-  server URL such as `http://127.0.0.1:5000`, or None for the ambient session
-  (use inside `moto.mock_aws()`). In strict mode a resource type it cannot
-  create fails the deploy with a message listing every such type; otherwise
-  those resources are echoed (inputs returned as outputs).
+  server URL on this machine such as `http://127.0.0.1:5000`, or None for the
+  ambient session. Without an endpoint it refuses to run outside
+  `moto.mock_aws()`, so a real AWS account is never touched. In strict mode a
+  resource type it cannot create fails the deploy with a message listing every
+  such type; otherwise those resources are echoed (inputs returned as outputs).
 - `deploy(program, *, mocks, stack="dev", project="archgen", config=None)
   -> DeployResult` — runs `program()` as a stack under `mocks`, waits for every
   resource, and returns what was created plus the resolved stack outputs.
@@ -59,6 +60,7 @@ import io
 import json
 import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 import zipfile
@@ -220,9 +222,10 @@ class MotoMocks(Mocks):
 
     # -- boto3 ------------------------------------------------------------
     def client(self, service: str) -> Any:
-        """A cached boto3 client on the emulator's session or endpoint."""
+        """A cached boto3 client on the emulator's session or endpoint (moto only)."""
         with self._lock:
             if service not in self._clients:
+                _ensure_moto(self.endpoint_url)
                 self._clients[service] = self.session.client(
                     service,
                     region_name=self.region,
@@ -338,6 +341,10 @@ def deploy(
         pulumi_settings.ROOT.set(None)
         pulumi.runtime.set_all_config(dict(config or {}))
         set_mocks(mocks, project, stack, preview=False)
+        # Output tasks of an earlier deploy that failed would be awaited (and
+        # re-raise) in this one: start from none, as pulumi.runtime.test does.
+        pulumi_settings.SETTINGS.outputs.clear()
+        pulumi_settings.SETTINGS.rpc_manager.clear()
         outputs: dict[str, Any] = {}
         first = len(mocks.resources)
         mocks.collect_failures = True
@@ -364,6 +371,7 @@ def deploy(
             raise EmulatorError(f"stack program failed: {err}") from err
         finally:
             mocks.collect_failures = False
+            pulumi_settings.SETTINGS.outputs.clear()  # nothing of a failed run lingers
         problems = mocks.errors + _unsupported_message(mocks)
         mocks.errors = []
         if problems:
@@ -506,6 +514,24 @@ def _unsupported_message(mocks: MotoMocks) -> list[str]:
 
 
 # -- helpers ---------------------------------------------------------------
+_LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def _ensure_moto(endpoint: str | None) -> None:
+    """Refuse to create anything anywhere but moto: a real account is never touched."""
+    if endpoint is not None:
+        host = urllib.parse.urlsplit(endpoint).hostname or ""
+        if host not in _LOOPBACK:
+            raise EmulatorError(f"moto server endpoint must be on this machine, got {endpoint}")
+        return
+    from moto.core.models import MockAWS
+
+    if MockAWS._nested_count < 1:
+        raise EmulatorError(
+            "MotoMocks without an endpoint needs moto in-process: run inside moto.mock_aws()"
+        )
+
+
 def _int(value: Any) -> int:
     return int(float(value))
 

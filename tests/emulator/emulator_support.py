@@ -7,8 +7,9 @@ import os
 from collections.abc import Iterator
 
 import boto3
-from archgen.stacks.emulator import MOTO_CONFIG
 from moto import mock_aws
+
+from archgen.stacks.emulator import MOTO_CONFIG
 
 FAKE_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",

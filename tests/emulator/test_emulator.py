@@ -12,6 +12,9 @@ import boto3
 import pulumi
 import pulumi_aws as aws
 import pytest
+from emulator_programs import realtime_program, streaming_program
+from emulator_support import moto_backend
+
 from archgen.stacks.emulator import (
     DeployResult,
     EmulatorError,
@@ -21,8 +24,6 @@ from archgen.stacks.emulator import (
     moto_safe_policy,
     supported_kinds,
 )
-from emulator_programs import realtime_program, streaming_program
-from emulator_support import moto_backend
 
 
 @pytest.fixture(scope="module")

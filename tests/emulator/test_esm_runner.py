@@ -9,13 +9,14 @@ from typing import Any
 
 import boto3
 import pytest
+from emulator_programs import consumer_program
+
 from archgen.stacks.emulator import MotoMocks, deploy
 from archgen.stacks.esm_runner import (
     EventSourceMappingError,
     KinesisMappingRunner,
     run_event_source_mapping,
 )
-from emulator_programs import consumer_program
 
 
 class TableWriter:

@@ -12,10 +12,11 @@ from typing import Any
 
 import boto3
 import pytest
-from archgen.stacks.esm_runner import run_event_source_mapping
 from emulator_support import moto_backend
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from archgen.stacks.esm_runner import run_event_source_mapping
 
 ASSUME = json.dumps(
     {

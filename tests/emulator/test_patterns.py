@@ -11,11 +11,12 @@ from typing import Any
 
 import pulumi
 import pytest
+from emulator_support import moto_backend
+
 from archgen.stacks.emulator import DeployResult, MotoMocks, deploy
 from archgen.stacks.esm_runner import deliver_kinesis_source, run_event_source_mapping
 from archgen.stacks.program import AppArtifacts, build
 from archgen.stacks.settings import StackSettings
-from emulator_support import moto_backend
 
 CONSUMER = "def handler(event, context):\n    return {'batchItemFailures': []}\n"
 APP = AppArtifacts(
@@ -282,6 +283,7 @@ def test_stream_records_reach_the_archive_bucket(deployed: Any) -> None:
 def test_main_reads_config_and_deploys_into_moto_server(moto_server: str) -> None:
     """The generated project's entry point, config as in Pulumi.<stack>.yaml, moto over HTTP."""
     import boto3
+
     from archgen.stacks.program import main
 
     config = {

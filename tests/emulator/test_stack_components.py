@@ -8,6 +8,8 @@ from typing import Any
 
 import pulumi
 import pytest
+from emulator_support import moto_backend
+
 from archgen.stacks.batch import RUNS_PREFIX, TRAINING_PREFIX, BatchPipeline, BatchPipelineArgs
 from archgen.stacks.common import StackKey, StackKeyArgs
 from archgen.stacks.datalake import DataLake, DataLakeArgs
@@ -21,7 +23,6 @@ from archgen.stacks.emulator import (
 from archgen.stacks.monitoring import AlarmTopic, AlarmTopicArgs
 from archgen.stacks.network import Network, NetworkArgs
 from archgen.stacks.realtime import RealtimeApi, RealtimeApiArgs
-from emulator_support import moto_backend
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ai-service:1"
 

@@ -7,6 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from emulator_programs import batch_program
+from emulator_support import moto_backend
+
 from archgen.stacks.emulator import (
     DeployResult,
     MotoMocks,
@@ -14,8 +17,6 @@ from archgen.stacks.emulator import (
     run_state_machine,
     stub_task_states,
 )
-from emulator_programs import batch_program
-from emulator_support import moto_backend
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,29 @@
+"""The emulator never reaches past moto (kept apart: no moto fixture may be active here)."""
+
+from __future__ import annotations
+
+import pulumi_aws as aws
+import pytest
+
+from archgen.stacks.emulator import EmulatorError, MotoMocks, deploy
+
+
+def _program() -> None:
+    aws.s3.Bucket("b")
+
+
+def test_refuses_to_run_outside_moto() -> None:
+    with pytest.raises(EmulatorError, match="mock_aws"):
+        deploy(_program, mocks=MotoMocks())
+
+
+def test_refuses_an_endpoint_off_this_machine() -> None:
+    with pytest.raises(EmulatorError, match="on this machine"):
+        deploy(_program, mocks=MotoMocks("https://s3.us-east-1.amazonaws.com"))
+
+
+def test_a_failed_deploy_does_not_poison_the_next(moto: object) -> None:
+    with pytest.raises(EmulatorError):
+        deploy(_program, mocks=MotoMocks("http://example.com"))
+    result = deploy(_program, mocks=MotoMocks())
+    assert result.one("s3.Bucket").outputs["arn"].startswith("arn:aws:s3:::b-")
