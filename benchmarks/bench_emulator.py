@@ -29,6 +29,7 @@ FAKE_ENV = {
 
 def _hybrid_program() -> Callable[[], None]:
     import pulumi
+
     from archgen.stacks.program import AppArtifacts, build
     from archgen.stacks.settings import StackSettings
 
@@ -83,8 +84,9 @@ def _echo_mocks() -> Any:
 
 def measure(rounds: int = ROUNDS) -> dict[str, Any]:
     """Seconds per hybrid deploy: first into moto, median warm into moto, median under echo."""
-    from archgen.stacks.emulator import MOTO_CONFIG, MotoMocks, deploy
     from moto import mock_aws
+
+    from archgen.stacks.emulator import MOTO_CONFIG, MotoMocks, deploy
 
     saved = {k: os.environ.get(k) for k in FAKE_ENV}
     os.environ.update(FAKE_ENV)

@@ -24,11 +24,12 @@ from typing import Any
 
 import yaml
 from annotated_types import Ge, Gt, Le, Lt
+from pydantic import ValidationError
+
 from archgen.errors import AnswersError
 from archgen.patterns import Pattern
 from archgen.record import ProjectRecord
 from archgen.requirements import QUESTIONS, Requirements
-from pydantic import ValidationError
 
 Loc = tuple[str | int, ...]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,9 +126,25 @@ def new(
     if applied is not None:
         overlays = list(applied.overlays_for(plan.decision.chosen))
     render = importlib.import_module("archgen.render")
+    target = Path(output_dir) / plan.record.answers.project_name
+    existed = target.exists()
+    if applied is not None and not pretend:
+        applied.run_hooks("pre_gen", target)
     result = render.render_project(
         plan, Path(output_dir), force=force, pretend=pretend, overlays=overlays, extra_context=extra
     )
+    if not pretend:
+        if applied is not None:
+            try:
+                applied.run_hooks("post_gen", result.path)
+            except BaseException:
+                if not existed:  # a project that fails its own hooks is not left half-made
+                    shutil.rmtree(result.path, ignore_errors=True)
+                raise
+        # snapshot the templates (and pack) this project was made with, for `archgen update`
+        importlib.import_module("archgen.update").remember_sources(
+            applied.pack if applied is not None else None
+        )
     return NewResult(plan=plan, path=result.path, files=list(result.files), pretend=pretend)
 
 

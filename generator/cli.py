@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
 from archgen import __version__
 from archgen.errors import AnswersError, ArchgenError
 from archgen.patterns import Pattern
@@ -199,8 +200,9 @@ def recommend(
     if as_json:
         click.echo(json.dumps(plan_json(plan), indent=2))
         return
-    from archgen.reporting import print_plan
     from rich.console import Console
+
+    from archgen.reporting import print_plan
 
     print_plan(plan, Console())
 
@@ -261,6 +263,31 @@ def with_pack_defaults(
     return record.model_copy(update={"answers": answers})
 
 
+def resolve_pack(flag: str | None) -> str | None:
+    """The pack that applies: `--pack`, else `ARCHGEN_PACK`, the project's, the user config's."""
+    packs = importlib.import_module("archgen.packs")
+    found = packs.resolve_pack_ref(flag)
+    if found is None:
+        return None
+    ref, origin = found
+    if origin != "--pack":
+        click.echo(f"Using team pack {ref} (from {origin})", err=True)
+    return str(ref)
+
+
+def prompt_pack_answers(record: ProjectRecord, pack: str) -> ProjectRecord:
+    """Ask the team pack's own questions, after the built-in ones; they land in `pack_answers`."""
+    packs = importlib.import_module("archgen.packs")
+    loaded = packs.load_pack(pack)
+    answers = dict(record.pack_answers)
+    for q in loaded.manifest.questions:
+        default = answers.get(q.key, q.default)
+        kind = click.Choice(q.choices) if q.choices else None
+        text = f"{q.prompt} ({q.help})" if q.help else q.prompt
+        answers[q.key] = click.prompt(text, default=default, type=kind, err=True)
+    return record.model_copy(update={"pack_answers": answers})
+
+
 def preview_plan(record: ProjectRecord, pack: str | None, trust: bool) -> Plan:
     """The plan shown before rendering, under the team pack's constraints when one is given."""
     from archgen import api
@@ -279,8 +306,9 @@ def preview_plan(record: ProjectRecord, pack: str | None, trust: bool) -> Plan:
 
 def choose_pattern(plan: Plan) -> Pattern:
     """Show the recommendation; let the user accept it or pick another feasible pattern."""
-    from archgen.reporting import print_decision
     from rich.console import Console
+
+    from archgen.reporting import print_decision
 
     print_decision(plan, Console(stderr=True))
     feasible = [s.pattern.value for s in plan.decision.scores if s.feasible]
@@ -344,10 +372,13 @@ def new(
     from archgen import api
 
     record = build_record(answers_file, flags, pattern)
+    pack = resolve_pack(pack)
     if pack is not None and answers_file is None:
         record = with_pack_defaults(record, flags, pack, trust)
     if not no_input:
         record = prompt_answers(record, flags)
+        if pack is not None:
+            record = prompt_pack_answers(record, pack)
         if pattern is None:
             plan = preview_plan(record.model_copy(update={"pattern": None}), pack, trust)
             record = record.model_copy(update={"pattern": choose_pattern(plan)})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 import yaml
+
 from archgen.errors import ArchgenError
 from archgen.packs import Pack, discover_packs, load_pack, pack_summary, resolve_pack_ref
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+
 from archgen.errors import ArchgenError, ConflictsError
 from archgen.update import check as check_project
 from archgen.update import update as update_project

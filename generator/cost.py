@@ -13,6 +13,7 @@ from functools import cache
 from importlib import resources
 
 import yaml
+
 from archgen.patterns import Pattern
 from archgen.plan import CostEstimate, CostLine, CostReport, PricingInfo, Sizing
 from archgen.requirements import Requirements

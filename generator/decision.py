@@ -17,11 +17,12 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from archgen.errors import DecisionError
 from archgen.patterns import DataArrival, Level, Pattern
 from archgen.plan import Constraints, Decision, Score
 from archgen.requirements import Requirements
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 CRITERIA: tuple[str, ...] = (
     "latency",

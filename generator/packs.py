@@ -28,13 +28,14 @@ import jinja2.meta
 import jinja2.nodes
 import platformdirs
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
 from archgen.errors import PackError
 from archgen.patterns import Pattern
 from archgen.plan import Constraints
 from archgen.record import PackRef, ProjectRecord
 from archgen.render import layers_for
 from archgen.stacks.settings import StackSettings
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 MANIFEST = "archgen-pack.yaml"
 ENV_PACK = "ARCHGEN_PACK"

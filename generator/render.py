@@ -40,6 +40,7 @@ from typing import Any
 
 import jinja2
 import yaml
+
 from archgen import __version__
 from archgen.errors import RenderError, TargetExistsError
 from archgen.patterns import Pattern

@@ -6,10 +6,11 @@ and `--help` never pay for importing rich.
 
 from __future__ import annotations
 
-from archgen.decision import CRITERIA, load_matrix
-from archgen.plan import Plan
 from rich.console import Console
 from rich.table import Table
+
+from archgen.decision import CRITERIA, load_matrix
+from archgen.plan import Plan
 
 
 def _fmt(value: float | int | str) -> str:

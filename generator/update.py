@@ -24,6 +24,7 @@ from typing import Any, Literal, Protocol
 
 import platformdirs
 import yaml
+
 from archgen import __version__
 from archgen.answers import build_requirements, dump_record, load_record
 from archgen.errors import AnswersError, ConflictsError, PackError, UpdateError

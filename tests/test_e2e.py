@@ -14,6 +14,7 @@ import venv
 from pathlib import Path
 
 import pytest
+
 from archgen.patterns import Pattern
 from archgen.render import render_project
 

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from archgen.answers import dump_record, load_record, load_text, parse_record
 from archgen.errors import AnswersError
 from archgen.patterns import Level, Pattern
 from archgen.record import PackRef, ProjectRecord
 from archgen.requirements import QUESTIONS, Requirements
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 REPO = Path(__file__).resolve().parents[2]
 CREDIT = REPO / "examples" / "credit-decisions" / ".archgen.yaml"

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
+
 from archgen import __version__
 from archgen.cli import cli
 from archgen.patterns import Pattern
 from archgen.requirements import QUESTIONS
-from click.testing import CliRunner
 
 REPO = Path(__file__).resolve().parents[2]
 CREDIT = REPO / "examples" / "credit-decisions" / ".archgen.yaml"
@@ -274,7 +275,8 @@ def test_json_schema_document_lists_every_top_level_key() -> None:
 def test_interactive_new_with_a_pack_offers_only_what_the_pack_allows(tmp_path: Path) -> None:
     pack = REPO / "examples" / "team-pack"
     values = {"project_name": "sensor-watch", "data_arrival": "stream"}
-    lines = [values.get(q.key, "") for q in QUESTIONS] + ["streaming", ""]
+    pack_lines = ["fraud-ops", "confidential"]  # the pack's own questions, after the built-in
+    lines = [values.get(q.key, "") for q in QUESTIONS] + pack_lines + ["streaming", ""]
     result = run("new", "--pack", str(pack), "--trust", "-o", str(tmp_path),
                  input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output + result.stderr
@@ -282,5 +284,7 @@ def test_interactive_new_with_a_pack_offers_only_what_the_pack_allows(tmp_path: 
     assert "Error: 'streaming' is not" in result.stderr  # re-asked: only hybrid is allowed
     record = (tmp_path / "sensor-watch" / ".archgen.yaml").read_text(encoding="utf-8")
     assert "pattern: hybrid" in record
+    assert "team: fraud-ops" in record
+    assert "data_classification: confidential" in record
     assert "northwind-platform" in record
     assert "region: eu-west-1" in record  # the pack's default region was offered

@@ -6,14 +6,15 @@ from importlib import resources
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from archgen.api import make_plan
 from archgen.cost import estimate, price_table
 from archgen.patterns import DataArrival, Level, ModelUpdate, Pattern
 from archgen.record import ProjectRecord
 from archgen.requirements import Requirements
 from archgen.sizing import size
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 CREDIT = Requirements(
     project_name="credit-decisions",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from archgen.api import make_plan
 from archgen.decision import decide, hard_constraints, load_matrix
 from archgen.errors import DecisionError
@@ -10,8 +13,6 @@ from archgen.patterns import DataArrival, Level, ModelUpdate, Pattern
 from archgen.plan import Constraints
 from archgen.record import ProjectRecord
 from archgen.requirements import Requirements
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 
 def credit() -> Requirements:

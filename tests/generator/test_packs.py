@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
+
 from archgen.cli_packs import packs as packs_cmd
 from archgen.errors import PackError
 from archgen.packs import (
@@ -25,7 +27,6 @@ from archgen.packs import (
 )
 from archgen.patterns import Pattern
 from archgen.record import ProjectRecord
-from click.testing import CliRunner
 
 SLUG = "{{cookiecutter.project_slug}}"
 MANIFEST = """\

@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 import yaml
+from cookiecutter.main import cookiecutter  # type: ignore[import-untyped]
+
 from archgen import render
 from archgen.errors import RenderError, TargetExistsError
 from archgen.patterns import Pattern
 from archgen.render import build_context, layers_for, render_project, render_tree
 from archgen.stacks.settings import StackSettings
-from cookiecutter.main import cookiecutter  # type: ignore[import-untyped]
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from render_plans import make_plan  # noqa: E402

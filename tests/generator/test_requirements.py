@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
+
 from archgen.patterns import DataArrival, Level, ModelUpdate
 from archgen.requirements import (
     DEFAULT_GROWTH,
@@ -11,7 +13,6 @@ from archgen.requirements import (
     default_answer,
     question,
 )
-from pydantic import ValidationError
 
 SEED_QUESTIONS = ("urgency", "daily_volume", "latency_p99_ms", "monthly_budget_usd",
                   "complexity_tolerance")

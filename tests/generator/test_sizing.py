@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from archgen.api import make_plan
 from archgen.errors import UsageError
 from archgen.patterns import DataArrival, Level, ModelUpdate, Pattern
@@ -12,8 +15,6 @@ from archgen.record import ProjectRecord
 from archgen.requirements import Requirements
 from archgen.sizing import batch_cadence, size
 from archgen.stacks.settings import StackSettings
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 CREDIT = Requirements(
     project_name="credit-decisions",

@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 import yaml
+
 from archgen.api import make_plan
 from archgen.errors import DecisionError
 from archgen.packs import apply_pack, load_pack
@@ -179,9 +180,10 @@ def _taggable(type_token: str) -> bool:
 def test_company_tags_land_on_every_taggable_resource_in_the_emulator(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from moto import mock_aws
+
     from archgen.stacks.emulator import MOTO_CONFIG, MotoMocks, deploy
     from archgen.stacks.program import build
-    from moto import mock_aws
 
     project = render(tmp_path, with_pack=True, pattern=Pattern.BATCH)
     config = dev_config(project)
@@ -254,8 +256,9 @@ def test_forbidden_streaming_is_ruled_out_and_cannot_be_forced() -> None:
 def test_archgen_new_with_a_broken_pack_writes_nothing(
     tmp_path: Path, breakage: dict[str, str], expected: str
 ) -> None:
-    from archgen.cli import cli
     from click.testing import CliRunner
+
+    from archgen.cli import cli
 
     pack = tmp_path / "pack"
     shutil.copytree(PACK, pack)
@@ -270,8 +273,9 @@ def test_archgen_new_with_a_broken_pack_writes_nothing(
 
 
 def test_archgen_new_with_the_example_pack_records_it(tmp_path: Path) -> None:
-    from archgen.cli import cli
     from click.testing import CliRunner
+
+    from archgen.cli import cli
 
     out = tmp_path / "out"
     result = CliRunner().invoke(
@@ -286,8 +290,9 @@ def test_archgen_new_with_the_example_pack_records_it(tmp_path: Path) -> None:
 
 
 def test_archgen_new_stops_before_untrusted_hooks_and_names_them(tmp_path: Path) -> None:
-    from archgen.cli import cli
     from click.testing import CliRunner
+
+    from archgen.cli import cli
 
     pack = tmp_path / "pack"
     shutil.copytree(PACK, pack)

@@ -10,6 +10,8 @@ from pathlib import Path
 import jinja2
 import pytest
 import yaml
+from click.testing import CliRunner
+
 from archgen import __version__
 from archgen import merge as merge_module
 from archgen import render as render_module
@@ -31,7 +33,6 @@ from archgen.update import (
     snapshot_templates,
     update,
 )
-from click.testing import CliRunner
 
 SLUG = "{{cookiecutter.project_slug}}"
 TEMPLATES: dict[str, str] = {

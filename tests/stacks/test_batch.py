@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from archgen.stacks.batch import BatchPipeline, BatchPipelineArgs, batch_definition
 from archgen.stacks.common import Bucket
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from archgen.stacks.batch_flow import batch_definition
 
 Tasks = Callable[[str, str, dict[str, Any]], Any]

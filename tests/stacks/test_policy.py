@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pytest
+
 from archgen.stacks.policy import (
     RESOURCE_RULES,
     STACK_RULES,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from archgen.stacks.policy import RESOURCE_RULES, STACK_RULES
-from archgen.stacks.policy_pack import main, policies
 from pulumi_policy import (
     PolicyResource,
     ResourceValidationArgs,
@@ -13,6 +11,9 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+
+from archgen.stacks.policy import RESOURCE_RULES, STACK_RULES
+from archgen.stacks.policy_pack import main, policies
 
 
 def collect() -> tuple[list[tuple[str, str | None]], Any]:

@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pytest
+
 from archgen.stacks.common import PATTERN_TAG, PROJECT_TAG
 from archgen.stacks.program import AppArtifacts, build
 from archgen.stacks.settings import PATTERNS, StackSettings

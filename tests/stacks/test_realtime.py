@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from archgen.stacks.common import Bucket
 from archgen.stacks.network import Network, NetworkArgs, subnet_cidrs
 from archgen.stacks.realtime import (

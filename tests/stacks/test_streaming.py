@@ -8,6 +8,7 @@ from typing import Any
 
 import pulumi
 import pytest
+
 from archgen.stacks.common import Bucket
 from archgen.stacks.streaming import StreamPipeline, StreamPipelineArgs
 
