@@ -27,3 +27,16 @@ def test_a_failed_deploy_does_not_poison_the_next(moto: object) -> None:
         deploy(_program, mocks=MotoMocks("http://example.com"))
     result = deploy(_program, mocks=MotoMocks())
     assert result.one("s3.Bucket").outputs["arn"].startswith("arn:aws:s3:::b-")
+
+
+def test_the_runner_refuses_to_run_outside_moto() -> None:
+    from archgen.stacks.esm_runner import EventSourceMappingError, run_event_source_mapping
+
+    with pytest.raises(EventSourceMappingError, match="mock_aws"):
+        run_event_source_mapping("any-uuid", lambda event, context: None)
+    with pytest.raises(EventSourceMappingError, match="on this machine"):
+        run_event_source_mapping(
+            "any-uuid",
+            lambda event, context: None,
+            session_or_endpoint="https://lambda.us-east-1.amazonaws.com",
+        )
