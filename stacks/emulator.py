@@ -337,6 +337,8 @@ def deploy(
     context, so successive deploys in one process do not share a root stack.
     """
 
+    _ensure_moto(mocks.endpoint_url)  # before the program starts: nothing half-registered
+
     def run() -> DeployResult:
         pulumi_settings.ROOT.set(None)
         pulumi.runtime.set_all_config(dict(config or {}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pulumi
 import pulumi_aws as aws
 import pytest
 
@@ -23,8 +24,13 @@ def test_refuses_an_endpoint_off_this_machine() -> None:
 
 
 def test_a_failed_deploy_does_not_poison_the_next(moto: object) -> None:
-    with pytest.raises(EmulatorError):
-        deploy(_program, mocks=MotoMocks("http://example.com"))
+    def failing() -> None:
+        bucket = aws.s3.Bucket("b")
+        ami = aws.ec2.get_ami_output(most_recent=True, owners=["amazon"])
+        aws.sqs.Queue("q", name=pulumi.Output.all(bucket.bucket, ami.id).apply("-".join))
+
+    with pytest.raises(EmulatorError, match="getAmi"):
+        deploy(failing, mocks=MotoMocks())
     result = deploy(_program, mocks=MotoMocks())
     assert result.one("s3.Bucket").outputs["arn"].startswith("arn:aws:s3:::b-")
 
