@@ -18,10 +18,10 @@ from .common import (
     Bucket,
     assume_role_policy,
     bucket_objects,
-    container_definitions,
     current_account,
     document,
     execution_role,
+    fargate_task,
     kms_use,
     log_group,
     statement,
@@ -266,25 +266,20 @@ class RealtimeApi(pulumi.ComponentResource):
         }
         if args.prediction_stream is not None:
             env["PREDICTION_LOG_STREAM"] = args.prediction_stream.name
-        self.task_definition = aws.ecs.TaskDefinition(
+        self.task_definition = fargate_task(
             f"{name}-task",
             family=f"{name}-api",
-            requires_compatibilities=["FARGATE"],
-            network_mode="awsvpc",
-            cpu=str(args.cpu),
-            memory=str(args.memory_mb),
+            cpu=args.cpu,
+            memory_mb=args.memory_mb,
             execution_role_arn=exec_role.arn,
             task_role_arn=task_role.arn,
-            runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
-            container_definitions=container_definitions(
-                container="api",
-                image=args.image,
-                command=["python", "-m", f"{args.package}.api"],
-                environment=env,
-                log_group=logs.name,
-                region=account.region,
-                port=args.container_port,
-            ),
+            container="api",
+            image=args.image,
+            command=["python", "-m", f"{args.package}.api"],
+            environment=env,
+            log_group=logs.name,
+            region=account.region,
+            port=args.container_port,
             tags=tags,
             opts=child,
         )

@@ -28,7 +28,9 @@ Public API:
 Differences from the service, on purpose: batches are taken from what is in
 the stream now (the batching window is not waited for); lanes of a shard run
 one after another (records with one partition key stay in order, as with a
-parallelisation factor); infinite retries (-1) stop at `retry_cap`.
+parallelisation factor); infinite retries (-1) stop at `retry_cap`. It runs
+only against moto: in-process inside `moto.mock_aws()`, or a moto server on
+this machine; anything else raises `EventSourceMappingError`.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import contextlib
 import json
 import os
 import time
+import urllib.parse
 import uuid
 import zlib
 from collections.abc import Callable, Iterator
@@ -135,14 +138,7 @@ class KinesisMappingRunner:
         region: str = "us-east-1",
         retry_cap: int = 100,
     ) -> None:
-        if isinstance(session_or_endpoint, str):
-            self._session = boto3.Session(
-                aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
-            )
-            self._endpoint: str | None = session_or_endpoint
-        else:
-            self._session = session_or_endpoint or boto3.Session(region_name=region)
-            self._endpoint = None
+        self._session, self._endpoint = _session(session_or_endpoint, region)
         self.region = self._session.region_name or region
         self.handler = handler
         self.retry_cap = retry_cap
@@ -415,9 +411,25 @@ def _environment(variables: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
+def _ensure_moto(endpoint: str | None) -> None:
+    """Run only against moto (in-process or a server on this machine), never an account."""
+    if endpoint is not None:
+        host = urllib.parse.urlsplit(endpoint).hostname or ""
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise EventSourceMappingError(f"moto endpoint must be on this machine, got {endpoint}")
+        return
+    from moto.core.models import MockAWS
+
+    if MockAWS._nested_count < 1:
+        raise EventSourceMappingError(
+            "without an endpoint the runner needs moto in-process: run inside moto.mock_aws()"
+        )
+
+
 def _session(
     session_or_endpoint: boto3.Session | str | None, region: str
 ) -> tuple[boto3.Session, str | None]:
+    _ensure_moto(session_or_endpoint if isinstance(session_or_endpoint, str) else None)
     if isinstance(session_or_endpoint, str):
         session = boto3.Session(
             aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region

@@ -338,3 +338,46 @@ def container_definitions(
     if port is not None:
         definition["portMappings"] = [{"containerPort": port, "protocol": "tcp"}]
     return pulumi.Output.json_dumps([definition])
+
+
+def fargate_task(
+    resource_name: str,
+    *,
+    family: str,
+    cpu: int,
+    memory_mb: int,
+    execution_role_arn: pulumi.Input[str],
+    task_role_arn: pulumi.Input[str],
+    container: str,
+    image: pulumi.Input[str],
+    command: list[str],
+    environment: Mapping[str, pulumi.Input[str]],
+    log_group: pulumi.Input[str],
+    region: pulumi.Input[str],
+    tags: Mapping[str, str],
+    opts: pulumi.ResourceOptions,
+    port: int | None = None,
+) -> aws.ecs.TaskDefinition:
+    """A one-container Fargate task definition (Linux, x86_64, awsvpc) logging to `log_group`."""
+    return aws.ecs.TaskDefinition(
+        resource_name,
+        family=family,
+        requires_compatibilities=["FARGATE"],
+        network_mode="awsvpc",
+        cpu=str(cpu),
+        memory=str(memory_mb),
+        execution_role_arn=execution_role_arn,
+        task_role_arn=task_role_arn,
+        runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
+        container_definitions=container_definitions(
+            container=container,
+            image=image,
+            command=command,
+            environment=environment,
+            log_group=log_group,
+            region=region,
+            port=port,
+        ),
+        tags=tags,
+        opts=opts,
+    )

@@ -337,10 +337,16 @@ def deploy(
     context, so successive deploys in one process do not share a root stack.
     """
 
+    _ensure_moto(mocks.endpoint_url)  # before the program starts: nothing half-registered
+
     def run() -> DeployResult:
         pulumi_settings.ROOT.set(None)
         pulumi.runtime.set_all_config(dict(config or {}))
         set_mocks(mocks, project, stack, preview=False)
+        # Output tasks of an earlier deploy that failed would be awaited (and
+        # re-raise) in this one: start from none, as pulumi.runtime.test does.
+        pulumi_settings.SETTINGS.outputs.clear()
+        pulumi_settings.SETTINGS.rpc_manager.clear()
         outputs: dict[str, Any] = {}
         first = len(mocks.resources)
         mocks.collect_failures = True
@@ -367,6 +373,7 @@ def deploy(
             raise EmulatorError(f"stack program failed: {err}") from err
         finally:
             mocks.collect_failures = False
+            pulumi_settings.SETTINGS.outputs.clear()  # nothing of a failed run lingers
         problems = mocks.errors + _unsupported_message(mocks)
         mocks.errors = []
         if problems:
