@@ -1,0 +1,64 @@
+"""Predictions served by the API reach the deployed monitoring stream and its archive.
+
+The API runs in process against the stack deployed into moto; the archive's
+Firehose is pumped by the local runner because moto does not read a Kinesis
+source on its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from components.emulator import DeployResult
+from components.esm_runner import deliver_kinesis_source
+from fraud_scoring_api.api.app import create_app
+from fraud_scoring_api.config import Settings
+from fraud_scoring_api.model import CreditModel
+
+REGION = "us-east-1"
+APPLICANT: dict[str, Any] = {
+    "income": 52_000,
+    "debt_ratio": 0.31,
+    "credit_history_months": 48,
+    "delinquencies": 0,
+    "requested_amount": 12_000,
+}
+
+
+def api_environment(session: Any, result: DeployResult) -> dict[str, str]:
+    """The environment the deployed API container is given."""
+    arn = result.one("ecs.Service").outputs["taskDefinition"]
+    ecs = session.client("ecs")
+    (container,) = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"][
+        "containerDefinitions"
+    ]
+    return {item["name"]: item["value"] for item in container.get("environment", [])}
+
+
+def test_api_predictions_reach_the_stream_and_the_archive(
+    deployed: tuple[Any, DeployResult], trained_model: CreditModel
+) -> None:
+    session, result = deployed
+    environment = api_environment(session, result)
+    if "streamName" not in result.outputs:  # real-time alone: no monitoring stream to log to
+        assert "PREDICTION_LOG_STREAM" not in environment
+        return
+    stream = environment["PREDICTION_LOG_STREAM"]
+    assert stream == result.outputs["streamName"]
+    settings = Settings.from_env({"PREDICTION_LOG_STREAM": stream, "AWS_REGION": REGION})
+    ids = [f"flow-{n}" for n in range(3)]
+    with TestClient(create_app(settings, trained_model)) as client:
+        for ident in ids:
+            response = client.post("/predict", json={**APPLICANT, "applicant_id": ident})
+            assert response.status_code == 200
+    # leaving the client shuts the app down, which flushes the prediction log
+    firehose = result.one("kinesis.FirehoseDeliveryStream").outputs["name"]
+    assert deliver_kinesis_source(firehose, session_or_endpoint=session) >= len(ids)
+    bucket = result.outputs["bucketNames"]["archive"]
+    s3 = session.client("s3")
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    archived = b"".join(s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in keys)
+    for ident in ids:
+        assert f'"{ident}"'.encode() in archived
