@@ -378,3 +378,21 @@ def test_every_kind_the_stacks_use_today_is_supported() -> None:
             used.add(f"{module.rstrip('_')}.{cls}")
     assert used, "the stacks create AWS resources"
     assert used - supported_kinds() == set()
+
+
+def _one_bucket() -> None:
+    aws.s3.Bucket("after-asyncio-run")
+
+
+def test_deploy_works_after_asyncio_run_closed_the_loop(moto: boto3.Session) -> None:
+    """A web server or test that used `asyncio.run()` leaves no loop; deploy makes its own."""
+    import asyncio
+
+    async def nothing() -> None:
+        return None
+
+    asyncio.run(nothing())
+    asyncio.set_event_loop(None)
+    result = deploy(_one_bucket, mocks=MotoMocks(moto))
+    bucket = result.one("s3.Bucket").outputs["bucket"]
+    assert moto.client("s3").head_bucket(Bucket=bucket)

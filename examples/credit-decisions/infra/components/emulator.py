@@ -55,6 +55,7 @@ on executor threads, so they are serialised with a lock. Component resources
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import io
 import json
@@ -323,6 +324,20 @@ class MotoMocks(Mocks):
             return dict(args.args)
 
 
+def _ensure_event_loop() -> None:
+    """Pulumi's mocks register resources on the thread's event loop: make sure there is one.
+
+    `asyncio.run()` elsewhere in the process (a web server, a test) leaves the
+    main thread without a loop, and the next deploy would fail on it.
+    """
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        loop = None
+    if loop is None or loop.is_closed():
+        asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 def deploy(
     program: Callable[[], None],
     *,
@@ -340,6 +355,7 @@ def deploy(
     _ensure_moto(mocks.endpoint_url)  # before the program starts: nothing half-registered
 
     def run() -> DeployResult:
+        _ensure_event_loop()
         pulumi_settings.ROOT.set(None)
         pulumi.runtime.set_all_config(dict(config or {}))
         set_mocks(mocks, project, stack, preview=False)
