@@ -76,11 +76,9 @@ class Model(Protocol):
 
     def predict_proba(self, features: FloatArray) -> FloatArray:
         """Probability of default for each row of a (rows x FEATURES) matrix."""
-        ...
 
     def predict_one(self, row: Sequence[float]) -> float:
         """Probability of default for one applicant (the latency-critical path)."""
-        ...
 
 
 class CreditModel:
