@@ -15,6 +15,7 @@ from archgen.stacks.emulator import MotoMocks, deploy
 from archgen.stacks.esm_runner import (
     EventSourceMappingError,
     KinesisMappingRunner,
+    deliver_kinesis_source,
     run_event_source_mapping,
 )
 
@@ -190,3 +191,28 @@ def test_runs_against_moto_server(moto_server: str) -> None:
     assert report.succeeded == 1 and report.failed_records == 1
     assert _items(session, out["tableName"], moto_server) == {"s1"}
     assert len(_dlq(session, out["dlqUrl"], moto_server)) == 1
+
+
+def test_archive_delivery_follows_the_session_region(moto: boto3.Session) -> None:
+    """A stack deployed outside us-east-1 is found where its session points."""
+    session = boto3.Session(region_name="eu-west-1")
+    kinesis, firehose, s3 = (session.client(s) for s in ("kinesis", "firehose", "s3"))
+    kinesis.create_stream(StreamName="logs", ShardCount=1)
+    stream_arn = kinesis.describe_stream(StreamName="logs")["StreamDescription"]["StreamARN"]
+    s3.create_bucket(
+        Bucket="archive-eu", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    role = "arn:aws:iam::123456789012:role/firehose"
+    firehose.create_delivery_stream(
+        DeliveryStreamName="archive",
+        DeliveryStreamType="KinesisStreamAsSource",
+        KinesisStreamSourceConfiguration={"KinesisStreamARN": stream_arn, "RoleARN": role},
+        ExtendedS3DestinationConfiguration={
+            "BucketARN": "arn:aws:s3:::archive-eu",
+            "RoleARN": role,
+        },
+    )
+    kinesis.put_record(StreamName="logs", PartitionKey="k", Data=b'{"id": "eu-1"}\n')
+    assert deliver_kinesis_source("archive", session_or_endpoint=session) == 1
+    (key,) = [o["Key"] for o in s3.list_objects_v2(Bucket="archive-eu")["Contents"]]
+    assert b"eu-1" in s3.get_object(Bucket="archive-eu", Key=key)["Body"].read()

@@ -451,6 +451,7 @@ def deliver_kinesis_source(
     once (shard id -> last sequence number delivered).
     """
     session, endpoint = _session(session_or_endpoint, region)
+    region = session.region_name or region  # a given session's region wins, as in the runner
     firehose = session.client("firehose", region_name=region, endpoint_url=endpoint)
     kinesis = session.client("kinesis", region_name=region, endpoint_url=endpoint)
     try:
