@@ -14,12 +14,20 @@ def _fail(err: ArchgenError) -> None:
     raise SystemExit(err.exit_code)
 
 
-@click.group("packs")
+@click.group(
+    "packs",
+    epilog="""\b
+Examples:
+  archgen packs list
+  archgen packs show examples/team-pack
+  archgen new --pack examples/team-pack -o out
+""",
+)
 def packs() -> None:
     """Team packs: company defaults, template overrides and extra questions."""
 
 
-@packs.command("list")
+@packs.command("list", epilog="\b\nExample:\n  archgen packs list")
 def list_packs() -> None:
     """Show the discoverable packs (user packs_path and installed ones) and the active one."""
     try:
@@ -48,7 +56,7 @@ def _active_pack(ref: str) -> Pack | None:
         return None
 
 
-@packs.command("show")
+@packs.command("show", epilog="\b\nExample:\n  archgen packs show northwind-platform")
 @click.argument("name")
 def show_pack(name: str) -> None:
     """Print the manifest of a pack given by name, folder or git+file:// URL."""

@@ -16,7 +16,15 @@ def _fail(err: ArchgenError) -> None:
     raise SystemExit(err.exit_code)
 
 
-@click.command("update")
+@click.command(
+    "update",
+    epilog="""\b
+Examples (inside a generated project):
+  archgen update --dry-run
+  archgen update --set daily_volume=500000
+  archgen update --from ../archgen-0.1.0/templates
+""",
+)
 @click.option("--dry-run", is_flag=True, help="Show the diff; write nothing.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Change an answer.")
 @click.option("--allow-dirty", is_flag=True, help="Run even with uncommitted git changes.")
@@ -74,7 +82,14 @@ def update(
         _fail(ConflictsError(f"{len(result.conflicts)} file(s) {verb}: {listed}"))
 
 
-@click.command("check")
+@click.command(
+    "check",
+    epilog="""\b
+Examples:
+  archgen check                     # in a generated project
+  archgen check --project path/to/project
+""",
+)
 @click.option(
     "--from",
     "from_dir",

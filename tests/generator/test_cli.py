@@ -288,3 +288,15 @@ def test_interactive_new_with_a_pack_offers_only_what_the_pack_allows(tmp_path: 
     assert "data_classification: confidential" in record
     assert "northwind-platform" in record
     assert "region: eu-west-1" in record  # the pack's default region was offered
+
+
+@pytest.mark.parametrize(
+    "command",
+    [(), ("recommend",), ("new",), ("packs",), ("packs", "list"), ("packs", "show"),
+     ("update",), ("check",)],
+)
+def test_every_help_shows_an_example(command: tuple[str, ...]) -> None:
+    result = run(*command, "--help")
+    assert result.exit_code == 0, result.output
+    examples = result.output.split("Example", 1)[-1]
+    assert "Example" in result.output and "archgen " in examples
