@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from archgen import __version__
+from archgen.cli_base import ArchgenCommandGroup
 from archgen.errors import AnswersError, ArchgenError
 from archgen.patterns import Pattern
 from archgen.requirements import QUESTIONS, Question, Requirements
@@ -62,7 +63,7 @@ def flag_name(q: Question) -> str:
     return "--" + q.key.replace("_", "-")
 
 
-class ArchgenGroup(click.Group):
+class ArchgenGroup(ArchgenCommandGroup):
     """A click group that loads some commands lazily and turns our errors into one line."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -90,16 +91,6 @@ class ArchgenGroup(click.Group):
                 rows.append((name, LAZY_COMMANDS[name][2]))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except ArchgenError as err:
-            click.echo(f"archgen: error: {err}", err=True)
-            ctx.exit(err.exit_code)
-        except (KeyboardInterrupt, click.Abort):
-            click.echo("\nAborted.", err=True)
-            ctx.exit(130)
 
 
 def answer_options(func: F) -> F:

@@ -5,17 +5,14 @@ from __future__ import annotations
 import click
 import yaml
 
+from archgen.cli_base import ArchgenCommandGroup
 from archgen.errors import ArchgenError
 from archgen.packs import Pack, discover_packs, load_pack, pack_summary, resolve_pack_ref
 
 
-def _fail(err: ArchgenError) -> None:
-    click.echo(f"error: {err}", err=True)
-    raise SystemExit(err.exit_code)
-
-
 @click.group(
     "packs",
+    cls=ArchgenCommandGroup,
     epilog="""\b
 Examples:
   archgen packs list
@@ -30,12 +27,8 @@ def packs() -> None:
 @packs.command("list", epilog="\b\nExample:\n  archgen packs list")
 def list_packs() -> None:
     """Show the discoverable packs (user packs_path and installed ones) and the active one."""
-    try:
-        found = discover_packs()
-        active = resolve_pack_ref(None)
-    except ArchgenError as err:
-        _fail(err)
-        return
+    found = discover_packs()
+    active = resolve_pack_ref(None)
     active_pack = _active_pack(active[0]) if active else None
     if active_pack is not None and all(p.source != active_pack.source for p in found):
         found.append(active_pack)
@@ -62,11 +55,10 @@ def show_pack(name: str) -> None:
     """Print the manifest of a pack given by name, folder or git+file:// URL."""
     try:
         pack = load_pack(name)
-    except ArchgenError as err:
+    except ArchgenError:
         active = resolve_pack_ref(None)
         active_pack = _active_pack(active[0]) if active else None
         if active_pack is None or active_pack.manifest.name != name:
-            _fail(err)
-            return
+            raise
         pack = active_pack
     click.echo(yaml.safe_dump(pack_summary(pack), sort_keys=False), nl=False)

@@ -6,18 +6,15 @@ from pathlib import Path
 
 import click
 
-from archgen.errors import ArchgenError, ConflictsError
+from archgen.cli_base import ArchgenCommand
+from archgen.errors import ConflictsError
 from archgen.update import check as check_project
 from archgen.update import update as update_project
 
 
-def _fail(err: ArchgenError) -> None:
-    click.echo(f"error: {err}", err=True)
-    raise SystemExit(err.exit_code)
-
-
 @click.command(
     "update",
+    cls=ArchgenCommand,
     epilog="""\b
 Examples (inside a generated project):
   archgen update --dry-run
@@ -55,18 +52,14 @@ def update(
     project: Path,
 ) -> None:
     """Merge the current templates (and changed answers) into a generated project."""
-    try:
-        result = update_project(
-            project,
-            dry_run=dry_run,
-            sets=sets,
-            allow_dirty=allow_dirty,
-            from_dir=from_dir,
-            from_pack=from_pack,
-        )
-    except ArchgenError as err:
-        _fail(err)
-        return
+    result = update_project(
+        project,
+        dry_run=dry_run,
+        sets=sets,
+        allow_dirty=allow_dirty,
+        from_dir=from_dir,
+        from_pack=from_pack,
+    )
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     if dry_run:
@@ -79,11 +72,12 @@ def update(
     if result.conflicts:
         verb = "would conflict" if dry_run else "have conflicts; resolve the markers"
         listed = ", ".join(result.conflicts)
-        _fail(ConflictsError(f"{len(result.conflicts)} file(s) {verb}: {listed}"))
+        raise ConflictsError(f"{len(result.conflicts)} file(s) {verb}: {listed}")
 
 
 @click.command(
     "check",
+    cls=ArchgenCommand,
     epilog="""\b
 Examples:
   archgen check                     # in a generated project
@@ -105,11 +99,7 @@ Examples:
 )
 def check(from_dir: Path | None, project: Path) -> None:
     """Report drift between .archgen.yaml and the project; exit 1 when there is some."""
-    try:
-        report = check_project(project, from_dir=from_dir)
-    except ArchgenError as err:
-        _fail(err)
-        return
+    report = check_project(project, from_dir=from_dir)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     for drift in report.drift:

@@ -1,0 +1,38 @@
+"""The one place where archgen's errors become a one-line message and an exit code.
+
+Every command and group (`archgen`, and the lazily loaded `packs`, `update`,
+`check`) uses these classes, so the translation happens once, at the CLI
+boundary, however a command is invoked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from archgen.errors import ArchgenError
+
+
+class _OneLineErrors:
+    """Mixin for click commands: ArchgenError -> `archgen: error: ...`; Ctrl-C -> exit 130."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)  # type: ignore[misc]
+        except ArchgenError as err:
+            click.echo(f"archgen: error: {err}", err=True)
+            ctx.exit(err.exit_code)
+        except (KeyboardInterrupt, click.Abort):
+            click.echo("\nAborted.", err=True)
+            ctx.exit(130)
+
+
+class ArchgenCommand(_OneLineErrors, click.Command):
+    """A command whose errors are translated once, at the boundary."""
+
+
+class ArchgenCommandGroup(_OneLineErrors, click.Group):
+    """A group whose (and whose subcommands') errors are translated once, at the boundary."""
+
+    command_class = ArchgenCommand
