@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import signal
 import socket
 import statistics
@@ -30,15 +29,10 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-CONTEXT = {
-    "project_name": "Bench Service",
-    "project_slug": "bench-service",
-    "package_name": "bench_service",
-    "pattern": "realtime",
-    "region": "us-east-1",
-}
+SLUG = "bench-service"
+"""The rendered project's name; its package is `bench_service`."""
 HOST = "127.0.0.1"
 BODY = json.dumps(
     {
@@ -71,22 +65,18 @@ OPEN_LOOP_SECONDS = 10.0
 REQUEST_TIMEOUT_S = 5.0
 
 
-def render_layers(layers: tuple[str, ...], dest: Path) -> Path:
-    """Render cookiecutter layers one by one and merge them into `dest`/<slug>."""
-    from cookiecutter.main import cookiecutter  # type: ignore[import-untyped]
+def render_project(pattern: str, dest: Path, **answers: Any) -> Path:
+    """The project archgen generates for `pattern` (answers that fit it), by archgen's renderer."""
+    from archgen.api import make_plan
+    from archgen.patterns import Pattern
+    from archgen.record import ProjectRecord
+    from archgen.render import render_tree
+    from archgen.requirements import Requirements
 
-    project = dest / CONTEXT["project_slug"]
-    for layer in layers:
-        out = Path(
-            cookiecutter(
-                str(TEMPLATES / layer),
-                no_input=True,
-                output_dir=str(dest / f".{layer}"),
-                extra_context=CONTEXT,
-            )
-        )
-        shutil.copytree(out, project, dirs_exist_ok=True)
-        shutil.rmtree(dest / f".{layer}")
+    requirements = Requirements(project_name=SLUG, **answers)
+    record = ProjectRecord(answers=requirements, pattern=Pattern(pattern))
+    project = dest / SLUG
+    render_tree(make_plan(record), project)
     return project
 
 
@@ -258,7 +248,7 @@ def _measure() -> dict[str, float]:
     """Render, start both servers (each loaded only in its turn), and return the raw figures."""
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         root = Path(tmp)
-        project = render_layers(("base", "monitoring", "realtime"), root)
+        project = render_project("realtime", root)
         (root / "bare_app.py").write_text(BARE_APP)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(

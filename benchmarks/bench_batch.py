@@ -10,20 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-CONTEXT = {
-    "project_name": "Bench Service",
-    "project_slug": "bench-service",
-    "package_name": "bench_service",
-    "pattern": "batch",
-    "region": "us-east-1",
-}
+SLUG = "bench-service"
+"""The rendered project's name; its package is `bench_service`."""
 ROWS = 1_000_000
 TIMEOUT_S = 300
 
@@ -60,29 +54,27 @@ print(json.dumps({"seconds": elapsed, "rows": summary.rows, "input_bytes": len(b
 """
 
 
-def render_layers(layers: tuple[str, ...], dest: Path) -> Path:
-    """Render cookiecutter layers one by one and merge them into `dest`/<slug>."""
-    from cookiecutter.main import cookiecutter  # type: ignore[import-untyped]
+def render_project(pattern: str, dest: Path, **answers: Any) -> Path:
+    """The project archgen generates for `pattern` (answers that fit it), by archgen's renderer."""
+    from archgen.api import make_plan
+    from archgen.patterns import Pattern
+    from archgen.record import ProjectRecord
+    from archgen.render import render_tree
+    from archgen.requirements import Requirements
 
-    project = dest / CONTEXT["project_slug"]
-    for layer in layers:
-        out = Path(
-            cookiecutter(
-                str(TEMPLATES / layer),
-                no_input=True,
-                output_dir=str(dest / f".{layer}"),
-                extra_context=CONTEXT,
-            )
-        )
-        shutil.copytree(out, project, dirs_exist_ok=True)
-        shutil.rmtree(dest / f".{layer}")
+    requirements = Requirements(project_name=SLUG, **answers)
+    record = ProjectRecord(answers=requirements, pattern=Pattern(pattern))
+    project = dest / SLUG
+    render_tree(make_plan(record), project)
     return project
 
 
 def measure(rows: int = ROWS) -> dict[str, float]:
     """Render, then score `rows` rows in a child process; returns the child's figures."""
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
-        project = render_layers(("base", "batch"), Path(tmp))
+        project = render_project(
+            "batch", Path(tmp), urgency="low", latency_p99_ms=86_400_000, data_arrival="files"
+        )
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(
             PYTHONPATH=str(project / "src"),
