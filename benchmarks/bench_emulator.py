@@ -1,6 +1,6 @@
 """Benchmark: deploying the hybrid stack into moto, next to the same stack under echo mocks.
 
-The hybrid program (`archgen.stacks.program.build`, every component of the
+The hybrid program (`archgen_stacks.program.build`, every component of the
 four patterns, ~140 resources) runs under `MotoMocks` into a fresh in-process
 moto backend each time, and under plain echo mocks (inputs returned as outputs,
 no AWS at all) for the Pulumi runtime's own share. The first moto deploy of
@@ -30,8 +30,8 @@ FAKE_ENV = {
 def _hybrid_program() -> Callable[[], None]:
     import pulumi
 
-    from archgen.stacks.program import AppArtifacts, build
-    from archgen.stacks.settings import StackSettings
+    from archgen_stacks.program import AppArtifacts, build
+    from archgen_stacks.settings import StackSettings
 
     app = AppArtifacts(
         package="ai_service",
@@ -48,7 +48,7 @@ def _hybrid_program() -> Callable[[], None]:
 
 def _echo_mocks() -> Any:
     """Plain mocks as unit tests write them: echo the inputs, invent ids and ARNs."""
-    from archgen.stacks.emulator import MotoMocks
+    from archgen_stacks.emulator import MotoMocks
 
     class EchoMocks(MotoMocks):
         def new_resource(self, args: Any) -> tuple[str, dict[str, Any]]:
@@ -86,7 +86,7 @@ def measure(rounds: int = ROUNDS) -> dict[str, Any]:
     """Seconds per hybrid deploy: first into moto, median warm into moto, median under echo."""
     from moto import mock_aws
 
-    from archgen.stacks.emulator import MOTO_CONFIG, MotoMocks, deploy
+    from archgen_stacks.emulator import MOTO_CONFIG, MotoMocks, deploy
 
     saved = {k: os.environ.get(k) for k in FAKE_ENV}
     os.environ.update(FAKE_ENV)

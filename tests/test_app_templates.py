@@ -20,7 +20,7 @@ import pytest
 from cookiecutter.main import cookiecutter  # type: ignore[import-untyped]
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-STACKS = TEMPLATES.parent / "stacks"
+STACKS = TEMPLATES.parent / "stacks" / "archgen_stacks"
 APP_LAYERS = ("base", "batch", "realtime", "streaming", "monitoring")
 PATTERN_LAYERS: dict[str, tuple[str, ...]] = {
     "batch": ("base", "batch", "monitoring"),

@@ -15,7 +15,7 @@ import pytest
 from emulator_programs import realtime_program, streaming_program
 from emulator_support import moto_backend
 
-from archgen.stacks.emulator import (
+from archgen_stacks.emulator import (
     DeployResult,
     EmulatorError,
     MotoMocks,
@@ -369,7 +369,7 @@ def test_every_kind_the_stacks_may_use_is_supported() -> None:
 
 
 def test_every_kind_the_stacks_use_today_is_supported() -> None:
-    stacks = Path(__file__).resolve().parents[2] / "stacks"
+    stacks = Path(__file__).resolve().parents[2] / "stacks" / "archgen_stacks"
     used = set()
     for source in stacks.glob("*.py"):
         for module, cls in re.findall(

@@ -13,10 +13,10 @@ import pulumi
 import pytest
 from emulator_support import moto_backend
 
-from archgen.stacks.emulator import DeployResult, MotoMocks, deploy
-from archgen.stacks.esm_runner import deliver_kinesis_source, run_event_source_mapping
-from archgen.stacks.program import AppArtifacts, build
-from archgen.stacks.settings import StackSettings
+from archgen_stacks.emulator import DeployResult, MotoMocks, deploy
+from archgen_stacks.esm_runner import deliver_kinesis_source, run_event_source_mapping
+from archgen_stacks.program import AppArtifacts, build
+from archgen_stacks.settings import StackSettings
 
 CONSUMER = "def handler(event, context):\n    return {'batchItemFailures': []}\n"
 APP = AppArtifacts(
@@ -284,7 +284,7 @@ def test_main_reads_config_and_deploys_into_moto_server(moto_server: str) -> Non
     """The generated project's entry point, config as in Pulumi.<stack>.yaml, moto over HTTP."""
     import boto3
 
-    from archgen.stacks.program import main
+    from archgen_stacks.program import main
 
     config = {
         "archgen:pattern": "streaming",

@@ -50,8 +50,8 @@ def make_plan(
             recommended=pattern,
             chosen=pattern,
             scores=scores,
-            reasons=[f"{pattern.title} fits answers within 50 ms at 1M decisions a day."],
-            why_not={p: f"{p.title} trades away what these answers need." for p in others},
+            reasons=[f"{pattern.label} fits answers within 50 ms at 1M decisions a day."],
+            why_not={p: f"{p.label} trades away what these answers need." for p in others},
         ),
         sizing=Sizing(
             pattern=pattern,

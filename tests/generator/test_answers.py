@@ -122,8 +122,11 @@ def records(draw: st.DrawFn) -> ProjectRecord:
         archgen_version=draw(st.sampled_from(["", "0.1.0", "1.2.3"])),
         answers=answers,
         pattern=draw(st.one_of(st.none(), st.sampled_from(list(Pattern)))),
-        pack_answers=draw(st.dictionaries(st.from_regex(r"[a-z_]{1,8}", fullmatch=True),
-                                          st.text(max_size=10), max_size=3)),
+        pack_answers=draw(
+            st.dictionaries(
+                st.from_regex(r"[a-z_]{1,8}", fullmatch=True), st.text(max_size=10), max_size=3
+            )
+        ),
     )
 
 

@@ -36,8 +36,16 @@ def test_recommend_json_for_the_credit_example_is_hybrid() -> None:
     data = json.loads(result.output)
     assert data["pattern"] == "hybrid"
     assert data["recommended"] == "hybrid"
-    assert {"scores", "reasons", "why_not", "warnings", "sizing", "cost", "answers",
-            "schema_version"} <= set(data)
+    assert {
+        "scores",
+        "reasons",
+        "why_not",
+        "warnings",
+        "sizing",
+        "cost",
+        "answers",
+        "schema_version",
+    } <= set(data)
     assert {s["pattern"] for s in data["scores"]} == {p.value for p in Pattern}
     assert set(data["why_not"]) == {"batch", "realtime", "streaming"}
     assert data["answers"]["daily_volume"] == 10_000
@@ -47,9 +55,20 @@ def test_recommend_json_for_the_credit_example_is_hybrid() -> None:
 
 def test_recommend_flags_override_the_answers_file() -> None:
     result = run(
-        "recommend", "--answers", str(CREDIT), "--json",
-        "--urgency", "low", "--latency-p99-ms", "86400000", "--data-arrival", "files",
-        "--complexity-tolerance", "low", "--model-update", "weekly",
+        "recommend",
+        "--answers",
+        str(CREDIT),
+        "--json",
+        "--urgency",
+        "low",
+        "--latency-p99-ms",
+        "86400000",
+        "--data-arrival",
+        "files",
+        "--complexity-tolerance",
+        "low",
+        "--model-update",
+        "weekly",
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
@@ -143,7 +162,10 @@ def test_main_in_a_subprocess_reports_one_line(tmp_path: Path) -> None:
     bad.write_text("answers: [1,\n", encoding="utf-8")
     proc = subprocess.run(
         [sys.executable, "-m", "archgen", "recommend", "--answers", str(bad)],
-        capture_output=True, text=True, cwd=tmp_path, check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith(f"archgen: error: {bad}:")
@@ -165,13 +187,18 @@ finally:
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["recommend", "--answers", str(CREDIT)], ["recommend", "--answers", str(CREDIT),
-                                                            "--json"]],
+    [
+        ["--help"],
+        ["recommend", "--answers", str(CREDIT)],
+        ["recommend", "--answers", str(CREDIT), "--json"],
+    ],
 )
 def test_start_up_path_imports_no_heavy_module(args: list[str]) -> None:
     proc = subprocess.run(
         [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert "HEAVY=\n" in proc.stderr, proc.stderr
@@ -179,8 +206,12 @@ def test_start_up_path_imports_no_heavy_module(args: list[str]) -> None:
 
 def test_interactive_new_asks_every_question_and_renders(tmp_path: Path) -> None:
     keys = [q.key for q in QUESTIONS]
-    answers = {"project_name": "loan-desk", "daily_volume": "lots\n20000", "urgency": "high",
-               "latency_p99_ms": "80"}
+    answers = {
+        "project_name": "loan-desk",
+        "daily_volume": "lots\n20000",
+        "urgency": "high",
+        "latency_p99_ms": "80",
+    }
     lines = [answers.get(k, "") for k in keys] + [""]  # Enter keeps defaults and the recommendation
     result = run("new", "-o", str(tmp_path), input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output + result.stderr
@@ -196,8 +227,9 @@ def test_interactive_new_asks_every_question_and_renders(tmp_path: Path) -> None
 
 def test_interactive_override_warns_and_is_recorded(tmp_path: Path) -> None:
     lines = [""] * len(QUESTIONS) + ["realtime", "y"]
-    result = run("new", "--answers", str(CREDIT), "-o", str(tmp_path),
-                 input="\n".join(lines) + "\n")
+    result = run(
+        "new", "--answers", str(CREDIT), "-o", str(tmp_path), input="\n".join(lines) + "\n"
+    )
     assert result.exit_code == 0, result.output + result.stderr
     assert "warning: Real-Time instead of Hybrid" in result.stderr
     record = (tmp_path / "credit-decisions" / ".archgen.yaml").read_text(encoding="utf-8")
@@ -229,8 +261,10 @@ def test_no_input_new_renders_the_credit_example(tmp_path: Path) -> None:
     again = run("new", "--no-input", "--answers", str(CREDIT), "-o", str(tmp_path))
     assert again.exit_code == 2
     assert "--force" in again.stderr
-    assert run("new", "--no-input", "--answers", str(CREDIT), "-o", str(tmp_path),
-               "--force").exit_code == 0
+    assert (
+        run("new", "--no-input", "--answers", str(CREDIT), "-o", str(tmp_path), "--force").exit_code
+        == 0
+    )
 
 
 def test_unknown_option_is_a_usage_error() -> None:
@@ -243,14 +277,19 @@ def test_unknown_option_is_a_usage_error() -> None:
     ("args", "needle"),
     [
         (["recommend", "--latency-p99-ms", "fast"], "archgen: error: --latency-p99-ms: "),
-        (["new", "--no-input", "--pattern", "batch", "--urgency", "high", "-o", "."],
-         "archgen: error: pattern batch cannot be used"),
+        (
+            ["new", "--no-input", "--pattern", "batch", "--urgency", "high", "-o", "."],
+            "archgen: error: pattern batch cannot be used",
+        ),
     ],
 )
 def test_main_turns_errors_into_one_line(tmp_path: Path, args: list[str], needle: str) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "archgen", *args],
-        capture_output=True, text=True, cwd=tmp_path, check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
     )
     assert proc.returncode in (1, 2)
     assert proc.stderr.startswith(needle)
@@ -277,8 +316,9 @@ def test_interactive_new_with_a_pack_offers_only_what_the_pack_allows(tmp_path: 
     values = {"project_name": "sensor-watch", "data_arrival": "stream"}
     pack_lines = ["fraud-ops", "confidential"]  # the pack's own questions, after the built-in
     lines = [values.get(q.key, "") for q in QUESTIONS] + pack_lines + ["streaming", ""]
-    result = run("new", "--pack", str(pack), "--trust", "-o", str(tmp_path),
-                 input="\n".join(lines) + "\n")
+    result = run(
+        "new", "--pack", str(pack), "--trust", "-o", str(tmp_path), input="\n".join(lines) + "\n"
+    )
     assert result.exit_code == 0, result.output + result.stderr
     assert "forbids Streaming" in result.stderr
     assert "Error: 'streaming' is not" in result.stderr  # re-asked: only hybrid is allowed
@@ -292,8 +332,16 @@ def test_interactive_new_with_a_pack_offers_only_what_the_pack_allows(tmp_path: 
 
 @pytest.mark.parametrize(
     "command",
-    [(), ("recommend",), ("new",), ("packs",), ("packs", "list"), ("packs", "show"),
-     ("update",), ("check",)],
+    [
+        (),
+        ("recommend",),
+        ("new",),
+        ("packs",),
+        ("packs", "list"),
+        ("packs", "show"),
+        ("update",),
+        ("check",),
+    ],
 )
 def test_every_help_shows_an_example(command: tuple[str, ...]) -> None:
     result = run(*command, "--help")

@@ -48,8 +48,17 @@ def test_lines_add_up_and_price_quantities() -> None:
 def test_hybrid_is_itemised_across_its_services() -> None:
     plan = make_plan(ProjectRecord(answers=CREDIT))
     items = " | ".join(line.item for line in plan.cost.chosen.lines)
-    for service in ("Fargate", "Load balancer", "NAT", "Kinesis", "Lambda", "DynamoDB", "S3",
-                    "Step Functions", "CloudWatch"):
+    for service in (
+        "Fargate",
+        "Load balancer",
+        "NAT",
+        "Kinesis",
+        "Lambda",
+        "DynamoDB",
+        "S3",
+        "Step Functions",
+        "CloudWatch",
+    ):
         assert service in items
     assert set(plan.cost.per_pattern) == set(Pattern)
     assert plan.cost.per_pattern[Pattern.HYBRID] == plan.cost.chosen.total_usd

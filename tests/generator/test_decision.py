@@ -121,8 +121,12 @@ def test_team_pack_forbid_makes_pattern_infeasible_and_says_so() -> None:
 
 
 def test_budget_ceiling_rules_out_expensive_patterns() -> None:
-    costs = {Pattern.BATCH: 50.0, Pattern.REALTIME: 400.0, Pattern.STREAMING: 90.0,
-             Pattern.HYBRID: 600.0}
+    costs = {
+        Pattern.BATCH: 50.0,
+        Pattern.REALTIME: 400.0,
+        Pattern.STREAMING: 90.0,
+        Pattern.HYBRID: 600.0,
+    }
     constraints = Constraints(max_budget_usd=500.0, source="team pack acme 1.0")
     decision = decide(credit(), costs=costs, constraints=constraints)
     assert decision.recommended is Pattern.REALTIME
@@ -140,9 +144,9 @@ def test_nothing_feasible_is_a_decision_error() -> None:
 
 LEVELS = [Level.LOW, Level.MEDIUM, Level.HIGH]
 LATENCIES = st.one_of(
-    st.integers(1, 5_000), st.integers(5_000, 7 * 24 * 3_600_000), st.sampled_from(
-        [99, 100, 999, 1000, 3_599_999, 3_600_000, 86_400_000]
-    )
+    st.integers(1, 5_000),
+    st.integers(5_000, 7 * 24 * 3_600_000),
+    st.sampled_from([99, 100, 999, 1000, 3_599_999, 3_600_000, 86_400_000]),
 )
 
 

@@ -47,13 +47,16 @@ def test_wheel_installs_and_runs_outside_the_repo(tmp_path: Path) -> None:
     venv.EnvBuilder(with_pip=True).create(env_dir)
     py = env_dir / "bin" / "python"
     site = Path(
-        _run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], tmp_path)
-        .strip()
+        _run(
+            [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], tmp_path
+        ).strip()
     )
     dev_site = Path(
         subprocess.run(
             [sys.executable, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
     )
     (site / "zz_dev_deps.pth").write_text(str(dev_site) + "\n", encoding="utf-8")
@@ -73,6 +76,6 @@ def test_wheel_installs_and_runs_outside_the_repo(tmp_path: Path) -> None:
 
     for name in ("generator", "stacks", "templates"):
         assert not (site / name).exists(), f"top-level {name} leaked into site-packages"
-    assert (site / "archgen" / "stacks" / "settings.py").is_file()
+    assert (site / "archgen_stacks" / "settings.py").is_file()
     assert (site / "archgen" / "data" / "matrix.yaml").is_file()
     assert (site / "archgen" / "templates").is_dir()

@@ -18,7 +18,7 @@ from archgen import render
 from archgen.errors import RenderError, TargetExistsError
 from archgen.patterns import Pattern
 from archgen.render import build_context, layers_for, render_project, render_tree
-from archgen.stacks.settings import StackSettings
+from archgen_stacks.settings import StackSettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from render_plans import make_plan  # noqa: E402
@@ -219,7 +219,7 @@ def test_readme_and_adr_explain_the_decision(hybrid: Path) -> None:
     assert "Peak requests per second" in readme and "pulumi up" in readme
     adr = (hybrid / "docs" / "adr" / "0001-architecture-pattern.md").read_text()
     for pattern, sentence in plan.decision.why_not.items():
-        assert f"**{pattern.title}**: {sentence}" in adr
+        assert f"**{pattern.label}**: {sentence}" in adr
     assert "ruled out: answers within 50 ms" in adr
 
 

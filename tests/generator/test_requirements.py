@@ -14,8 +14,13 @@ from archgen.requirements import (
     question,
 )
 
-SEED_QUESTIONS = ("urgency", "daily_volume", "latency_p99_ms", "monthly_budget_usd",
-                  "complexity_tolerance")
+SEED_QUESTIONS = (
+    "urgency",
+    "daily_volume",
+    "latency_p99_ms",
+    "monthly_budget_usd",
+    "complexity_tolerance",
+)
 
 
 def test_catalogue_covers_every_answer_in_model_order() -> None:

@@ -14,7 +14,7 @@ from archgen.patterns import DataArrival, Level, ModelUpdate, Pattern
 from archgen.record import ProjectRecord
 from archgen.requirements import Requirements
 from archgen.sizing import batch_cadence, size
-from archgen.stacks.settings import StackSettings
+from archgen_stacks.settings import StackSettings
 
 CREDIT = Requirements(
     project_name="credit-decisions",
@@ -66,8 +66,11 @@ def test_tasks_grow_with_the_peak() -> None:
 
 def test_shards_cover_records_and_bytes_per_second() -> None:
     req = Requirements(
-        daily_volume=20_000_000, peak_factor=2, data_arrival=DataArrival.STREAM,
-        latency_p99_ms=10_000, scale_to_daily_volume=40_000_000,
+        daily_volume=20_000_000,
+        peak_factor=2,
+        data_arrival=DataArrival.STREAM,
+        latency_p99_ms=10_000,
+        scale_to_daily_volume=40_000_000,
     )
     cfg = size(req, Pattern.STREAMING).stack_config
     growth_peak = 40_000_000 / 86_400 * 2  # ~926 records/s, ~0.9 MiB/s at 1 KiB each

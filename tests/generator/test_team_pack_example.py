@@ -22,7 +22,7 @@ from archgen.patterns import DataArrival, Level, Pattern
 from archgen.record import ProjectRecord
 from archgen.render import render_tree
 from archgen.requirements import Requirements
-from archgen.stacks.settings import StackSettings
+from archgen_stacks.settings import StackSettings
 
 PACK = Path(__file__).resolve().parents[2] / "examples" / "team-pack"
 NAMESPACE = "loan-scoring"
@@ -182,8 +182,8 @@ def test_company_tags_land_on_every_taggable_resource_in_the_emulator(
 ) -> None:
     from moto import mock_aws
 
-    from archgen.stacks.emulator import MOTO_CONFIG, MotoMocks, deploy
-    from archgen.stacks.program import build
+    from archgen_stacks.emulator import MOTO_CONFIG, MotoMocks, deploy
+    from archgen_stacks.program import build
 
     project = render(tmp_path, with_pack=True, pattern=Pattern.BATCH)
     config = dev_config(project)

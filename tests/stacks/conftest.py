@@ -160,7 +160,7 @@ def as_views() -> Callable[[Run], list[Any]]:
 
 def views(run: Run) -> list[Any]:
     """The run's resources as policy `ResourceView`s (outputs as props, id from the mocks)."""
-    from archgen.stacks.policy import ResourceView
+    from archgen_stacks.policy import ResourceView
 
     return [
         ResourceView(type=r.typ, name=r.name, props=r.outputs, urn=f"urn:{r.name}", id=r.rid)

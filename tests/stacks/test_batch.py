@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from archgen.stacks.batch import BatchPipeline, BatchPipelineArgs, batch_definition
-from archgen.stacks.common import Bucket
+from archgen_stacks.batch import BatchPipeline, BatchPipelineArgs, batch_definition
+from archgen_stacks.common import Bucket
 
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/k"
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:alarms"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from archgen.stacks.batch_flow import batch_definition
+from archgen_stacks.batch_flow import batch_definition
 
 Tasks = Callable[[str, str, dict[str, Any]], Any]
 

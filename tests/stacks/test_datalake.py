@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from archgen.stacks.datalake import DATA_BUCKETS, DataLake, DataLakeArgs
+from archgen_stacks.datalake import DATA_BUCKETS, DataLake, DataLakeArgs
 
 
 def build() -> DataLake:

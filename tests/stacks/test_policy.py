@@ -10,15 +10,15 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from archgen.stacks.policy import (
+from archgen_stacks.policy import (
     RESOURCE_RULES,
     STACK_RULES,
     WILDCARD_RESOURCE_ACTIONS,
     ResourceView,
     check_stack,
 )
-from archgen.stacks.program import AppArtifacts, build
-from archgen.stacks.settings import PATTERNS, StackSettings
+from archgen_stacks.program import AppArtifacts, build
+from archgen_stacks.settings import PATTERNS, StackSettings
 
 APP = AppArtifacts(package="credit", consumer_code="/nonexistent")
 

@@ -12,8 +12,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from archgen.stacks.policy import RESOURCE_RULES, STACK_RULES
-from archgen.stacks.policy_pack import main, policies
+from archgen_stacks.policy import RESOURCE_RULES, STACK_RULES
+from archgen_stacks.policy_pack import main, policies
 
 
 def collect() -> tuple[list[tuple[str, str | None]], Any]:

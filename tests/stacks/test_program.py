@@ -10,9 +10,9 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from archgen.stacks.common import PATTERN_TAG, PROJECT_TAG
-from archgen.stacks.program import AppArtifacts, build
-from archgen.stacks.settings import PATTERNS, StackSettings
+from archgen_stacks.common import PATTERN_TAG, PROJECT_TAG
+from archgen_stacks.program import AppArtifacts, build
+from archgen_stacks.settings import PATTERNS, StackSettings
 
 APP = AppArtifacts(package="credit", consumer_code="/nonexistent/consumer")
 
@@ -171,7 +171,7 @@ def test_bad_config_names_the_key() -> None:
 
 
 def test_main_turns_bad_config_into_a_run_error(monkeypatch) -> None:
-    from archgen.stacks import program
+    from archgen_stacks import program
 
     class Config:
         def get(self, key: str) -> str | None:
@@ -224,7 +224,7 @@ def test_existing_vpc_needs_two_private_subnets() -> None:
 
 
 def test_main_reads_pulumi_config_and_builds(mocked, tmp_path) -> None:
-    from archgen.stacks import program
+    from archgen_stacks import program
 
     (tmp_path / "consumer").mkdir()
     config = {
@@ -242,7 +242,7 @@ def test_main_reads_pulumi_config_and_builds(mocked, tmp_path) -> None:
 
 
 def test_main_stops_with_a_message_when_consumer_code_is_missing(mocked, tmp_path) -> None:
-    from archgen.stacks import program
+    from archgen_stacks import program
 
     config = {"proj:pattern": "hybrid", "proj:consumerCodePath": str(tmp_path / "absent")}
     with pytest.raises(pulumi.RunError, match="consumerCodePath"):

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from archgen.stacks.common import Bucket
-from archgen.stacks.network import Network, NetworkArgs, subnet_cidrs
-from archgen.stacks.realtime import (
+from archgen_stacks.common import Bucket
+from archgen_stacks.network import Network, NetworkArgs, subnet_cidrs
+from archgen_stacks.realtime import (
     RealtimeApi,
     RealtimeApiArgs,
     Stream,

@@ -9,8 +9,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from archgen.stacks.common import Bucket
-from archgen.stacks.streaming import StreamPipeline, StreamPipelineArgs
+from archgen_stacks.common import Bucket
+from archgen_stacks.streaming import StreamPipeline, StreamPipelineArgs
 
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/k"
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:alarms"

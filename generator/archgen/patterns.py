@@ -14,7 +14,8 @@ class Pattern(StrEnum):
     HYBRID = "hybrid"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
+        """The name people write: `Real-Time`, `Hybrid`."""
         return {
             Pattern.BATCH: "Batch",
             Pattern.REALTIME: "Real-Time",

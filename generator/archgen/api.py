@@ -22,7 +22,7 @@ from archgen.errors import UsageError
 from archgen.plan import Constraints, Plan, Sizing
 from archgen.record import ProjectRecord
 from archgen.sizing import size
-from archgen.stacks.settings import StackSettings
+from archgen_stacks.settings import StackSettings
 
 
 def _merge_settings(sizing: Sizing, overrides: Mapping[str, Any] | None) -> Sizing:

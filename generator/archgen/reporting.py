@@ -36,7 +36,7 @@ def decision_table(plan: Plan) -> Table:
         if s.pattern is decision.chosen and decision.chosen is not decision.recommended:
             mark = " (chosen)"
         style = "bold green" if s.pattern is decision.chosen else ("dim" if not s.feasible else "")
-        table.add_column(s.pattern.title + mark, justify="right", style=style)
+        table.add_column(s.pattern.label + mark, justify="right", style=style)
     for c in CRITERIA:
         level = ""
         if c in matrix.matrix[scores[0].pattern]:
@@ -54,7 +54,7 @@ def decision_table(plan: Plan) -> Table:
 
 def sizing_table(plan: Plan) -> Table:
     """Each sized figure with its unit and the formula or assumption behind it."""
-    table = Table(title=f"Sizing ({plan.sizing.pattern.title})", title_justify="left")
+    table = Table(title=f"Sizing ({plan.sizing.pattern.label})", title_justify="left")
     table.add_column("Figure")
     table.add_column("Value", justify="right")
     table.add_column("Unit")
@@ -68,7 +68,7 @@ def cost_table(plan: Plan) -> Table:
     """The chosen pattern's monthly estimate, line by line."""
     cost = plan.cost
     table = Table(
-        title=f"Monthly cost ({cost.chosen.pattern.title}, {cost.pricing.region}, "
+        title=f"Monthly cost ({cost.chosen.pattern.label}, {cost.pricing.region}, "
         f"prices of {cost.pricing.date})",
         title_justify="left",
     )
@@ -97,7 +97,7 @@ def per_pattern_table(plan: Plan) -> Table:
     table.add_column("Within budget")
     for pattern, total in plan.cost.per_pattern.items():
         table.add_row(
-            pattern.title, f"{total:,.2f}", "yes" if total <= plan.cost.budget_usd else "no"
+            pattern.label, f"{total:,.2f}", "yes" if total <= plan.cost.budget_usd else "no"
         )
     return table
 
@@ -106,12 +106,12 @@ def print_decision(plan: Plan, console: Console) -> None:
     """The recommendation: table, reasons, why not the others, warnings."""
     decision = plan.decision
     console.print(decision_table(plan))
-    console.print(f"[bold]Recommended: {decision.recommended.title}[/bold]")
+    console.print(f"[bold]Recommended: {decision.recommended.label}[/bold]")
     for reason in decision.reasons:
         console.print(f"  - {reason}")
     console.print("[bold]Why not the others[/bold]")
     for pattern, text in decision.why_not.items():
-        console.print(f"  - {pattern.title}: {text}")
+        console.print(f"  - {pattern.label}: {text}")
     for warning in decision.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
 

@@ -180,9 +180,7 @@ def _validate(data: Any, source: str, lines: Mapping[Loc, int]) -> ProjectRecord
         if value is not None and not isinstance(value, Mapping):
             raise AnswersError(f"{_where(source, located, (key,))}: {key}: expected a mapping")
     if isinstance(shaped.get("answers"), Mapping):
-        shaped["answers"] = {
-            k: clean_number(str(k), v) for k, v in shaped["answers"].items()
-        }
+        shaped["answers"] = {k: clean_number(str(k), v) for k, v in shaped["answers"].items()}
     try:
         return ProjectRecord.model_validate(shaped)
     except ValidationError as err:

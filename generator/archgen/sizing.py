@@ -199,9 +199,7 @@ def stream_figures(req: Requirements) -> tuple[list[Figure], dict[str, int | str
             label="Consumer batches per shard",
             value=parallel,
             unit="concurrent",
-            basis=(
-                f"ceil(records/s per shard / {CONSUMER_RECORDS_PER_S:g} per batch), 1 to 10"
-            ),
+            basis=(f"ceil(records/s per shard / {CONSUMER_RECORDS_PER_S:g} per batch), 1 to 10"),
         ),
     ]
     config: dict[str, int | str] = {

@@ -281,7 +281,7 @@ def decide(
     by_pattern = {s.pattern: s for s in scores}
     feasible = sorted((s for s in scores if s.feasible), key=_rank_key)
     if not feasible:
-        details = "; ".join(f"{s.pattern.title}: {', '.join(s.ruled_out_by)}" for s in scores)
+        details = "; ".join(f"{s.pattern.label}: {', '.join(s.ruled_out_by)}" for s in scores)
         raise DecisionError(f"no pattern meets these answers ({details})")
     best = feasible[0]
     runner_up = feasible[1] if len(feasible) > 1 else None
@@ -292,7 +292,7 @@ def decide(
     warnings: list[str] = []
     if constraints is not None and constraints.forbid:
         who = constraints.source or "the team pack"
-        names = ", ".join(p.title for p in constraints.forbid)
+        names = ", ".join(p.label for p in constraints.forbid)
         warnings.append(f"{who} forbids {names}; it was not considered.")
         overall = sorted(
             score_patterns(req, costs=costs, matrix=m),
@@ -300,7 +300,7 @@ def decide(
         )[0]
         if overall.pattern in constraints.forbid:
             warnings.append(
-                f"Without the constraints of {who}, {overall.pattern.title} would have been "
+                f"Without the constraints of {who}, {overall.pattern.label} would have been "
                 "recommended."
             )
     chosen = best.pattern
@@ -329,7 +329,7 @@ def explain(criterion: str, req: Requirements, pattern: Pattern, m: Matrix | Non
     """One phrase saying how `pattern` meets the answers on `criterion`."""
     m = m or load_matrix()
     cells = m.matrix[pattern]
-    title = pattern.title
+    title = pattern.label
     if criterion == "latency":
         return (
             f"a p99 of {_ms(req.latency_p99_ms)} needs "
@@ -374,7 +374,7 @@ def _reasons(
     m: Matrix,
     costs: Mapping[Pattern, float] | None,
 ) -> list[str]:
-    title = best.pattern.title
+    title = best.pattern.label
     strengths = sorted(
         (c for c in CRITERIA if best.by_criterion[c] >= 0.75),
         key=lambda c: (-m.weight(c) * best.by_criterion[c], CRITERIA.index(c)),
@@ -382,7 +382,7 @@ def _reasons(
     reasons = [
         f"{title} is the best feasible fit, scoring {best.total:.2f} of 1"
         + (
-            f" against {runner_up.total:.2f} for {runner_up.pattern.title}, the runner-up."
+            f" against {runner_up.total:.2f} for {runner_up.pattern.label}, the runner-up."
             if runner_up is not None
             else "; every other pattern is ruled out."
         )
@@ -411,12 +411,12 @@ def _gaps(a: Score, b: Score, m: Matrix) -> list[str]:
 
 
 def _why_not(req: Requirements, s: Score, best: Score, m: Matrix) -> str:
-    title = s.pattern.title
+    title = s.pattern.label
     if not s.feasible:
         return f"{title} is ruled out: {'; '.join(s.ruled_out_by)}."
     gaps = _gaps(s, best, m)
     if not gaps:
-        return f"{title} ties with {best.pattern.title} at {s.total:.2f}; the simpler one wins."
+        return f"{title} ties with {best.pattern.label} at {s.total:.2f}; the simpler one wins."
     detail = "; ".join(explain(c, req, s.pattern, m) for c in gaps[:2])
     return (
         f"{title} scores {s.total:.2f} against {best.total:.2f}; it falls behind on "
@@ -430,7 +430,7 @@ def _override_warning(req: Requirements, picked: Score, best: Score, m: Matrix) 
     names = ", ".join(LABELS[c] for c in gaps[:3])
     gives_up = f" It gives up fit on {names}: {lost}." if gaps else ""
     return (
-        f"You chose {picked.pattern.title} over the recommended {best.pattern.title} "
+        f"You chose {picked.pattern.label} over the recommended {best.pattern.label} "
         f"({picked.total:.2f} against {best.total:.2f}).{gives_up}"
     )
 
@@ -462,4 +462,3 @@ def _ms(ms: int | float) -> str:
     if hours < 48 or not math.isclose(hours % 24, 0):
         return f"{hours:g} h"
     return f"{hours / 24:g} days"
-

@@ -35,7 +35,7 @@ from archgen.patterns import Pattern
 from archgen.plan import Constraints
 from archgen.record import PackRef, ProjectRecord
 from archgen.render import layers_for
-from archgen.stacks.settings import StackSettings
+from archgen_stacks.settings import StackSettings
 
 MANIFEST = "archgen-pack.yaml"
 ENV_PACK = "ARCHGEN_PACK"

@@ -180,9 +180,7 @@ Examples:
     help="See the plan for another pattern than the recommended one (and what it gives up).",
 )
 @answer_options
-def recommend(
-    answers_file: Path | None, as_json: bool, pattern: str | None, **flags: Any
-) -> None:
+def recommend(answers_file: Path | None, as_json: bool, pattern: str | None, **flags: Any) -> None:
     """Recommend a pattern with reasons, size it and price it."""
     from archgen.api import recommend as recommend_plan
 
@@ -313,12 +311,12 @@ def choose_pattern(plan: Plan) -> Pattern:
             return picked
         loser = next(s for s in plan.decision.scores if s.pattern is picked)
         click.secho(
-            f"warning: {picked.title} instead of {plan.decision.recommended.title}: "
+            f"warning: {picked.label} instead of {plan.decision.recommended.label}: "
             f"{plan.decision.why_not.get(picked, '')} (score {loser.total:.2f})",
             fg="yellow",
             err=True,
         )
-        if click.confirm(f"Build {picked.title} anyway?", default=False, err=True):
+        if click.confirm(f"Build {picked.label} anyway?", default=False, err=True):
             return picked
 
 
@@ -378,7 +376,7 @@ def new(
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     chosen = result.plan.decision.chosen
     verb = "Would write" if pretend else "Wrote"
-    click.echo(f"{verb} {len(result.files)} files of a {chosen.title} project to {result.path}")
+    click.echo(f"{verb} {len(result.files)} files of a {chosen.label} project to {result.path}")
     if pretend:
         for name in result.files:
             click.echo(f"  {name}")

@@ -101,9 +101,7 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
     records = req.daily_volume * DAYS_PER_MONTH
     if uses_api(pattern) or pattern is Pattern.BATCH:
         out.add("NAT gateways (2 AZs)", 2 * HOURS_PER_MONTH, "gateway-hours", "nat_gateway_hour")
-        out.add(
-            "NAT data processed", records * 2 * RECORD_KB / 1e6, "GB", "nat_gateway_gb"
-        )
+        out.add("NAT data processed", records * 2 * RECORD_KB / 1e6, "GB", "nat_gateway_gb")
     if uses_api(pattern):
         tasks = int(cfg["api_desired_tasks"])
         vcpu = int(cfg["api_cpu"]) / 1024
@@ -137,31 +135,48 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
             out.add("Fargate scoring vCPU", score_hours, "vCPU-hours", "fargate_vcpu_hour")
             out.add("Fargate scoring memory", score_hours * 2, "GB-hours", "fargate_gb_hour")
         out.add(
-            "Step Functions state transitions", transitions, "transitions",
-            "step_functions_transitions_thousand", per=1000,
+            "Step Functions state transitions",
+            transitions,
+            "transitions",
+            "step_functions_transitions_thousand",
+            per=1000,
         )
     if uses_stream(pattern):
         if cfg["stream_mode"] == "ON_DEMAND":
-            out.add("Kinesis on-demand stream", HOURS_PER_MONTH, "stream-hours",
-                    "kinesis_on_demand_stream_hour")
+            out.add(
+                "Kinesis on-demand stream",
+                HOURS_PER_MONTH,
+                "stream-hours",
+                "kinesis_on_demand_stream_hour",
+            )
             gb = records * RECORD_KB / 1e6
             out.add("Kinesis on-demand ingest", gb, "GB", "kinesis_on_demand_ingest_gb")
             out.add("Kinesis on-demand retrieval", gb, "GB", "kinesis_on_demand_retrieval_gb")
         else:
             shards = int(cfg["stream_shards"])
-            out.add(f"Kinesis shards ({shards})", shards * HOURS_PER_MONTH, "shard-hours",
-                    "kinesis_shard_hour")
-            out.add("Kinesis PUT payload units", records, "units",
-                    "kinesis_put_units_million", per=1e6)
+            out.add(
+                f"Kinesis shards ({shards})",
+                shards * HOURS_PER_MONTH,
+                "shard-hours",
+                "kinesis_shard_hour",
+            )
+            out.add(
+                "Kinesis PUT payload units", records, "units", "kinesis_put_units_million", per=1e6
+            )
         batch = int(cfg["consumer_batch_size"])
         invocations = math.ceil(records / batch)
         seconds = records / CONSUMER_RECORDS_PER_S + invocations * 0.05
-        out.add("Lambda consumer requests", invocations, "requests", "lambda_requests_million",
-                per=1e6)
-        out.add("Lambda consumer compute (512 MB)", seconds * 0.5, "GB-seconds",
-                "lambda_gb_second")
-        out.add("DynamoDB prediction writes", records, "write units",
-                "dynamodb_write_units_million", per=1e6)
+        out.add(
+            "Lambda consumer requests", invocations, "requests", "lambda_requests_million", per=1e6
+        )
+        out.add("Lambda consumer compute (512 MB)", seconds * 0.5, "GB-seconds", "lambda_gb_second")
+        out.add(
+            "DynamoDB prediction writes",
+            records,
+            "write units",
+            "dynamodb_write_units_million",
+            per=1e6,
+        )
         out.add("Firehose archive ingest", records * RECORD_KB / 1e6, "GB", "firehose_ingest_gb")
     stored = records * RECORD_KB / 1e6 * RAW_MONTHS_KEPT
     out.add("S3 data lake storage (a year of records)", stored, "GB-months", "s3_storage_gb_month")
