@@ -48,7 +48,7 @@ def _hybrid_program() -> Callable[[], None]:
 
 def _echo_mocks() -> Any:
     """Plain mocks as unit tests write them: echo the inputs, invent ids and ARNs."""
-    from archgen_stacks.emulator import MotoMocks
+    from archgen_stacks.testing.emulator import MotoMocks
 
     class EchoMocks(MotoMocks):
         def new_resource(self, args: Any) -> tuple[str, dict[str, Any]]:
@@ -86,7 +86,7 @@ def measure(rounds: int = ROUNDS) -> dict[str, Any]:
     """Seconds per hybrid deploy: first into moto, median warm into moto, median under echo."""
     from moto import mock_aws
 
-    from archgen_stacks.emulator import MOTO_CONFIG, MotoMocks, deploy
+    from archgen_stacks.testing.emulator import MOTO_CONFIG, MotoMocks, deploy
 
     saved = {k: os.environ.get(k) for k in FAKE_ENV}
     os.environ.update(FAKE_ENV)

@@ -94,7 +94,7 @@ def render_layers(layers: tuple[str, ...], pattern: str, dest: Path) -> Path:
     if "streaming" in layers and not runner.exists():
         # The renderer copies stacks/ into infra/components/; the stream tests use the runner.
         runner.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(STACKS / "esm_runner.py", runner)
+        shutil.copy2(STACKS / "testing" / "esm_runner.py", runner)
     return project
 
 

@@ -379,7 +379,9 @@ def _copy_stacks(dest: Path) -> list[str]:
     """Copy the stack modules verbatim into infra/components (the policy pack imports them)."""
     written: list[str] = []
     source = stacks_dir()
-    for module in sorted(source.glob("*.py")):
+    modules = [*source.glob("*.py"), source / "testing" / "emulator.py"]
+    modules.append(source / "testing" / "esm_runner.py")
+    for module in sorted(modules, key=lambda m: m.name):
         if module.name.startswith(("test_", "conftest")):
             continue
         rel = f"{COMPONENTS_DIR}/{module.name}"

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from emulator_support import fake_credentials, moto_backend  # noqa: E402
 
-from archgen_stacks.emulator import configure_moto_server  # noqa: E402
+from archgen_stacks.testing.emulator import configure_moto_server  # noqa: E402
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import boto3
 from moto import mock_aws
 
-from archgen_stacks.emulator import MOTO_CONFIG
+from archgen_stacks.testing.emulator import MOTO_CONFIG
 
 FAKE_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",

@@ -15,7 +15,7 @@ import pytest
 from emulator_programs import realtime_program, streaming_program
 from emulator_support import moto_backend
 
-from archgen_stacks.emulator import (
+from archgen_stacks.testing.emulator import (
     DeployResult,
     EmulatorError,
     MotoMocks,

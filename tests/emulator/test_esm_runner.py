@@ -11,8 +11,8 @@ import boto3
 import pytest
 from emulator_programs import consumer_program
 
-from archgen_stacks.emulator import MotoMocks, deploy
-from archgen_stacks.esm_runner import (
+from archgen_stacks.testing.emulator import MotoMocks, deploy
+from archgen_stacks.testing.esm_runner import (
     EventSourceMappingError,
     KinesisMappingRunner,
     deliver_kinesis_source,

@@ -16,7 +16,7 @@ from emulator_support import moto_backend
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archgen_stacks.esm_runner import run_event_source_mapping
+from archgen_stacks.testing.esm_runner import run_event_source_mapping
 
 ASSUME = json.dumps(
     {

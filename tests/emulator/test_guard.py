@@ -6,7 +6,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from archgen_stacks.emulator import EmulatorError, MotoMocks, deploy
+from archgen_stacks.testing.emulator import EmulatorError, MotoMocks, deploy
 
 
 def _program() -> None:
@@ -36,7 +36,7 @@ def test_a_failed_deploy_does_not_poison_the_next(moto: object) -> None:
 
 
 def test_the_runner_refuses_to_run_outside_moto() -> None:
-    from archgen_stacks.esm_runner import EventSourceMappingError, run_event_source_mapping
+    from archgen_stacks.testing.esm_runner import EventSourceMappingError, run_event_source_mapping
 
     with pytest.raises(EventSourceMappingError, match="mock_aws"):
         run_event_source_mapping("any-uuid", lambda event, context: None)

@@ -13,16 +13,16 @@ from emulator_support import moto_backend
 from archgen_stacks.batch import RUNS_PREFIX, TRAINING_PREFIX, BatchPipeline, BatchPipelineArgs
 from archgen_stacks.common import StackKey, StackKeyArgs
 from archgen_stacks.datalake import DataLake, DataLakeArgs
-from archgen_stacks.emulator import (
+from archgen_stacks.monitoring import AlarmTopic, AlarmTopicArgs
+from archgen_stacks.network import Network, NetworkArgs
+from archgen_stacks.realtime import RealtimeApi, RealtimeApiArgs
+from archgen_stacks.testing.emulator import (
     DeployResult,
     MotoMocks,
     deploy,
     run_state_machine,
     stub_task_states,
 )
-from archgen_stacks.monitoring import AlarmTopic, AlarmTopicArgs
-from archgen_stacks.network import Network, NetworkArgs
-from archgen_stacks.realtime import RealtimeApi, RealtimeApiArgs
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ai-service:1"
 

@@ -10,7 +10,7 @@ import pytest
 from emulator_programs import batch_program
 from emulator_support import moto_backend
 
-from archgen_stacks.emulator import (
+from archgen_stacks.testing.emulator import (
     DeployResult,
     MotoMocks,
     deploy,

@@ -182,8 +182,8 @@ def test_company_tags_land_on_every_taggable_resource_in_the_emulator(
 ) -> None:
     from moto import mock_aws
 
-    from archgen_stacks.emulator import MOTO_CONFIG, MotoMocks, deploy
     from archgen_stacks.program import build
+    from archgen_stacks.testing.emulator import MOTO_CONFIG, MotoMocks, deploy
 
     project = render(tmp_path, with_pack=True, pattern=Pattern.BATCH)
     config = dev_config(project)
