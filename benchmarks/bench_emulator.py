@@ -30,8 +30,8 @@ FAKE_ENV = {
 def _hybrid_program() -> Callable[[], None]:
     import pulumi
 
+    from archgen.stack_settings import StackSettings
     from archgen_stacks.program import AppArtifacts, build
-    from archgen_stacks.settings import StackSettings
 
     app = AppArtifacts(
         package="ai_service",

@@ -20,7 +20,6 @@ import pytest
 from cookiecutter.main import cookiecutter  # type: ignore[import-untyped]
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-STACKS = TEMPLATES.parent / "stacks" / "archgen_stacks"
 APP_LAYERS = ("base", "batch", "realtime", "streaming", "monitoring")
 PATTERN_LAYERS: dict[str, tuple[str, ...]] = {
     "batch": ("base", "batch", "monitoring"),
@@ -90,11 +89,6 @@ def render_layers(layers: tuple[str, ...], pattern: str, dest: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
         shutil.rmtree(out_dir)
-    runner = project / "infra" / "components" / "esm_runner.py"
-    if "streaming" in layers and not runner.exists():
-        # The renderer copies stacks/ into infra/components/; the stream tests use the runner.
-        runner.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(STACKS / "testing" / "esm_runner.py", runner)
     return project
 
 

@@ -19,14 +19,21 @@ from archgen.patterns import Pattern
 from archgen.render import render_project
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "generator"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from render_plans import make_plan  # noqa: E402
+from wheelhouse import build_wheels  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """A new virtual environment (no system site-packages); returns the env that activates it."""
+    """A new virtual environment (no system site-packages); returns the env that activates it.
+
+    pip finds this repository's archgen and archgen-stacks, which the projects pin,
+    as freshly built wheels (PIP_FIND_LINKS); everything else comes from the index.
+    """
+    wheels = build_wheels(tmp_path_factory.mktemp("wheels"))
     root = tmp_path_factory.mktemp("venv") / "venv"
     venv.EnvBuilder(with_pip=True, clear=True).create(root)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTEST_", "PYTHON"))}
@@ -34,6 +41,7 @@ def fresh_venv(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env["VIRTUAL_ENV"] = str(root)
     env["PATH"] = f"{root / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PIP_FIND_LINKS"] = str(wheels)
     return env
 
 

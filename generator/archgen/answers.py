@@ -311,7 +311,10 @@ def record_data(record: ProjectRecord) -> dict[str, Any]:
 
 def dump_record(record: ProjectRecord) -> str:
     """`.archgen.yaml` text: a comment, then the record with answers in question order."""
-    body = yaml.safe_dump(
-        record_data(record), sort_keys=False, default_flow_style=False, allow_unicode=True
-    )
+    data = record_data(record)
+    body = yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
+    if yaml.safe_load(body) != data:
+        # PyYAML writes some line-break characters (NEL, LS) raw, and they read back as
+        # spaces; escaped, every character survives.
+        body = yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
     return HEADER + body

@@ -22,7 +22,7 @@ from archgen.errors import UsageError
 from archgen.plan import Constraints, Plan, Sizing
 from archgen.record import ProjectRecord
 from archgen.sizing import size
-from archgen_stacks.settings import StackSettings
+from archgen.stack_settings import StackSettings
 
 
 def _merge_settings(sizing: Sizing, overrides: Mapping[str, Any] | None) -> Sizing:
@@ -109,7 +109,12 @@ def new(
     pack: str | None = None,
     trust: bool = False,
 ) -> NewResult:
-    """Plan the project and render it into `output_dir/<project_name>`."""
+    """Plan the project and render it into `output_dir/<project_name>`.
+
+    The project is made by this archgen, so it records (and pins the component
+    library at) this version whatever version the answers file names.
+    """
+    record = record.model_copy(update={"archgen_version": __version__})
     constraints: Constraints | None = None
     overrides: Mapping[str, Any] | None = None
     overlays: list[Path] = []

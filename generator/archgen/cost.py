@@ -14,6 +14,8 @@ from importlib import resources
 
 import yaml
 
+from archgen import catalogue
+from archgen.catalogue import Part
 from archgen.patterns import Pattern
 from archgen.plan import CostEstimate, CostLine, CostReport, PricingInfo, Sizing
 from archgen.requirements import Requirements
@@ -99,7 +101,7 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
     cfg = sizing.stack_config
     out = _Lines(table.prices)
     records = req.daily_volume * DAYS_PER_MONTH
-    if uses_api(pattern) or pattern is Pattern.BATCH:
+    if catalogue.uses(pattern, Part.NETWORK):
         out.add("NAT gateways (2 AZs)", 2 * HOURS_PER_MONTH, "gateway-hours", "nat_gateway_hour")
         out.add("NAT data processed", records * 2 * RECORD_KB / 1e6, "GB", "nat_gateway_gb")
     if uses_api(pattern):
@@ -184,7 +186,8 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
     out.add("CloudWatch Logs ingestion", logs, "GB", "cloudwatch_logs_ingest_gb")
     out.add("CloudWatch alarms", ALARMS, "alarms", "cloudwatch_alarm_month")
     out.add("KMS key", 1, "keys", "kms_key_month")
-    out.add("ECR image storage", 1, "GB-months", "ecr_storage_gb_month")
+    if catalogue.uses(pattern, Part.IMAGES):
+        out.add("ECR image storage", 1, "GB-months", "ecr_storage_gb_month")
     lines = [line for line in out.lines if line.monthly_usd > 0 or line.quantity > 0]
     total = round(sum(line.monthly_usd for line in lines), 2)
     return CostEstimate(pattern=pattern, lines=lines, total_usd=total)

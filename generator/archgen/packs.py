@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,18 +31,19 @@ import platformdirs
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from archgen import catalogue
 from archgen.errors import PackError
 from archgen.patterns import Pattern
 from archgen.plan import Constraints
 from archgen.record import PackRef, ProjectRecord
 from archgen.render import layers_for
-from archgen_stacks.settings import StackSettings
+from archgen.stack_settings import StackSettings
 
 MANIFEST = "archgen-pack.yaml"
 ENV_PACK = "ARCHGEN_PACK"
 PROJECT_PACK_FILE = ".archgen-pack"
 ENTRY_POINT_GROUP = "archgen.packs"
-BUILTIN_LAYERS = ("base", "batch", "realtime", "streaming", "monitoring")
+BUILTIN_LAYERS = catalogue.ALL_LAYERS
 """Template layers a pack may override or extend, one overlay directory each."""
 COST_CENTRE_TAG = "CostCentre"
 HookStage = Literal["pre_gen", "post_gen"]
@@ -91,6 +93,12 @@ class PackHooks(_Strict):
     post_gen: list[str] = Field(default_factory=list)
 
 
+ReplaceablePart = Literal["batch", "api", "stream"]
+"""The parts a pack may replace: the fields of archgen_stacks' `ComponentClasses`."""
+
+COMPONENT_TARGET = re.compile(r"components(\.[a-z_][a-z0-9_]*)+:[A-Za-z_][A-Za-z0-9_]*")
+
+
 class PackManifest(_Strict):
     """The shape of `archgen-pack.yaml`."""
 
@@ -103,6 +111,19 @@ class PackManifest(_Strict):
     defaults: PackDefaults = Field(default_factory=PackDefaults)
     constraints: PackConstraints = Field(default_factory=PackConstraints)
     hooks: PackHooks = Field(default_factory=PackHooks)
+    components: dict[ReplaceablePart, str] = Field(default_factory=dict)
+    """Part (batch, api, stream) -> `components.<module>:<Class>`, a module the pack's
+    overlays render under `infra/components/`; the project's stack uses it instead of archgen's."""
+
+    @field_validator("components")
+    @classmethod
+    def _component_paths(cls, value: dict[str, str]) -> dict[str, str]:
+        for part, target in value.items():
+            if not COMPONENT_TARGET.fullmatch(target):
+                raise ValueError(
+                    f"components.{part}: {target!r} is not `components.<module>:<Class>`"
+                )
+        return value
 
     @field_validator("version", mode="before")
     @classmethod
@@ -143,6 +164,8 @@ class AppliedPack:
     answer_defaults: dict[str, Any] = field(default_factory=dict)
     """Defaults for built-in questions (e.g. region) the CLI offers instead of its own."""
     trusted: bool = False
+    components: dict[str, str] = field(default_factory=dict)
+    """Part -> `components.<module>:<Class>` the project's stack uses instead of archgen's."""
 
     @property
     def ref(self) -> PackRef:
@@ -459,6 +482,7 @@ def apply_pack(
         extra_context=extra_context,
         answer_defaults=answer_defaults,
         trusted=trusted,
+        components={str(part): target for part, target in manifest.components.items()},
     )
 
 

@@ -21,7 +21,8 @@ A layer is `<root>/<layer>/{{cookiecutter.project_slug}}/...` plus its
 `cookiecutter.json` (so `cookiecutter --no-input <root>/<layer>` works alone) and
 `layer.yaml`. Rendering walks the layers with one Jinja environment: every
 layer writes into one staging directory, later layers replacing earlier files,
-then the stack components are copied in verbatim and the tree is moved into place.
+then the tree is moved into place. The stack components are not copied: the
+project pins the component library, `archgen-stacks`, at this archgen's version.
 """
 
 from __future__ import annotations
@@ -41,20 +42,12 @@ from typing import Any
 import jinja2
 import yaml
 
-from archgen import __version__
+from archgen import __version__, catalogue
 from archgen.errors import RenderError, TargetExistsError
 from archgen.patterns import Pattern
 from archgen.plan import Plan
 from archgen.record import RECORD_FILE
-from archgen_stacks.settings import StackSettings
-
-LAYERS: dict[Pattern, tuple[str, ...]] = {
-    Pattern.BATCH: ("base", "batch", "monitoring"),
-    Pattern.REALTIME: ("base", "realtime", "monitoring"),
-    Pattern.STREAMING: ("base", "streaming", "monitoring"),
-    Pattern.HYBRID: ("base", "batch", "realtime", "streaming", "monitoring"),
-}
-"""Layers rendered for each pattern, in order; hybrid composes the three building blocks."""
+from archgen.stack_settings import StackSettings
 
 ROOT_DIR = "{{cookiecutter.project_slug}}"
 COMPONENTS_DIR = "infra/components"
@@ -83,18 +76,13 @@ class Layer:
 
 
 def layers_for(pattern: Pattern) -> list[str]:
-    """The layer names a pattern renders, in order."""
-    return list(LAYERS[Pattern(pattern)])
+    """The layer names a pattern renders, in order (from the catalogue)."""
+    return catalogue.layers(pattern)
 
 
 def template_dir() -> Path:
     """The built-in templates directory (package data `archgen.templates`)."""
     return Path(str(resources.files("archgen.templates")))
-
-
-def stacks_dir() -> Path:
-    """The stack components shipped verbatim into `infra/components/`."""
-    return Path(str(resources.files("archgen_stacks")))
 
 
 def load_layer(root: Path, name: str) -> Layer:
@@ -254,11 +242,62 @@ def _plan_tables(plan: Plan) -> dict[str, Any]:
     }
 
 
+STACKS_DISTRIBUTION = "archgen-stacks"
+"""The component library a generated project pins (built from this repository's stacks/)."""
+
+
+def stacks_requirements(version: str) -> dict[str, str]:
+    """The pins of the component library at `version`: plain, with the policy pack, for tests."""
+    return {
+        "stacks": f"{STACKS_DISTRIBUTION}=={version}",
+        "stacks_policy": f"{STACKS_DISTRIBUTION}[policy]=={version}",
+        "stacks_testing": f"{STACKS_DISTRIBUTION}[testing,policy]=={version}",
+    }
+
+
+def main_py(components: Mapping[str, str] | None = None) -> str:
+    """The body of the project's `infra/__main__.py`: the component library's program.
+
+    `components` (part -> `components.<module>:<Class>`) are the project's own
+    classes that replace archgen's; they are imported and handed to the program.
+    """
+    if not components:
+        return "from archgen_stacks.program import main\n\nmain()"
+    imports = sorted(
+        f"from {target.split(':')[0]} import {target.split(':')[1]}"
+        for target in components.values()
+    )
+    classes = ", ".join(
+        f"{part}={target.split(':')[1]}" for part, target in sorted(components.items())
+    )
+    return "\n".join(
+        [
+            "from archgen_stacks.hybrid import ComponentClasses",
+            "from archgen_stacks.program import main",
+            "",
+            *imports,
+            "",
+            f"main(components=ComponentClasses({classes}))",
+        ]
+    )
+
+
+def check_components(dest: Path, components: Mapping[str, str]) -> None:
+    """Every replacement component's module was rendered into the project's infra/."""
+    for part, target in sorted(components.items()):
+        module = target.split(":")[0]
+        path = dest / "infra" / Path(*module.split("."))
+        if not (path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()):
+            where = module.replace(".", "/")
+            raise RenderError(f"component {part} = {target}: the pack renders no infra/{where}.py")
+
+
 def build_context(
     plan: Plan,
     extra_context: Mapping[str, Any] | None = None,
     *,
     template_root: Path | None = None,
+    components: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The template context for a plan (see the module docstring); extra keys win."""
     root = template_root or template_dir()
@@ -267,7 +306,7 @@ def build_context(
     answers = plan.record.answers
     slug = answers.project_name
     package = slug.replace("-", "_")
-    services = sorted({s for layer in layers for s in layer.items("services")})
+    services = catalogue.services(pattern)
     entrypoints = [row for layer in layers for row in layer.items("entrypoints")]
     project_values = {
         key: str(value).format(package=package, slug=slug)
@@ -278,13 +317,18 @@ def build_context(
         (str(layer.meta["docker_cmd"]) for layer in reversed(layers) if "docker_cmd" in layer.meta),
         "python -m {package}",
     )
+    version = plan.record.archgen_version or __version__
+    stacks = stacks_requirements(version)
     archgen: dict[str, Any] = {
         "pattern_title": pattern.label,
         "layers": [layer.name for layer in layers],
         "dependencies": _unique([d for layer in layers for d in layer.items("dependencies")]),
         "test_dependencies": _unique(
-            [d for layer in layers for d in layer.items("test_dependencies")]
+            [str(d).format(**stacks) for layer in layers for d in layer.items("test_dependencies")]
         ),
+        "stacks_requirement": stacks["stacks"],
+        "stacks_requirement_policy": stacks["stacks_policy"],
+        "main_py": main_py(components),
         "services": services,
         "components": _unique([c for layer in layers for c in layer.items("components")]),
         "mermaid": _mermaid(layers),
@@ -301,7 +345,7 @@ def build_context(
         "package_name": package,
         "pattern": pattern.value,
         "region": answers.region,
-        "archgen_version": plan.record.archgen_version or __version__,
+        "archgen_version": version,
         "description": (
             f"{_title(slug)}: a {pattern.label.lower()} AI service generated by archgen."
         ),
@@ -375,22 +419,6 @@ def _template_line(err: BaseException) -> str:
     return f", line {line}" if line else ""
 
 
-def _copy_stacks(dest: Path) -> list[str]:
-    """Copy the stack modules verbatim into infra/components (the policy pack imports them)."""
-    written: list[str] = []
-    source = stacks_dir()
-    modules = [*source.glob("*.py"), source / "testing" / "emulator.py"]
-    modules.append(source / "testing" / "esm_runner.py")
-    for module in sorted(modules, key=lambda m: m.name):
-        if module.name.startswith(("test_", "conftest")):
-            continue
-        rel = f"{COMPONENTS_DIR}/{module.name}"
-        (dest / COMPONENTS_DIR).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(module, dest / rel)
-        written.append(rel)
-    return written
-
-
 def record_text(plan: Plan) -> str:
     """The `.archgen.yaml` of a plan (answers, pattern, archgen version)."""
     try:
@@ -412,15 +440,19 @@ def render_tree(
     overlays: Sequence[Path] = (),
     extra_context: Mapping[str, Any] | None = None,
     template_root: Path | None = None,
+    components: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Render every layer, the overlays, the stack components and the record into `dest`.
+    """Render every layer, the overlays and the record into `dest`.
+
+    `components` are the project's replacements of archgen's stack components
+    (part -> `components.<module>:<Class>`), which the overlays must render.
 
     `dest` is the project directory itself (created if missing; expected empty).
     No atomicity here: `render_project` and `archgen update` stage into temp dirs.
     Returns the sorted relative paths written.
     """
     root = template_root or template_dir()
-    context = build_context(plan, extra_context, template_root=root)
+    context = build_context(plan, extra_context, template_root=root, components=components)
     env = _environment()
     dest.mkdir(parents=True, exist_ok=True)
     written: set[str] = set()
@@ -431,7 +463,7 @@ def render_tree(
         if not (overlay / ROOT_DIR).is_dir():
             raise RenderError(f"overlay {overlay}: no {ROOT_DIR} directory inside")
         written.update(_render_layer(env, f"overlay {overlay.name}", overlay, context, dest))
-    written.update(_copy_stacks(dest))
+    check_components(dest, components or {})
     (dest / RECORD_FILE).write_text(record_text(plan), encoding="utf-8")
     written.add(RECORD_FILE)
     return sorted(written)
@@ -446,6 +478,7 @@ def render_project(
     overlays: Sequence[Path] = (),
     extra_context: Mapping[str, Any] | None = None,
     template_root: Path | None = None,
+    components: Mapping[str, str] | None = None,
 ) -> RenderResult:
     """Render the project into `output_dir/<slug>` atomically.
 
@@ -469,6 +502,7 @@ def render_project(
                 overlays=overlays,
                 extra_context=extra_context,
                 template_root=template_root,
+                components=components,
             )
         return RenderResult(path=project, files=files)
     created = _missing_parents(output_dir)
@@ -485,6 +519,7 @@ def render_project(
             overlays=overlays,
             extra_context=extra_context,
             template_root=template_root,
+            components=components,
         )
         _move_into_place(staging, files, project)
     except BaseException as err:

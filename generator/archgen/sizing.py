@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+from archgen import catalogue
+from archgen.catalogue import Part
 from archgen.patterns import ModelUpdate, Pattern
 from archgen.plan import Figure, Sizing
 from archgen.requirements import Requirements
@@ -284,15 +286,18 @@ def batch_figures(req: Requirements, pattern: Pattern) -> tuple[list[Figure], di
 
 
 def uses_api(pattern: Pattern) -> bool:
-    return pattern in (Pattern.REALTIME, Pattern.HYBRID)
+    """The pattern deploys the real-time API (catalogue)."""
+    return catalogue.uses(pattern, Part.API)
 
 
 def uses_stream(pattern: Pattern) -> bool:
-    return pattern in (Pattern.STREAMING, Pattern.HYBRID)
+    """The pattern deploys the stream pipeline (catalogue)."""
+    return catalogue.uses(pattern, Part.STREAM)
 
 
 def uses_batch(pattern: Pattern) -> bool:
-    return pattern in (Pattern.BATCH, Pattern.HYBRID, Pattern.STREAMING)
+    """The pattern deploys the batch pipeline (catalogue)."""
+    return catalogue.uses(pattern, Part.BATCH)
 
 
 def headroom(req: Requirements, pattern: Pattern, config: dict[str, object]) -> str:

@@ -8,7 +8,8 @@ queryable table and Firehose archives for monitoring and retraining.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -19,12 +20,26 @@ from .streaming import StreamPipeline, StreamPipelineArgs
 
 
 @dataclass(frozen=True)
+class ComponentClasses:
+    """The component classes a stack is built from; a project passes its own to replace one.
+
+    A replacement takes the same `(name, args, opts)` as the class it replaces and
+    exposes the same attributes (usually it subclasses it).
+    """
+
+    batch: Callable[..., BatchPipeline] = BatchPipeline
+    api: Callable[..., RealtimeApi] = RealtimeApi
+    stream: Callable[..., StreamPipeline] = StreamPipeline
+
+
+@dataclass(frozen=True)
 class HybridArgs:
     """The three parts' args; the API's prediction stream is wired here, not by the caller."""
 
     batch: BatchPipelineArgs
     api: RealtimeApiArgs
     monitoring: StreamPipelineArgs
+    classes: ComponentClasses = field(default_factory=ComponentClasses)
 
     def validate(self) -> None:
         """Each part validates itself; the composition only forbids a pre-wired stream."""
@@ -46,10 +61,11 @@ class Hybrid(pulumi.ComponentResource):
         args.validate()
         super().__init__("archgen:hybrid:Hybrid", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.batch = BatchPipeline(f"{name}-batch", args.batch, child)
-        self.prediction_log = StreamPipeline(f"{name}-predlog", args.monitoring, child)
+        classes = args.classes
+        self.batch = classes.batch(f"{name}-batch", args.batch, child)
+        self.prediction_log = classes.stream(f"{name}-predlog", args.monitoring, child)
         stream = Stream(name=self.prediction_log.stream_name, arn=self.prediction_log.stream_arn)
-        self.api = RealtimeApi(
+        self.api = classes.api(
             f"{name}-api", dataclasses.replace(args.api, prediction_stream=stream), child
         )
         self.register_outputs(

@@ -13,18 +13,18 @@ from typing import Any
 
 import pulumi
 
+from archgen import catalogue
+from archgen.catalogue import Part
+from archgen.stack_settings import StackSettings, split_ids
+
 from .batch import BatchPipeline, BatchPipelineArgs
 from .common import ImageRepository, ImageRepositoryArgs, StackKey, StackKeyArgs, stack_tags
 from .datalake import DataLake, DataLakeArgs
-from .hybrid import Hybrid, HybridArgs
+from .hybrid import ComponentClasses, Hybrid, HybridArgs
 from .monitoring import AlarmTopic, AlarmTopicArgs, Dashboard, DashboardArgs
 from .network import Network, NetworkArgs, NetworkRef
 from .realtime import RealtimeApi, RealtimeApiArgs
-from .settings import StackSettings, split_ids
 from .streaming import StreamPipeline, StreamPipelineArgs
-
-NEEDS_IMAGE = ("batch", "realtime", "hybrid")
-NEEDS_CONSUMER = ("streaming", "hybrid")
 
 
 @dataclass(frozen=True)
@@ -84,9 +84,18 @@ class Stack:
     exports: dict[str, Any] = field(default_factory=dict)
 
 
-def build(settings: StackSettings, app: AppArtifacts | None = None) -> Stack:
-    """Create the components of `settings.pattern` and export what a user needs next."""
+def build(
+    settings: StackSettings,
+    app: AppArtifacts | None = None,
+    components: ComponentClasses | None = None,
+) -> Stack:
+    """Create the components of `settings.pattern` and export what a user needs next.
+
+    Which parts a pattern has comes from the catalogue; `components` replaces the
+    class of a part (a team's own API component, say).
+    """
     settings.validate()
+    classes = components or ComponentClasses()
     app = (app or AppArtifacts()).resolve(settings)
     package = app.package or settings.package_name
     consumer_code = app.consumer_code or settings.consumer_code_path
@@ -118,7 +127,7 @@ def build(settings: StackSettings, app: AppArtifacts | None = None) -> Stack:
     repository: ImageRepository | None = None
     image: pulumi.Input[str] = app.image_uri or ""
     repository_arn: pulumi.Input[str] | None = None
-    if pattern in NEEDS_IMAGE and app.image_uri is None:
+    if catalogue.uses(pattern, Part.IMAGES) and app.image_uri is None:
         repository = ImageRepository(
             f"{prefix}-images", ImageRepositoryArgs(tags=tags, kms_key_arn=key_arn)
         )
@@ -127,13 +136,14 @@ def build(settings: StackSettings, app: AppArtifacts | None = None) -> Stack:
 
     network: Network | None = None
     net: NetworkRef | None = None
-    if pattern != "streaming" and settings.existing_vpc_id:
+    in_vpc = catalogue.uses(pattern, Part.NETWORK)
+    if in_vpc and settings.existing_vpc_id:
         net = NetworkRef(
             vpc_id=settings.existing_vpc_id,
             public_subnet_ids=list(split_ids(settings.existing_public_subnet_ids)),
             private_subnet_ids=list(split_ids(settings.existing_private_subnet_ids)),
         )
-    elif pattern != "streaming":
+    elif in_vpc:
         network = Network(
             f"{prefix}-net",
             NetworkArgs(
@@ -235,19 +245,22 @@ def build(settings: StackSettings, app: AppArtifacts | None = None) -> Stack:
 
     widgets: list[dict[str, Any]] = []
     if pattern == "batch":
-        stack.batch = BatchPipeline(f"{prefix}-batch", batch_args())
+        stack.batch = classes.batch(f"{prefix}-batch", batch_args())
         widgets += stack.batch.widgets()
     elif pattern == "realtime":
-        stack.api = RealtimeApi(f"{prefix}-api", api_args())
+        stack.api = classes.api(f"{prefix}-api", api_args())
         widgets += stack.api.widgets()
     elif pattern == "streaming":
-        stack.stream = StreamPipeline(f"{prefix}-stream", stream_args("stream/"))
+        stack.stream = classes.stream(f"{prefix}-stream", stream_args("stream/"))
         widgets += stack.stream.widgets()
     else:
         stack.hybrid = Hybrid(
             f"{prefix}-hybrid",
             HybridArgs(
-                batch=batch_args(), api=api_args(), monitoring=stream_args("prediction-log/")
+                batch=batch_args(),
+                api=api_args(),
+                monitoring=stream_args("prediction-log/"),
+                classes=classes,
             ),
         )
         stack.batch, stack.api = stack.hybrid.batch, stack.hybrid.api
@@ -280,8 +293,10 @@ def _export(stack: Stack) -> None:
     stack.exports = exports
 
 
-def main(app: AppArtifacts | None = None) -> Stack:
+def main(app: AppArtifacts | None = None, components: ComponentClasses | None = None) -> Stack:
     """Entry point of a generated project's `infra/__main__.py`: config -> stack.
+
+    `components` replaces archgen's class of a part with the project's own.
 
     Bad config stops the program with a one-line message (no traceback).
     """
@@ -291,12 +306,13 @@ def main(app: AppArtifacts | None = None) -> Stack:
         raise pulumi.RunError(str(err)) from err
     app = (app or AppArtifacts()).resolve(settings, Path.cwd())
     code = app.consumer_code
-    if settings.pattern in NEEDS_CONSUMER and isinstance(code, str) and not Path(code).exists():
+    needs_consumer = catalogue.uses(settings.pattern, Part.STREAM)
+    if needs_consumer and isinstance(code, str) and not Path(code).exists():
         raise pulumi.RunError(
             f"consumer code {code} does not exist: build the consumer package first "
             "(see the project README) or set consumerCodePath"
         )
     try:
-        return build(settings, app)
+        return build(settings, app, components)
     except ValueError as err:
         raise pulumi.RunError(str(err)) from err

@@ -13,8 +13,8 @@ import pulumi
 import pytest
 from emulator_support import moto_backend
 
+from archgen.stack_settings import StackSettings
 from archgen_stacks.program import AppArtifacts, build
-from archgen_stacks.settings import StackSettings
 from archgen_stacks.testing.emulator import DeployResult, MotoMocks, deploy
 from archgen_stacks.testing.esm_runner import deliver_kinesis_source, run_event_source_mapping
 

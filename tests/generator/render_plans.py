@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from archgen import __version__
 from archgen.patterns import DataArrival, Pattern
 from archgen.plan import (
     CostEstimate,
@@ -45,7 +46,7 @@ def make_plan(
         for p in Pattern
     ]
     return Plan(
-        record=ProjectRecord(archgen_version="0.1.0", answers=answers, pattern=pattern),
+        record=ProjectRecord(archgen_version=__version__, answers=answers, pattern=pattern),
         decision=Decision(
             recommended=pattern,
             chosen=pattern,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import filecmp
 import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +18,13 @@ from archgen import render
 from archgen.errors import RenderError, TargetExistsError
 from archgen.patterns import Pattern
 from archgen.render import build_context, layers_for, render_project, render_tree
-from archgen_stacks.settings import StackSettings
+from archgen.stack_settings import StackSettings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from render_plans import make_plan  # noqa: E402
 
 TEMPLATES = Path(render.template_dir())
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -144,8 +145,6 @@ def test_project_has_the_pattern_layers_infra_and_record(hybrid: Path) -> None:
         "infra/requirements.txt",
         "infra/policy/PulumiPolicy.yaml",
         "infra/policy/__main__.py",
-        "infra/components/settings.py",
-        "infra/components/__init__.py",
         ".archgen.yaml",
         "src/loan_desk/api/app.py",
         "src/loan_desk/jobs/score.py",
@@ -158,18 +157,36 @@ def test_project_has_the_pattern_layers_infra_and_record(hybrid: Path) -> None:
         assert rel in files, rel
     assert not [f for f in files if "{{" in f or "__pycache__" in f or f.endswith(".pyc")]
     for rel, data in tree(hybrid).items():
-        if rel.startswith("infra/components/"):
-            continue
         text = data.decode()
         assert "{{ cookiecutter" not in text and "{%" not in text, rel
 
 
-def test_stack_components_are_copied_verbatim(hybrid: Path) -> None:
-    stacks = Path(render.stacks_dir())
-    modules = sorted(p.name for p in stacks.glob("*.py") if not p.name.startswith("test_"))
-    assert modules
-    for name in modules:
-        assert filecmp.cmp(stacks / name, hybrid / "infra" / "components" / name, shallow=False)
+def test_project_pins_the_component_library_instead_of_copying_it(hybrid: Path) -> None:
+    import archgen_stacks
+    from archgen import __version__
+
+    assert archgen_stacks.__version__ == __version__
+    assert not (hybrid / "infra" / "components").exists()
+    assert not list(hybrid.rglob("emulator.py")) and not list(hybrid.rglob("esm_runner.py"))
+    infra = (hybrid / "infra" / "requirements.txt").read_text().splitlines()
+    assert f"archgen-stacks=={__version__}" in infra
+    policy = (hybrid / "infra" / "policy" / "requirements.txt").read_text().splitlines()
+    assert f"archgen-stacks[policy]=={__version__}" in policy
+    project = tomllib.loads((hybrid / "pyproject.toml").read_text())
+    tests = project["project"]["optional-dependencies"]["test"]
+    assert f"archgen-stacks[testing,policy]=={__version__}" in tests
+    assert not [
+        d for d in tests if d.split("[")[0].split(">")[0] in ("moto", "pulumi", "pulumi-aws")
+    ]
+    main = (hybrid / "infra" / "__main__.py").read_text()
+    assert "from archgen_stacks.program import main" in main
+
+
+def test_component_library_pins_the_archgen_it_is_released_with() -> None:
+    import archgen_stacks
+
+    stacks = tomllib.loads((ROOT / "stacks" / "pyproject.toml").read_text())
+    assert f"archgen=={archgen_stacks.__version__}" in stacks["project"]["dependencies"]
 
 
 @pytest.mark.parametrize("pattern", list(Pattern))

@@ -14,7 +14,7 @@ from archgen.patterns import DataArrival, Level, ModelUpdate, Pattern
 from archgen.record import ProjectRecord
 from archgen.requirements import Requirements
 from archgen.sizing import batch_cadence, size
-from archgen_stacks.settings import StackSettings
+from archgen.stack_settings import StackSettings
 
 CREDIT = Requirements(
     project_name="credit-decisions",

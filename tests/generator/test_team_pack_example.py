@@ -22,7 +22,7 @@ from archgen.patterns import DataArrival, Level, Pattern
 from archgen.record import ProjectRecord
 from archgen.render import render_tree
 from archgen.requirements import Requirements
-from archgen_stacks.settings import StackSettings
+from archgen.stack_settings import StackSettings
 
 PACK = Path(__file__).resolve().parents[2] / "examples" / "team-pack"
 NAMESPACE = "loan-scoring"

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
+from archgen.stack_settings import PATTERNS, StackSettings
 from archgen_stacks.policy import (
     RESOURCE_RULES,
     STACK_RULES,
@@ -18,7 +19,6 @@ from archgen_stacks.policy import (
     check_stack,
 )
 from archgen_stacks.program import AppArtifacts, build
-from archgen_stacks.settings import PATTERNS, StackSettings
 
 APP = AppArtifacts(package="credit", consumer_code="/nonexistent")
 

@@ -10,9 +10,9 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
+from archgen.stack_settings import PATTERNS, StackSettings
 from archgen_stacks.common import PATTERN_TAG, PROJECT_TAG
 from archgen_stacks.program import AppArtifacts, build
-from archgen_stacks.settings import PATTERNS, StackSettings
 
 APP = AppArtifacts(package="credit", consumer_code="/nonexistent/consumer")
 

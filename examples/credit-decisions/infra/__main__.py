@@ -1,9 +1,10 @@
-"""Pulumi entry point of Credit Decisions: builds the stack its config describes.
+"""Pulumi entry point of Credit Decisions: the composition root of its stack.
 
-The components in `components/` are archgen's stack modules, copied verbatim; the
-stack config (`Pulumi.<stack>.yaml`) holds every size, schedule and threshold.
+The components are archgen's component library, `archgen-stacks`, at the version
+pinned in `requirements.txt`; the stack config (`Pulumi.<stack>.yaml`) holds every
+size, schedule and threshold. A component of your own replaces archgen's here.
 """
 
-from components.program import main
+from archgen_stacks.program import main
 
 main()

@@ -2,22 +2,19 @@
 
 A Kinesis stream, the consumer function's configuration (its environment names
 the table), an SQS dead-letter queue and the event source mapping are created
-in moto; `infra/components/esm_runner.py` then plays the Lambda poller and calls
+in moto; archgen-stacks' mapping runner then plays the Lambda poller and calls
 `lambda_handler` in process with the function's environment.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import sys
 import zipfile
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import boto3
+from archgen_stacks.testing.esm_runner import run_event_source_mapping
 
 from credit_decisions.config import Settings
 from credit_decisions.model import CreditModel
@@ -26,17 +23,6 @@ from credit_decisions.stream import handler
 from credit_decisions.stream.producer import messages, send
 
 REGION = "us-east-1"
-RUNNER = Path(__file__).resolve().parents[1] / "infra" / "components" / "esm_runner.py"
-
-
-def load_runner() -> ModuleType:
-    assert RUNNER.is_file(), f"{RUNNER} is missing"
-    spec = importlib.util.spec_from_file_location("local_esm_runner", RUNNER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def deploy_consumer(stream_arn: str, settings: Settings, name: str, table: str) -> tuple[str, str]:
@@ -84,7 +70,6 @@ def deploy_consumer(stream_arn: str, settings: Settings, name: str, table: str) 
 def test_stream_to_table_through_the_mapping(
     buckets: Any, settings: Settings, trained_model: CreditModel, unique: str
 ) -> None:
-    runner = load_runner()
     name, table_name, stream = f"consumer-{unique}", f"scored-{unique}", f"applications-{unique}"
     save_model(buckets, settings, trained_model, promote=True)
     boto3.resource("dynamodb", region_name=REGION).create_table(
@@ -103,7 +88,7 @@ def test_stream_to_table_through_the_mapping(
 
     handler.set_runtime(None)  # cold start: the runtime comes from the function's environment
     try:
-        report = runner.run_event_source_mapping(mapping, handler.lambda_handler, region=REGION)
+        report = run_event_source_mapping(mapping, handler.lambda_handler, region=REGION)
     finally:
         handler.set_runtime(None)
 

@@ -6,8 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from components.settings import StackSettings
+from archgen.stack_settings import StackSettings
 
 INFRA = Path(__file__).resolve().parents[2] / "infra"
 PROJECT = "churn-nightly"

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from components.emulator import DeployResult
+from archgen_stacks.testing.pytest_plugin import DeployedStack
 
 
-def test_stack_exports_the_pattern(deployed: tuple[Any, DeployResult]) -> None:
-    _, result = deployed
+def test_stack_exports_the_pattern(archgen_deployed: DeployedStack) -> None:
+    _, result = archgen_deployed
     assert result.outputs["pattern"] == "hybrid"
 
 
-def test_every_bucket_is_private_and_encrypted(deployed: tuple[Any, DeployResult]) -> None:
-    session, result = deployed
+def test_every_bucket_is_private_and_encrypted(archgen_deployed: DeployedStack) -> None:
+    session, result = archgen_deployed
     s3 = session.client("s3")
     names = [b.outputs["bucket"] for b in result.of_kind("s3.Bucket")]
     assert names and set(names) <= {b["Name"] for b in s3.list_buckets()["Buckets"]}

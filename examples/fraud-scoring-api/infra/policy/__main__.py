@@ -1,13 +1,8 @@
 """Policy pack of Fraud Scoring API: `pulumi preview --policy-pack policy` enforces it.
 
-The rules are archgen's (`components/policy.py`, shipped verbatim); add your own there or here.
+The rules are archgen's (`archgen_stacks.policy`, at the pinned version); add your own here.
 """
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from components.policy_pack import main  # noqa: E402
+from archgen_stacks.policy_pack import main
 
 main(name="fraud-scoring-api-security")

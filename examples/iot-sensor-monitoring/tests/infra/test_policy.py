@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from components.emulator import DeployResult
-from components.policy import ResourceView, check_stack
-from components.policy_pack import policies
+from archgen_stacks.policy import ResourceView, check_stack
+from archgen_stacks.policy_pack import policies
+from archgen_stacks.testing.pytest_plugin import DeployedStack
 
 
-def test_deployed_resources_break_no_rule(deployed: tuple[Any, DeployResult]) -> None:
-    _, result = deployed
+def test_deployed_resources_break_no_rule(archgen_deployed: DeployedStack) -> None:
+    _, result = archgen_deployed
     views = [
         ResourceView(type=r.type, name=r.name, props=r.outputs, id=r.id)
         for r in result.resources

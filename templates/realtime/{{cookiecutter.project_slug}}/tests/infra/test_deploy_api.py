@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from components.emulator import DeployResult
+from archgen_stacks.testing.pytest_plugin import DeployedStack
 
 PROJECT = "{{ cookiecutter.project_slug }}"
 
 
 def test_service_runs_the_configured_task_count(
-    deployed: tuple[Any, DeployResult], dev_config: dict[str, str]
+    archgen_deployed: DeployedStack, archgen_stack_config: dict[str, str]
 ) -> None:
-    session, result = deployed
+    session, result = archgen_deployed
     service = result.one("ecs.Service").outputs
     ecs = session.client("ecs")
     found = ecs.describe_services(cluster=service["cluster"], services=[service["name"]])
     (described,) = found["services"]
-    assert described["desiredCount"] == int(dev_config[f"{PROJECT}:apiDesiredTasks"])
+    assert described["desiredCount"] == int(archgen_stack_config[f"{PROJECT}:apiDesiredTasks"])
 
 
-def test_load_balancer_is_deployed(deployed: tuple[Any, DeployResult]) -> None:
-    session, result = deployed
+def test_load_balancer_is_deployed(archgen_deployed: DeployedStack) -> None:
+    session, result = archgen_deployed
     arn = result.one("lb.LoadBalancer").id
     (balancer,) = session.client("elbv2").describe_load_balancers(LoadBalancerArns=[arn])[
         "LoadBalancers"

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from archgen_stacks.testing.emulator import DeployResult
+from archgen_stacks.testing.esm_runner import deliver_kinesis_source
+from archgen_stacks.testing.pytest_plugin import DeployedStack
 from fastapi.testclient import TestClient
 
-from components.emulator import DeployResult
-from components.esm_runner import deliver_kinesis_source
 from {{ cookiecutter.package_name }}.api.app import create_app
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.model import CreditModel
@@ -38,9 +39,9 @@ def api_environment(session: Any, result: DeployResult) -> dict[str, str]:
 
 
 def test_api_predictions_reach_the_stream_and_the_archive(
-    deployed: tuple[Any, DeployResult], trained_model: CreditModel
+    archgen_deployed: DeployedStack, trained_model: CreditModel
 ) -> None:
-    session, result = deployed
+    session, result = archgen_deployed
     environment = api_environment(session, result)
     if "streamName" not in result.outputs:  # real-time alone: no monitoring stream to log to
         assert "PREDICTION_LOG_STREAM" not in environment

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from components.emulator import DeployResult
+from archgen_stacks.testing.pytest_plugin import DeployedStack
 
 PROJECT = "{{ cookiecutter.project_slug }}"
 
 
 def test_consumer_is_mapped_to_the_stream(
-    deployed: tuple[Any, DeployResult], dev_config: dict[str, str]
+    archgen_deployed: DeployedStack, archgen_stack_config: dict[str, str]
 ) -> None:
-    session, result = deployed
+    session, result = archgen_deployed
     stream = session.client("kinesis").describe_stream_summary(
         StreamName=result.outputs["streamName"]
     )["StreamDescriptionSummary"]
@@ -20,17 +18,17 @@ def test_consumer_is_mapped_to_the_stream(
         UUID=result.one("lambda.EventSourceMapping").id
     )
     assert mapping["EventSourceArn"] == stream["StreamARN"]
-    assert mapping["BatchSize"] == int(dev_config[f"{PROJECT}:consumerBatchSize"])
+    assert mapping["BatchSize"] == int(archgen_stack_config[f"{PROJECT}:consumerBatchSize"])
 
 
-def test_consumer_runs_the_project_handler(deployed: tuple[Any, DeployResult]) -> None:
-    session, result = deployed
+def test_consumer_runs_the_project_handler(archgen_deployed: DeployedStack) -> None:
+    session, result = archgen_deployed
     function = result.one("lambda.Function").outputs["name"]
     config = session.client("lambda").get_function_configuration(FunctionName=function)
     assert config["Handler"] == "{{ cookiecutter.package_name }}.stream.handler.lambda_handler"
 
 
-def test_predictions_table_exists(deployed: tuple[Any, DeployResult]) -> None:
-    session, result = deployed
+def test_predictions_table_exists(archgen_deployed: DeployedStack) -> None:
+    session, result = archgen_deployed
     table = session.client("dynamodb").describe_table(TableName=result.outputs["tableName"])
     assert table["Table"]["TableStatus"] == "ACTIVE"

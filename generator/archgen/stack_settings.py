@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-PATTERNS = ("batch", "realtime", "streaming", "hybrid")
+from archgen import catalogue
+from archgen.catalogue import PATTERN_NAMES as PATTERNS
 
 
 def config_key(field_name: str) -> str:
@@ -208,7 +209,7 @@ class StackSettings:
             (
                 "existingPublicSubnetIds",
                 not self.existing_vpc_id
-                or self.pattern not in ("realtime", "hybrid")
+                or not catalogue.uses(self.pattern, catalogue.Part.API)
                 or len(split_ids(self.existing_public_subnet_ids)) >= 2,
                 "at least 2 subnet ids when existingVpcId is set and the pattern serves an API",
             ),
