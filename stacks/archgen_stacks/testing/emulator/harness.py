@@ -28,11 +28,9 @@ import boto3
 import pulumi
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
-from pulumi.runtime import settings as pulumi_settings
-from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks, set_mocks
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, set_mocks
 
+from . import _pulumi_internals as internals
 from . import data_sources
 from ._base import EmulatorError
 from .translators import HANDLERS
@@ -242,21 +240,19 @@ def deploy(
 
     def run() -> DeployResult:
         _ensure_event_loop()
-        pulumi_settings.ROOT.set(None)
+        internals.forget_root_stack()
         pulumi.runtime.set_all_config(dict(config or {}))
         set_mocks(mocks, project, stack, preview=False)
         # Output tasks of an earlier deploy that failed would be awaited (and
         # re-raise) in this one: start from none, as pulumi.runtime.test does.
-        pulumi_settings.SETTINGS.outputs.clear()
-        pulumi_settings.SETTINGS.rpc_manager.clear()
+        internals.clear_pending_outputs()
         outputs: dict[str, Any] = {}
         first = len(mocks.resources)
         mocks.collect_failures = True
 
         def body() -> Any:
             program()
-            root = pulumi_settings.get_root_resource()
-            exported: dict[str, Any] = dict(getattr(root, "outputs", {}) or {})
+            exported = internals.root_stack_exports()
 
             async def resolve() -> None:
                 for key, value in exported.items():
@@ -265,7 +261,7 @@ def deploy(
             return resolve()
 
         try:
-            _sync_await(run_pulumi_func(body))
+            internals.run_program(body)
         except EmulatorError:
             raise
         except Exception as err:
@@ -275,7 +271,7 @@ def deploy(
             raise EmulatorError(f"stack program failed: {err}") from err
         finally:
             mocks.collect_failures = False
-            pulumi_settings.SETTINGS.outputs.clear()  # nothing of a failed run lingers
+            internals.clear_output_tasks()  # nothing of a failed run lingers
         problems = mocks.errors + _unsupported_message(mocks)
         mocks.errors = []
         if problems:
