@@ -13,7 +13,10 @@ Public API:
   ambient session. Without an endpoint it refuses to run outside
   `moto.mock_aws()`, so a real AWS account is never touched. In strict mode a
   resource type it cannot create fails the deploy with a message listing every
-  such type; otherwise those resources are echoed (inputs returned as outputs).
+  such type, and so does an input property its translator neither applies in
+  moto nor lists as knowingly not emulated (naming the resource, its kind and
+  the property); otherwise those resources are echoed (inputs returned as
+  outputs) and such inputs are kept in the outputs only.
 - `deploy(program, *, mocks, stack="dev", project="archgen", config=None)
   -> DeployResult` — runs `program()` as a stack under `mocks`, waits for every
   resource, and returns what was created plus the resolved stack outputs.

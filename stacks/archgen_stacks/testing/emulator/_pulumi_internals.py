@@ -4,8 +4,10 @@ The public mocks API (`pulumi.runtime.set_mocks`, `Mocks`) registers
 resources but offers no way to run a whole program as a stack, wait for all
 of its registrations and read its exports back synchronously; the helpers
 below do that with pulumi's own internals, the way `pulumi.runtime.test` does
-inside pulumi. `PINNED` names each one; `missing()` reports what an installed
-pulumi lacks, and tests/emulator/test_pulumi_internals.py fails on it.
+inside pulumi. The translator tests also read pulumi_aws's input names
+through one of them (`input_property_names`). `PINNED` names each one;
+`missing()` reports what an installed pulumi lacks, and
+tests/emulator/test_pulumi_internals.py fails on it.
 
 Nothing here emulates AWS.
 """
@@ -16,6 +18,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pulumi import _types
 from pulumi.runtime import settings as _settings
 from pulumi.runtime import stack as _stack
 from pulumi.runtime import sync_await as _sync_await_module
@@ -26,6 +29,11 @@ PINNED: dict[str, tuple[Any, str, tuple[str, ...]]] = {
     "pulumi.runtime.stack.run_pulumi_func": (_stack, "run_pulumi_func", ("func",)),
     "pulumi.runtime.settings.ROOT": (_settings, "ROOT", ()),
     "pulumi.runtime.settings.SETTINGS": (_settings, "SETTINGS", ()),
+    "pulumi._types.input_type_py_to_pulumi_names": (
+        _types,
+        "input_type_py_to_pulumi_names",
+        ("input_type_cls",),
+    ),
 }
 
 
@@ -102,3 +110,14 @@ def run_program(body: Callable[[], Awaitable[None] | None]) -> None:
     that also creates its own root stack, which `set_mocks` already created.
     """
     _sync_await_module._sync_await(_stack.run_pulumi_func(body))
+
+
+def input_property_names(args_type: type) -> frozenset[str]:
+    """The wire names (camelCase, as the mocks receive them) of a resource's `*Args` inputs.
+
+    Provider SDK classes declare them only through `@pulumi.getter(name=...)`
+    on their input types; pulumi has no public reader for that mapping. The
+    translator tests use it to check `APPLIED` and `NOT_EMULATED` against
+    pulumi_aws.
+    """
+    return frozenset(_types.input_type_py_to_pulumi_names(args_type).values())

@@ -4,7 +4,10 @@
 `deploy` and hands it to the translator of its kind (`translators`), which
 creates it in moto through boto3; data source calls go to `data_sources`.
 Handlers run on Pulumi's executor threads, so they are serialised with a
-lock. Without a loopback endpoint the mocks refuse to run outside
+lock. In strict mode an input the kind's translator neither applies nor
+lists as not emulated fails the deploy (`translators.Translator`), since a
+silently dropped input is wiring the tests would wrongly trust. Without a
+loopback endpoint the mocks refuse to run outside
 `moto.mock_aws()`, so a real AWS account is never touched.
 
 Not emulated: resource updates, deletes and replacements (every deploy
@@ -33,7 +36,7 @@ from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, set_mocks
 from . import _pulumi_internals as internals
 from . import data_sources
 from ._base import EmulatorError
-from .translators import HANDLERS
+from .translators import TRANSLATORS
 
 MOTO_CONFIG: dict[str, Any] = {
     "lambda": {"use_docker": False},
@@ -68,7 +71,7 @@ def kind_of(type_token: str) -> str:
 
 def supported_kinds() -> frozenset[str]:
     """The short kinds (`sqs.Queue`) the emulator creates in moto."""
-    return frozenset(HANDLERS)
+    return frozenset(TRANSLATORS)
 
 
 @dataclass(frozen=True)
@@ -180,8 +183,8 @@ class MotoMocks(Mocks):
         inputs = dict(args.inputs)
         kind = kind_of(args.typ)
         with self._lock:
-            handler = HANDLERS.get(kind)
-            if handler is None:
+            translator = TRANSLATORS.get(kind)
+            if translator is None:
                 if args.custom and not args.typ.startswith("pulumi:providers:"):
                     if self.strict and not self.collect_failures:
                         raise EmulatorError(f"unsupported resource type: {args.typ}")
@@ -190,17 +193,27 @@ class MotoMocks(Mocks):
                 rid = f"{args.name}-id"
                 outputs = inputs
             else:
+                unknown = translator.unknown_inputs(inputs)
+                if unknown and self.strict:
+                    self._fail(
+                        f"{args.typ} {args.name!r}: {kind} input(s) {', '.join(unknown)} "
+                        "neither applied in moto nor listed as not emulated "
+                        f"(see {translator.module})"
+                    )
                 try:
-                    rid, extra = handler(self, args.name, inputs)
+                    rid, extra = translator.handler(self, args.name, inputs)
                 except (ClientError, BotoCoreError, KeyError, ValueError, TypeError) as err:
-                    message = f"{args.typ} {args.name!r}: {err}"
-                    if not self.collect_failures:
-                        raise EmulatorError(message) from err
-                    self.errors.append(message)
+                    self._fail(f"{args.typ} {args.name!r}: {err}", err)
                     rid, extra = f"{args.name}-failed", {}
                 outputs = {**inputs, **extra}
             self.resources.append(DeployedResource(args.typ, args.name, rid, outputs))
             return rid, outputs
+
+    def _fail(self, message: str, cause: BaseException | None = None) -> None:
+        """Raise at once outside `deploy`; inside it, collect for the deploy's one error."""
+        if not self.collect_failures:
+            raise EmulatorError(message) from cause
+        self.errors.append(message)
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         """Answer the data sources the stacks use from moto."""

@@ -94,3 +94,27 @@ HANDLERS: dict[str, Handler] = {
     "appautoscaling.Target": _scalable_target,
     "appautoscaling.Policy": _scaling_policy,
 }
+
+APPLIED: dict[str, frozenset[str]] = {
+    "appautoscaling.Target": frozenset(
+        {"maxCapacity", "minCapacity", "resourceId", "scalableDimension", "serviceNamespace"}
+    ),
+    "appautoscaling.Policy": frozenset(
+        {
+            "name",
+            "policyType",
+            "resourceId",
+            "scalableDimension",
+            "serviceNamespace",
+            "stepScalingPolicyConfiguration",
+            "targetTrackingScalingPolicyConfiguration",
+        }
+    ),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "appautoscaling.Target": frozenset({"tags"}),
+    "appautoscaling.Policy": frozenset(),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

@@ -92,3 +92,39 @@ HANDLERS: dict[str, Handler] = {
     "cloudwatch.MetricAlarm": _alarm,
     "cloudwatch.Dashboard": _dashboard,
 }
+
+APPLIED: dict[str, frozenset[str]] = {
+    "cloudwatch.MetricAlarm": frozenset(
+        {
+            "actionsEnabled",
+            "alarmActions",
+            "alarmDescription",
+            "comparisonOperator",
+            "datapointsToAlarm",
+            "dimensions",
+            "evaluateLowSampleCountPercentiles",
+            "evaluationPeriods",
+            "extendedStatistic",
+            "insufficientDataActions",
+            "metricName",
+            "metricQueries",
+            "name",
+            "namespace",
+            "okActions",
+            "period",
+            "statistic",
+            "threshold",
+            "thresholdMetricId",
+            "treatMissingData",
+            "unit",
+        }
+    ),
+    "cloudwatch.Dashboard": frozenset({"dashboardBody", "dashboardName"}),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "cloudwatch.MetricAlarm": frozenset({"tags"}),
+    "cloudwatch.Dashboard": frozenset(),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

@@ -92,3 +92,31 @@ def _gsi(g: R, billing: str) -> R:
 HANDLERS: dict[str, Handler] = {
     "dynamodb.Table": _table,
 }
+
+APPLIED: dict[str, frozenset[str]] = {
+    "dynamodb.Table": frozenset(
+        {
+            "attributes",
+            "billingMode",
+            "deletionProtectionEnabled",
+            "globalSecondaryIndexes",
+            "hashKey",
+            "name",
+            "pointInTimeRecovery",
+            "rangeKey",
+            "readCapacity",
+            "serverSideEncryption",
+            "streamEnabled",
+            "streamViewType",
+            "tags",
+            "ttl",
+            "writeCapacity",
+        }
+    ),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "dynamodb.Table": frozenset(),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

@@ -242,3 +242,63 @@ HANDLERS: dict[str, Handler] = {
     "ec2.SecurityGroupRule": _sg_rule,
     "ec2.VpcEndpoint": _vpce,
 }
+
+APPLIED: dict[str, frozenset[str]] = {
+    "ec2.Vpc": frozenset({"cidrBlock", "enableDnsHostnames", "enableDnsSupport", "tags"}),
+    "ec2.Subnet": frozenset(
+        {"availabilityZone", "cidrBlock", "mapPublicIpOnLaunch", "tags", "vpcId"}
+    ),
+    "ec2.InternetGateway": frozenset({"tags", "vpcId"}),
+    "ec2.RouteTable": frozenset({"routes", "tags", "vpcId"}),
+    "ec2.Route": frozenset(
+        {"destinationCidrBlock", "gatewayId", "natGatewayId", "routeTableId", "vpcEndpointId"}
+    ),
+    "ec2.RouteTableAssociation": frozenset({"gatewayId", "routeTableId", "subnetId"}),
+    "ec2.Eip": frozenset({"domain"}),
+    "ec2.NatGateway": frozenset({"allocationId", "connectivityType", "subnetId", "tags"}),
+    "ec2.SecurityGroup": frozenset(
+        {"description", "egress", "ingress", "name", "namePrefix", "tags", "vpcId"}
+    ),
+    "ec2.SecurityGroupRule": frozenset(
+        {
+            "cidrBlocks",
+            "fromPort",
+            "ipv6CidrBlocks",
+            "prefixListIds",
+            "protocol",
+            "securityGroupId",
+            "self",
+            "sourceSecurityGroupId",
+            "toPort",
+            "type",
+        }
+    ),
+    "ec2.VpcEndpoint": frozenset(
+        {
+            "policy",
+            "privateDnsEnabled",
+            "routeTableIds",
+            "securityGroupIds",
+            "serviceName",
+            "subnetIds",
+            "vpcEndpointType",
+            "vpcId",
+        }
+    ),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "ec2.Vpc": frozenset(),
+    "ec2.Subnet": frozenset(),
+    "ec2.InternetGateway": frozenset(),
+    "ec2.RouteTable": frozenset(),
+    "ec2.Route": frozenset(),
+    "ec2.RouteTableAssociation": frozenset(),
+    "ec2.Eip": frozenset({"tags"}),
+    "ec2.NatGateway": frozenset(),
+    "ec2.SecurityGroup": frozenset(),
+    "ec2.SecurityGroupRule": frozenset({"description"}),
+    "ec2.VpcEndpoint": frozenset({"tags"}),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

@@ -39,3 +39,15 @@ HANDLERS: dict[str, Handler] = {
     "ecr.Repository": _ecr_repo,
     "ecr.LifecyclePolicy": _ecr_lifecycle,
 }
+
+APPLIED: dict[str, frozenset[str]] = {
+    "ecr.Repository": frozenset({"imageScanningConfiguration", "imageTagMutability", "name"}),
+    "ecr.LifecyclePolicy": frozenset({"policy", "repository"}),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "ecr.Repository": frozenset({"encryptionConfigurations", "forceDelete", "tags"}),
+    "ecr.LifecyclePolicy": frozenset(),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

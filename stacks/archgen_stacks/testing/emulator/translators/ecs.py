@@ -98,3 +98,49 @@ HANDLERS: dict[str, Handler] = {
     "ecs.TaskDefinition": _ecs_taskdef,
     "ecs.Service": _ecs_service,
 }
+
+APPLIED: dict[str, frozenset[str]] = {
+    "ecs.Cluster": frozenset({"name", "settings"}),
+    "ecs.TaskDefinition": frozenset(
+        {
+            "containerDefinitions",
+            "cpu",
+            "executionRoleArn",
+            "family",
+            "memory",
+            "networkMode",
+            "requiresCompatibilities",
+            "runtimePlatform",
+            "taskRoleArn",
+        }
+    ),
+    "ecs.Service": frozenset(
+        {
+            "cluster",
+            "desiredCount",
+            "launchType",
+            "loadBalancers",
+            "name",
+            "networkConfiguration",
+            "taskDefinition",
+        }
+    ),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "ecs.Cluster": frozenset({"tags"}),
+    "ecs.TaskDefinition": frozenset({"tags"}),
+    "ecs.Service": frozenset(
+        {
+            "deploymentCircuitBreaker",
+            "deploymentMaximumPercent",
+            "deploymentMinimumHealthyPercent",
+            "enableEcsManagedTags",
+            "healthCheckGracePeriodSeconds",
+            "propagateTags",
+            "tags",
+        }
+    ),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

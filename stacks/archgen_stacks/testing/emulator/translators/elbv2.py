@@ -159,3 +159,43 @@ HANDLERS: dict[str, Handler] = {
     "lb.TargetGroup": _target_group,
     "lb.Listener": _listener,
 }
+
+APPLIED: dict[str, frozenset[str]] = {
+    "lb.LoadBalancer": frozenset(
+        {
+            "accessLogs",
+            "dropInvalidHeaderFields",
+            "idleTimeout",
+            "internal",
+            "loadBalancerType",
+            "name",
+            "namePrefix",
+            "securityGroups",
+            "subnets",
+            "tags",
+        }
+    ),
+    "lb.TargetGroup": frozenset(
+        {
+            "deregistrationDelay",
+            "healthCheck",
+            "name",
+            "namePrefix",
+            "port",
+            "protocol",
+            "targetType",
+            "vpcId",
+        }
+    ),
+    "lb.Listener": frozenset(
+        {"certificateArn", "defaultActions", "loadBalancerArn", "port", "protocol", "sslPolicy"}
+    ),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "lb.LoadBalancer": frozenset(),
+    "lb.TargetGroup": frozenset({"tags"}),
+    "lb.Listener": frozenset({"tags"}),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

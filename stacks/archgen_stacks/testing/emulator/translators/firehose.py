@@ -49,3 +49,15 @@ def _firehose(m: Backend, name: str, i: R) -> tuple[str, R]:
 HANDLERS: dict[str, Handler] = {
     "kinesis.FirehoseDeliveryStream": _firehose,
 }
+
+APPLIED: dict[str, frozenset[str]] = {
+    "kinesis.FirehoseDeliveryStream": frozenset(
+        {"destination", "extendedS3Configuration", "kinesisSourceConfiguration", "name"}
+    ),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "kinesis.FirehoseDeliveryStream": frozenset({"tags"}),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

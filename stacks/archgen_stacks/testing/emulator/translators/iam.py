@@ -75,3 +75,28 @@ HANDLERS: dict[str, Handler] = {
     "iam.RolePolicy": _iam_role_policy,
     "iam.RolePolicyAttachment": _iam_attach,
 }
+
+APPLIED: dict[str, frozenset[str]] = {
+    "iam.Role": frozenset(
+        {
+            "assumeRolePolicy",
+            "description",
+            "inlinePolicies",
+            "managedPolicyArns",
+            "name",
+            "namePrefix",
+            "path",
+            "tags",
+        }
+    ),
+    "iam.RolePolicy": frozenset({"name", "namePrefix", "policy", "role"}),
+    "iam.RolePolicyAttachment": frozenset({"policyArn", "role"}),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "iam.Role": frozenset(),
+    "iam.RolePolicy": frozenset(),
+    "iam.RolePolicyAttachment": frozenset(),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

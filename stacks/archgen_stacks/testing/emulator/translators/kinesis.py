@@ -35,3 +35,15 @@ def _stream(m: Backend, name: str, i: R) -> tuple[str, R]:
 HANDLERS: dict[str, Handler] = {
     "kinesis.Stream": _stream,
 }
+
+APPLIED: dict[str, frozenset[str]] = {
+    "kinesis.Stream": frozenset(
+        {"encryptionType", "kmsKeyId", "name", "retentionPeriod", "shardCount", "streamModeDetails"}
+    ),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "kinesis.Stream": frozenset({"tags"}),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

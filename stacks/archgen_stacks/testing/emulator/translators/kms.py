@@ -38,3 +38,15 @@ HANDLERS: dict[str, Handler] = {
     "kms.Key": _kms_key,
     "kms.Alias": _kms_alias,
 }
+
+APPLIED: dict[str, frozenset[str]] = {
+    "kms.Key": frozenset({"description", "enableKeyRotation", "policy", "tags"}),
+    "kms.Alias": frozenset({"name", "namePrefix", "targetKeyId"}),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "kms.Key": frozenset({"deletionWindowInDays"}),
+    "kms.Alias": frozenset(),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

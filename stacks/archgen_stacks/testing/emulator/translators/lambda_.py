@@ -117,3 +117,61 @@ HANDLERS: dict[str, Handler] = {
     "lambda.EventSourceMapping": _esm,
     "lambda.Permission": _lambda_permission,
 }
+
+APPLIED: dict[str, frozenset[str]] = {
+    "lambda.Function": frozenset(
+        {
+            "architectures",
+            "code",
+            "deadLetterConfig",
+            "environment",
+            "handler",
+            "imageUri",
+            "kmsKeyArn",
+            "memorySize",
+            "name",
+            "packageType",
+            "role",
+            "runtime",
+            "tags",
+            "timeout",
+            "tracingConfig",
+        }
+    ),
+    "lambda.EventSourceMapping": frozenset(
+        {
+            "batchSize",
+            "bisectBatchOnFunctionError",
+            "destinationConfig",
+            "enabled",
+            "eventSourceArn",
+            "functionName",
+            "functionResponseTypes",
+            "maximumBatchingWindowInSeconds",
+            "maximumRecordAgeInSeconds",
+            "maximumRetryAttempts",
+            "parallelizationFactor",
+            "startingPosition",
+            "tumblingWindowInSeconds",
+        }
+    ),
+    "lambda.Permission": frozenset(
+        {
+            "action",
+            "function",
+            "principal",
+            "sourceAccount",
+            "sourceArn",
+            "statementId",
+            "statementIdPrefix",
+        }
+    ),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "lambda.Function": frozenset({"loggingConfig"}),
+    "lambda.EventSourceMapping": frozenset({"tags"}),
+    "lambda.Permission": frozenset(),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

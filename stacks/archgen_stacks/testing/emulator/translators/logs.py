@@ -28,3 +28,13 @@ def _log_group(m: Backend, name: str, i: R) -> tuple[str, R]:
 HANDLERS: dict[str, Handler] = {
     "cloudwatch.LogGroup": _log_group,
 }
+
+APPLIED: dict[str, frozenset[str]] = {
+    "cloudwatch.LogGroup": frozenset({"kmsKeyId", "name", "namePrefix", "retentionInDays", "tags"}),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "cloudwatch.LogGroup": frozenset(),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

@@ -184,3 +184,43 @@ HANDLERS: dict[str, Handler] = {
     "s3.BucketLoggingV2": _s3_logging,
     "s3.BucketOwnershipControls": _s3_ownership,
 }
+
+APPLIED: dict[str, frozenset[str]] = {
+    "s3.Bucket": frozenset({"bucket", "bucketPrefix", "tags"}),
+    "s3.BucketV2": frozenset({"bucket", "bucketPrefix", "tags"}),
+    "s3.BucketServerSideEncryptionConfiguration": frozenset({"bucket", "rules"}),
+    "s3.BucketVersioning": frozenset({"bucket", "versioningConfiguration"}),
+    "s3.BucketVersioningV2": frozenset({"bucket", "versioningConfiguration"}),
+    "s3.BucketPublicAccessBlock": frozenset(
+        {
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "bucket",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        }
+    ),
+    "s3.BucketPolicy": frozenset({"bucket", "policy"}),
+    "s3.BucketLifecycleConfiguration": frozenset({"bucket", "rules"}),
+    "s3.BucketLifecycleConfigurationV2": frozenset({"bucket", "rules"}),
+    "s3.BucketLogging": frozenset({"bucket", "targetBucket", "targetPrefix"}),
+    "s3.BucketLoggingV2": frozenset({"bucket", "targetBucket", "targetPrefix"}),
+    "s3.BucketOwnershipControls": frozenset({"bucket", "rule"}),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "s3.Bucket": frozenset({"forceDestroy"}),
+    "s3.BucketV2": frozenset({"forceDestroy"}),
+    "s3.BucketServerSideEncryptionConfiguration": frozenset(),
+    "s3.BucketVersioning": frozenset(),
+    "s3.BucketVersioningV2": frozenset(),
+    "s3.BucketPublicAccessBlock": frozenset(),
+    "s3.BucketPolicy": frozenset(),
+    "s3.BucketLifecycleConfiguration": frozenset(),
+    "s3.BucketLifecycleConfigurationV2": frozenset(),
+    "s3.BucketLogging": frozenset(),
+    "s3.BucketLoggingV2": frozenset(),
+    "s3.BucketOwnershipControls": frozenset(),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

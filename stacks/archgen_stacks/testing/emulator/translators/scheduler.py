@@ -52,3 +52,24 @@ def _schedule(m: Backend, name: str, i: R) -> tuple[str, R]:
 HANDLERS: dict[str, Handler] = {
     "scheduler.Schedule": _schedule,
 }
+
+APPLIED: dict[str, frozenset[str]] = {
+    "scheduler.Schedule": frozenset(
+        {
+            "flexibleTimeWindow",
+            "groupName",
+            "name",
+            "namePrefix",
+            "scheduleExpression",
+            "scheduleExpressionTimezone",
+            "state",
+            "target",
+        }
+    ),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "scheduler.Schedule": frozenset(),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

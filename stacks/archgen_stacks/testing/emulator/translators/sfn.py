@@ -34,3 +34,13 @@ def _state_machine(m: Backend, name: str, i: R) -> tuple[str, R]:
 HANDLERS: dict[str, Handler] = {
     "sfn.StateMachine": _state_machine,
 }
+
+APPLIED: dict[str, frozenset[str]] = {
+    "sfn.StateMachine": frozenset({"definition", "name", "namePrefix", "roleArn", "tags", "type"}),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "sfn.StateMachine": frozenset({"loggingConfiguration"}),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

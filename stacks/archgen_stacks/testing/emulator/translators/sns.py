@@ -43,3 +43,17 @@ HANDLERS: dict[str, Handler] = {
     "sns.TopicSubscription": _subscription,
     "sns.TopicPolicy": _topic_policy,
 }
+
+APPLIED: dict[str, frozenset[str]] = {
+    "sns.Topic": frozenset({"kmsMasterKeyId", "name", "namePrefix"}),
+    "sns.TopicSubscription": frozenset({"endpoint", "protocol", "topic"}),
+    "sns.TopicPolicy": frozenset({"arn", "policy"}),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "sns.Topic": frozenset({"tags"}),
+    "sns.TopicSubscription": frozenset(),
+    "sns.TopicPolicy": frozenset(),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

@@ -56,3 +56,31 @@ HANDLERS: dict[str, Handler] = {
     "sqs.Queue": _queue,
     "sqs.QueuePolicy": _queue_policy,
 }
+
+APPLIED: dict[str, frozenset[str]] = {
+    "sqs.Queue": frozenset(
+        {
+            "delaySeconds",
+            "fifoQueue",
+            "kmsDataKeyReusePeriodSeconds",
+            "kmsMasterKeyId",
+            "maxMessageSize",
+            "messageRetentionSeconds",
+            "name",
+            "namePrefix",
+            "policy",
+            "receiveWaitTimeSeconds",
+            "redrivePolicy",
+            "sqsManagedSseEnabled",
+            "visibilityTimeoutSeconds",
+        }
+    ),
+    "sqs.QueuePolicy": frozenset({"policy", "queueUrl"}),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "sqs.Queue": frozenset({"tags"}),
+    "sqs.QueuePolicy": frozenset(),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""
