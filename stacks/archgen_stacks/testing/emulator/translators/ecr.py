@@ -1,0 +1,53 @@
+"""ECR repositories and their lifecycle policies, created in moto's ECR.
+
+Emulated: the repository (lower-cased name, tag mutability, scan on push)
+with its real URL and registry id, and a lifecycle policy. Not emulated: KMS
+encryption of the repository, tags, `forceDelete`; no image is ever pushed.
+"""
+
+from __future__ import annotations
+
+from .._base import Backend, Handler, R
+from ._util import _json_text
+
+
+def _ecr_repo(m: Backend, name: str, i: R) -> tuple[str, R]:
+    repo_name = m.physical_name(i, name).lower()
+    kw: R = {
+        "repositoryName": repo_name,
+        "imageTagMutability": i.get("imageTagMutability", "MUTABLE"),
+    }
+    scan = i.get("imageScanningConfiguration") or {}
+    kw["imageScanningConfiguration"] = {"scanOnPush": bool(scan.get("scanOnPush", False))}
+    repo = m.client("ecr").create_repository(**kw)["repository"]
+    return repo_name, {
+        "name": repo_name,
+        "arn": repo["repositoryArn"],
+        "registryId": repo["registryId"],
+        "repositoryUrl": repo["repositoryUri"],
+    }
+
+
+def _ecr_lifecycle(m: Backend, name: str, i: R) -> tuple[str, R]:
+    out = m.client("ecr").put_lifecycle_policy(
+        repositoryName=i["repository"], lifecyclePolicyText=_json_text(i["policy"])
+    )
+    return str(i["repository"]), {"registryId": out["registryId"]}
+
+
+HANDLERS: dict[str, Handler] = {
+    "ecr.Repository": _ecr_repo,
+    "ecr.LifecyclePolicy": _ecr_lifecycle,
+}
+
+APPLIED: dict[str, frozenset[str]] = {
+    "ecr.Repository": frozenset({"imageScanningConfiguration", "imageTagMutability", "name"}),
+    "ecr.LifecyclePolicy": frozenset({"policy", "repository"}),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "ecr.Repository": frozenset({"encryptionConfigurations", "forceDelete", "tags"}),
+    "ecr.LifecyclePolicy": frozenset(),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

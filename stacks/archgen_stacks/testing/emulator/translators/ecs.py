@@ -1,0 +1,146 @@
+"""ECS clusters, task definitions and services, registered in moto's ECS.
+
+Emulated: a cluster with its settings; a task definition with its containers,
+sizes, network mode, roles, compatibilities and runtime platform; a service
+with its desired count, launch type, awsvpc network configuration and load
+balancers. moto runs no task, so nothing a task would do happens. Not
+emulated: tags, deployment settings (circuit breaker, min/max percent, health
+check grace period), managed tags and tag propagation.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .._base import Backend, Handler, R
+from ._util import _int
+
+
+def _ecs_cluster(m: Backend, name: str, i: R) -> tuple[str, R]:
+    cname = m.physical_name(i, name)
+    kw: R = {"clusterName": cname}
+    if i.get("settings"):
+        kw["settings"] = [{"name": s["name"], "value": s["value"]} for s in i["settings"]]
+    cluster = m.client("ecs").create_cluster(**kw)["cluster"]
+    return cluster["clusterArn"], {"name": cname, "arn": cluster["clusterArn"]}
+
+
+def _container_defs(text: Any) -> list[R]:
+    defs = json.loads(text) if isinstance(text, str) else list(text)
+    return [dict(d) for d in defs]
+
+
+def _ecs_taskdef(m: Backend, name: str, i: R) -> tuple[str, R]:
+    kw: R = {
+        "family": i["family"],
+        "containerDefinitions": _container_defs(i["containerDefinitions"]),
+    }
+    for src, dst in (
+        ("cpu", "cpu"),
+        ("memory", "memory"),
+        ("networkMode", "networkMode"),
+        ("executionRoleArn", "executionRoleArn"),
+        ("taskRoleArn", "taskRoleArn"),
+    ):
+        if i.get(src) is not None:
+            kw[dst] = str(i[src]) if src in ("cpu", "memory") else i[src]
+    if i.get("requiresCompatibilities"):
+        kw["requiresCompatibilities"] = list(i["requiresCompatibilities"])
+    plat = i.get("runtimePlatform") or {}
+    if plat:
+        kw["runtimePlatform"] = {
+            k: plat[k] for k in ("cpuArchitecture", "operatingSystemFamily") if plat.get(k)
+        }
+    td = m.client("ecs").register_task_definition(**kw)["taskDefinition"]
+    arn = td["taskDefinitionArn"]
+    return str(i["family"]), {
+        "arn": arn,
+        "arnWithoutRevision": arn.rsplit(":", 1)[0],
+        "revision": td["revision"],
+    }
+
+
+def _ecs_service(m: Backend, name: str, i: R) -> tuple[str, R]:
+    sname = m.physical_name(i, name)
+    kw: R = {
+        "serviceName": sname,
+        "cluster": i["cluster"],
+        "taskDefinition": i["taskDefinition"],
+        "desiredCount": _int(i.get("desiredCount", 1)),
+    }
+    if i.get("launchType"):
+        kw["launchType"] = i["launchType"]
+    net = i.get("networkConfiguration") or {}
+    if net:
+        kw["networkConfiguration"] = {
+            "awsvpcConfiguration": {
+                "subnets": list(net.get("subnets") or []),
+                "securityGroups": list(net.get("securityGroups") or []),
+                "assignPublicIp": "ENABLED" if net.get("assignPublicIp") else "DISABLED",
+            }
+        }
+    if i.get("loadBalancers"):
+        kw["loadBalancers"] = [
+            {
+                "targetGroupArn": lb["targetGroupArn"],
+                "containerName": lb["containerName"],
+                "containerPort": _int(lb["containerPort"]),
+            }
+            for lb in i["loadBalancers"]
+        ]
+    svc = m.client("ecs").create_service(**kw)["service"]
+    return svc["serviceArn"], {"name": sname, "arn": svc["serviceArn"], "cluster": i["cluster"]}
+
+
+HANDLERS: dict[str, Handler] = {
+    "ecs.Cluster": _ecs_cluster,
+    "ecs.TaskDefinition": _ecs_taskdef,
+    "ecs.Service": _ecs_service,
+}
+
+APPLIED: dict[str, frozenset[str]] = {
+    "ecs.Cluster": frozenset({"name", "settings"}),
+    "ecs.TaskDefinition": frozenset(
+        {
+            "containerDefinitions",
+            "cpu",
+            "executionRoleArn",
+            "family",
+            "memory",
+            "networkMode",
+            "requiresCompatibilities",
+            "runtimePlatform",
+            "taskRoleArn",
+        }
+    ),
+    "ecs.Service": frozenset(
+        {
+            "cluster",
+            "desiredCount",
+            "launchType",
+            "loadBalancers",
+            "name",
+            "networkConfiguration",
+            "taskDefinition",
+        }
+    ),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "ecs.Cluster": frozenset({"tags"}),
+    "ecs.TaskDefinition": frozenset({"tags"}),
+    "ecs.Service": frozenset(
+        {
+            "deploymentCircuitBreaker",
+            "deploymentMaximumPercent",
+            "deploymentMinimumHealthyPercent",
+            "enableEcsManagedTags",
+            "healthCheckGracePeriodSeconds",
+            "propagateTags",
+            "tags",
+        }
+    ),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

@@ -1,0 +1,40 @@
+"""CloudWatch Logs log groups, created in moto's CloudWatch Logs.
+
+Emulated: the group (given or auto-named) with its KMS key, tags and
+retention. Not emulated: log classes, data protection, subscription filters.
+"""
+
+from __future__ import annotations
+
+from .._base import Backend, Handler, R
+from ._util import _int
+
+
+def _log_group(m: Backend, name: str, i: R) -> tuple[str, R]:
+    gname = m.physical_name(i, name)
+    kw: R = {"logGroupName": gname}
+    if i.get("kmsKeyId"):
+        kw["kmsKeyId"] = i["kmsKeyId"]
+    if i.get("tags"):
+        kw["tags"] = {str(k): str(v) for k, v in i["tags"].items()}
+    logs = m.client("logs")
+    logs.create_log_group(**kw)
+    if i.get("retentionInDays"):
+        logs.put_retention_policy(logGroupName=gname, retentionInDays=_int(i["retentionInDays"]))
+    arn = f"arn:aws:logs:{m.region}:{m.account_id}:log-group:{gname}"
+    return gname, {"name": gname, "arn": arn}
+
+
+HANDLERS: dict[str, Handler] = {
+    "cloudwatch.LogGroup": _log_group,
+}
+
+APPLIED: dict[str, frozenset[str]] = {
+    "cloudwatch.LogGroup": frozenset({"kmsKeyId", "name", "namePrefix", "retentionInDays", "tags"}),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "cloudwatch.LogGroup": frozenset(),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

@@ -1,0 +1,46 @@
+"""Step Functions state machines, created in moto's Step Functions.
+
+Emulated: a machine with its definition, role, type and tags. Running one is
+`stepfunctions.run_state_machine`'s job. Not emulated: the logging and
+tracing configuration.
+"""
+
+from __future__ import annotations
+
+from .._base import Backend, Handler, R
+from ._util import _json_text, _tags
+
+
+def _state_machine(m: Backend, name: str, i: R) -> tuple[str, R]:
+    sname = m.physical_name(i, name)
+    kw: R = {
+        "name": sname,
+        "definition": _json_text(i["definition"]),
+        "roleArn": i["roleArn"],
+        "type": i.get("type", "STANDARD"),
+    }
+    if i.get("tags"):
+        kw["tags"] = [{"key": t["Key"], "value": t["Value"]} for t in _tags(i)]
+    out = m.client("stepfunctions").create_state_machine(**kw)
+    arn = out["stateMachineArn"]
+    return arn, {
+        "name": sname,
+        "arn": arn,
+        "status": "ACTIVE",
+        "creationDate": str(out["creationDate"]),
+    }
+
+
+HANDLERS: dict[str, Handler] = {
+    "sfn.StateMachine": _state_machine,
+}
+
+APPLIED: dict[str, frozenset[str]] = {
+    "sfn.StateMachine": frozenset({"definition", "name", "namePrefix", "roleArn", "tags", "type"}),
+}
+"""Per kind, the inputs the handler reads and sends to moto."""
+
+NOT_EMULATED: dict[str, frozenset[str]] = {
+    "sfn.StateMachine": frozenset({"loggingConfiguration"}),
+}
+"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

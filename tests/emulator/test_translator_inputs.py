@@ -1,0 +1,98 @@
+"""Each translator says which inputs it applies in moto; strict mode refuses any other."""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+
+import boto3
+import pulumi_aws as aws
+import pytest
+
+from archgen_stacks.testing.emulator import EmulatorError, MotoMocks, deploy, supported_kinds
+from archgen_stacks.testing.emulator._pulumi_internals import input_property_names
+from archgen_stacks.testing.emulator.translators import MODULES, TRANSLATORS
+
+
+def _args_type(kind: str) -> type:
+    """`lambda.Function` -> pulumi_aws.lambda_.FunctionArgs."""
+    service, _, resource = kind.partition(".")
+    module_name = "lambda_" if service == "lambda" else service
+    with warnings.catch_warnings():  # importing a namespace warns about its deprecated classes
+        warnings.simplefilter("ignore", DeprecationWarning)
+        module = importlib.import_module(f"pulumi_aws.{module_name}")
+        # the resource's own module: where a nested input type has the same name
+        # (s3.BucketLoggingArgs is the legacy Bucket.logging block), the resource's
+        # inputs are <Resource>InitArgs
+        defining = importlib.import_module(getattr(module, resource).__module__)
+    args: type = getattr(defining, f"{resource}InitArgs", None) or getattr(
+        defining, f"{resource}Args"
+    )
+    return args
+
+
+@pytest.mark.parametrize("kind", sorted(TRANSLATORS))
+def test_applied_and_not_emulated_name_only_real_inputs(kind: str) -> None:
+    translator = TRANSLATORS[kind]
+    real = input_property_names(_args_type(kind))
+    assert translator.applied, f"{kind}: a translator applies at least one input"
+    assert not translator.applied - real, f"{kind} APPLIED: not inputs of pulumi_aws"
+    assert not translator.not_emulated - real, f"{kind} NOT_EMULATED: not inputs of pulumi_aws"
+    assert not translator.applied & translator.not_emulated
+
+
+def test_every_module_declares_the_same_kinds_three_times() -> None:
+    for module in MODULES:
+        assert set(module.HANDLERS) == set(module.APPLIED) == set(module.NOT_EMULATED)
+    assert supported_kinds() == frozenset(TRANSLATORS)
+
+
+def _queue_with_an_unemulated_input() -> None:
+    aws.sqs.Queue("orders", content_based_deduplication=True, fifo_queue=True)
+
+
+def test_strict_mode_rejects_an_input_the_translator_does_not_know(moto: boto3.Session) -> None:
+    with pytest.raises(EmulatorError) as err:
+        deploy(_queue_with_an_unemulated_input, mocks=MotoMocks(moto))
+    message = str(err.value)
+    assert "aws:sqs/queue:Queue 'orders'" in message
+    assert "sqs.Queue" in message
+    assert "contentBasedDeduplication" in message  # the name as the mocks receive it
+    assert "fifoQueue" not in message  # applied, so not reported
+
+
+def test_a_direct_registration_raises_at_once(moto: boto3.Session) -> None:
+    from pulumi.runtime import MockResourceArgs
+
+    args = MockResourceArgs(
+        "aws:sqs/queue:Queue", "q", {"name": "q", "redriveAllowPolicy": "{}"}, custom=True
+    )
+    with pytest.raises(EmulatorError, match=r"'q'.*sqs\.Queue.*redriveAllowPolicy"):
+        MotoMocks(moto).new_resource(args)
+
+
+def test_every_unknown_input_of_a_deploy_is_reported_together(moto: boto3.Session) -> None:
+    def program() -> None:
+        aws.sqs.Queue("a", content_based_deduplication=True, fifo_queue=True)
+        aws.sns.Topic("t", display_name="alerts")
+
+    with pytest.raises(EmulatorError) as err:
+        deploy(program, mocks=MotoMocks(moto))
+    assert "'a'" in str(err.value) and "contentBasedDeduplication" in str(err.value)
+    assert "'t'" in str(err.value) and "displayName" in str(err.value)
+
+
+def test_an_input_listed_as_not_emulated_deploys_in_strict_mode(moto: boto3.Session) -> None:
+    def program() -> None:
+        aws.sqs.Queue("tagged", tags={"team": "risk"})
+
+    result = deploy(program, mocks=MotoMocks(moto))
+    assert result.one("sqs.Queue").outputs["tags"] == {"team": "risk"}
+
+
+def test_lenient_mode_keeps_an_unknown_input_in_the_outputs_only(moto: boto3.Session) -> None:
+    result = deploy(_queue_with_an_unemulated_input, mocks=MotoMocks(moto, strict=False))
+    queue = result.one("sqs.Queue")
+    assert queue.outputs["contentBasedDeduplication"] is True
+    attrs = moto.client("sqs").get_queue_attributes(QueueUrl=queue.id, AttributeNames=["All"])
+    assert attrs["Attributes"].get("ContentBasedDeduplication", "false") == "false"
