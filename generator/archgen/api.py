@@ -1,26 +1,27 @@
-"""The core functions the CLI calls: answers in, a Plan (and a rendered project) out.
+"""The core functions: answers in, a Plan (and a rendered project) out.
 
-`make_plan` is pure: it scores, sizes and prices without touching the disk, so
-the CLI's `recommend`, `archgen update` and the tests share one path. `new`
-adds a team pack (when asked) and hands the plan to the renderer.
+`make_plan` is pure: it builds one candidate per pattern (sized and priced
+once), decides, and finalizes the chosen candidate with the overrides, without
+touching the disk. `recommend` and `new` are the library entry points of the
+same `Pipeline` the CLI, `archgen update` and `archgen check` run.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from archgen import __version__
-from archgen.cost import estimate, estimate_all, report
+from archgen.cost import estimate, price_table, report
 from archgen.decision import decide
 from archgen.errors import UsageError
-from archgen.plan import Constraints, Plan, Sizing
+from archgen.patterns import Pattern
+from archgen.pipeline import NewResult, Pipeline
+from archgen.plan import Constraints, CostEstimate, Plan, Sizing
 from archgen.record import ProjectRecord
+from archgen.requirements import Requirements
 from archgen.sizing import size
 from archgen.stack_settings import StackSettings
 
@@ -42,6 +43,16 @@ def _merge_settings(sizing: Sizing, overrides: Mapping[str, Any] | None) -> Sizi
     return sizing.model_copy(update={"stack_config": config})
 
 
+def make_candidates(req: Requirements) -> dict[Pattern, tuple[Sizing, CostEstimate]]:
+    """One candidate per pattern: its sizing and its priced estimate, each computed once."""
+    table = price_table(req.region)
+    candidates: dict[Pattern, tuple[Sizing, CostEstimate]] = {}
+    for pattern in Pattern:
+        sizing = size(req, pattern)
+        candidates[pattern] = (sizing, estimate(req, sizing, table))
+    return candidates
+
+
 def make_plan(
     record: ProjectRecord,
     *,
@@ -55,12 +66,13 @@ def make_plan(
     StackSettings values merged over the sized ones.
     """
     req = record.answers
-    estimates = estimate_all(req)
-    costs = {p: e.total_usd for p, e in estimates.items()}
+    candidates = make_candidates(req)
+    costs = {p: e.total_usd for p, (_, e) in candidates.items()}
     decision = decide(req, costs=costs, constraints=constraints, override=record.pattern)
     chosen = decision.chosen
-    sizing = _merge_settings(size(req, chosen), settings_overrides)
-    chosen_estimate = estimate(req, sizing) if settings_overrides else estimates[chosen]
+    sized, priced = candidates[chosen]
+    sizing = _merge_settings(sized, settings_overrides)
+    chosen_estimate = estimate(req, sizing) if settings_overrides else priced
     costs[chosen] = chosen_estimate.total_usd
     budget = req.monthly_budget_usd
     if constraints is not None and constraints.max_budget_usd is not None:
@@ -80,24 +92,9 @@ def make_plan(
     return Plan(record=record, decision=decision, sizing=sizing, cost=cost)
 
 
-def recommend(
-    record: ProjectRecord,
-    *,
-    constraints: Constraints | None = None,
-    settings_overrides: Mapping[str, Any] | None = None,
-) -> Plan:
-    """The plan `archgen recommend` prints (the same as `make_plan`)."""
-    return make_plan(record, constraints=constraints, settings_overrides=settings_overrides)
-
-
-@dataclass(frozen=True)
-class NewResult:
-    """What `archgen new` produced: the plan, where the project went, the files written."""
-
-    plan: Plan
-    path: Path
-    files: list[str] = field(default_factory=list)
-    pretend: bool = False
+def recommend(record: ProjectRecord, *, pack: str | None = None, trust: bool = False) -> Plan:
+    """The plan `archgen recommend` prints, under the team pack's rules when one is given."""
+    return Pipeline(pack, trust=trust).run_recommend(record)
 
 
 def new(
@@ -109,48 +106,19 @@ def new(
     pack: str | None = None,
     trust: bool = False,
 ) -> NewResult:
-    """Plan the project and render it into `output_dir/<project_name>`.
+    """Plan the project and render it into `output_dir/<project_name>` (see `Pipeline.run_new`)."""
+    return Pipeline(pack, trust=trust).run_new(record, output_dir, force=force, pretend=pretend)
 
-    The project is made by this archgen, so it records (and pins the component
-    library at) this version whatever version the answers file names.
-    """
-    record = record.model_copy(update={"archgen_version": __version__})
-    constraints: Constraints | None = None
-    overrides: Mapping[str, Any] | None = None
-    overlays: list[Path] = []
-    extra: Mapping[str, Any] | None = None
-    applied: Any = None
-    if pack is not None:
-        packs = importlib.import_module("archgen.packs")
-        applied = packs.apply_pack(record, pack, trust=trust)
-        record = applied.record
-        constraints = applied.constraints
-        overrides = applied.settings_overrides
-        extra = applied.extra_context
-    plan = make_plan(record, constraints=constraints, settings_overrides=overrides)
-    if applied is not None:
-        overlays = list(applied.overlays_for(plan.decision.chosen))
-    render = importlib.import_module("archgen.render")
-    target = Path(output_dir) / plan.record.answers.project_name
-    existed = target.exists()
-    if applied is not None and not pretend:
-        applied.run_hooks("pre_gen", target)
-    result = render.render_project(
-        plan, Path(output_dir), force=force, pretend=pretend, overlays=overlays, extra_context=extra
-    )
-    if not pretend:
-        if applied is not None:
-            try:
-                applied.run_hooks("post_gen", result.path)
-            except BaseException:
-                if not existed:  # a project that fails its own hooks is not left half-made
-                    shutil.rmtree(result.path, ignore_errors=True)
-                raise
-        # snapshot the templates (and pack) this project was made with, for `archgen update`
-        importlib.import_module("archgen.update").remember_sources(
-            applied.pack if applied is not None else None
-        )
-    return NewResult(plan=plan, path=result.path, files=list(result.files), pretend=pretend)
+
+__all__ = [
+    "NewResult",
+    "Pipeline",
+    "make_candidates",
+    "make_plan",
+    "new",
+    "plan_to_json",
+    "recommend",
+]
 
 
 JSON_SCHEMA_VERSION = 1

@@ -1,7 +1,7 @@
 """The `archgen` command line: a thin shell over `archgen.api`.
 
-It parses options, prompts and prints; the work happens in `api.recommend`
-and `api.new`. Every question of the catalogue is also a flag (`--daily-volume`,
+It parses options, prompts and prints; the work happens in one
+`pipeline.Pipeline` per command. Every question of the catalogue is also a flag (`--daily-volume`,
 ...), derived from `QUESTIONS`, so the flags, the prompts and the answers file
 never drift apart. Errors raised on purpose (`ArchgenError`) become one line on
 stderr and their exit code; Ctrl-C at a prompt prints `Aborted.` and exits 130.
@@ -27,6 +27,7 @@ from archgen.patterns import Pattern
 from archgen.requirements import QUESTIONS, Question, Requirements
 
 if TYPE_CHECKING:  # the plan and record models load only when a command needs them
+    from archgen.pipeline import Pipeline
     from archgen.plan import Plan
     from archgen.record import ProjectRecord
 
@@ -180,12 +181,16 @@ Examples:
     help="See the plan for another pattern than the recommended one (and what it gives up).",
 )
 @answer_options
-def recommend(answers_file: Path | None, as_json: bool, pattern: str | None, **flags: Any) -> None:
+@click.option("--pack", metavar="PATH|NAME", help="Team pack whose rules the decision follows.")
+def recommend(
+    answers_file: Path | None, as_json: bool, pattern: str | None, pack: str | None, **flags: Any
+) -> None:
     """Recommend a pattern with reasons, size it and price it."""
-    from archgen.api import recommend as recommend_plan
+    from archgen.pipeline import Pipeline
 
     record = build_record(answers_file, flags, pattern)
-    plan = recommend_plan(record)
+    # recommend runs no hook, so a pack with hooks needs no --trust here
+    plan = Pipeline(resolve_pack(pack), trust=True).run_recommend(record)
     if as_json:
         click.echo(json.dumps(plan_json(plan), indent=2))
         return
@@ -238,14 +243,12 @@ def prompt_answers(record: ProjectRecord, given: Mapping[str, Any]) -> ProjectRe
 
 
 def with_pack_defaults(
-    record: ProjectRecord, flags: Mapping[str, Any], pack: str, trust: bool
+    record: ProjectRecord, flags: Mapping[str, Any], pipeline: Pipeline
 ) -> ProjectRecord:
     """Use the team pack's defaults (e.g. its region) for answers no flag gave."""
     from archgen.answers import build_requirements
 
-    packs = importlib.import_module("archgen.packs")
-    defaults = dict(packs.apply_pack(record, pack, trust=trust).answer_defaults)
-    unset = {k: v for k, v in defaults.items() if flags.get(k) is None}
+    unset = {k: v for k, v in pipeline.answer_defaults().items() if flags.get(k) is None}
     if not unset:
         return record
     answers = build_requirements({**record.answers.as_answers(), **unset})
@@ -264,33 +267,15 @@ def resolve_pack(flag: str | None) -> str | None:
     return str(ref)
 
 
-def prompt_pack_answers(record: ProjectRecord, pack: str) -> ProjectRecord:
+def prompt_pack_answers(record: ProjectRecord, pipeline: Pipeline) -> ProjectRecord:
     """Ask the team pack's own questions, after the built-in ones; they land in `pack_answers`."""
-    packs = importlib.import_module("archgen.packs")
-    loaded = packs.load_pack(pack)
     answers = dict(record.pack_answers)
-    for q in loaded.manifest.questions:
+    for q in pipeline.questions():
         default = answers.get(q.key, q.default)
         kind = click.Choice(q.choices) if q.choices else None
         text = f"{q.prompt} ({q.help})" if q.help else q.prompt
         answers[q.key] = click.prompt(text, default=default, type=kind, err=True)
     return record.model_copy(update={"pack_answers": answers})
-
-
-def preview_plan(record: ProjectRecord, pack: str | None, trust: bool) -> Plan:
-    """The plan shown before rendering, under the team pack's constraints when one is given."""
-    from archgen import api
-
-    if pack is None:
-        return api.make_plan(record)
-    packs = importlib.import_module("archgen.packs")
-    applied = packs.apply_pack(record, pack, trust=trust)
-    plan: Plan = api.make_plan(
-        applied.record,
-        constraints=applied.constraints,
-        settings_overrides=applied.settings_overrides,
-    )
-    return plan
 
 
 def choose_pattern(plan: Plan) -> Pattern:
@@ -358,22 +343,23 @@ def new(
     **flags: Any,
 ) -> None:
     """Ask the questions, recommend a pattern and render the project."""
-    from archgen import api
+    from archgen.pipeline import Pipeline
 
     record = build_record(answers_file, flags, pattern)
-    pack = resolve_pack(pack)
-    if pack is not None and answers_file is None:
-        record = with_pack_defaults(record, flags, pack, trust)
+    pipeline = Pipeline(resolve_pack(pack), trust=trust)
+    if pipeline.pack is not None and answers_file is None:
+        record = with_pack_defaults(record, flags, pipeline)
     if not no_input:
         record = prompt_answers(record, flags)
-        if pack is not None:
-            record = prompt_pack_answers(record, pack)
+        record = prompt_pack_answers(record, pipeline)
         if pattern is None:
-            plan = preview_plan(record.model_copy(update={"pattern": None}), pack, trust)
+            plan = pipeline.plan(record.model_copy(update={"pattern": None}))
             record = record.model_copy(update={"pattern": choose_pattern(plan)})
-    result = api.new(record, output_dir, force=force, pretend=pretend, pack=pack, trust=trust)
+    result = pipeline.run_new(record, output_dir, force=force, pretend=pretend)
     for warning in result.plan.decision.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     chosen = result.plan.decision.chosen
     verb = "Would write" if pretend else "Wrote"
     click.echo(f"{verb} {len(result.files)} files of a {chosen.label} project to {result.path}")

@@ -61,25 +61,12 @@ class Renderer(Protocol):
 
 
 def default_renderer(request: RenderRequest, dest: Path) -> ProjectRecord:
-    """Plan the record (with the pack's constraints and defaults) and render it with render_tree."""
-    from archgen.api import make_plan
-    from archgen.render import render_tree
+    """Render the request with the one pipeline `archgen new` runs (the pack already applied)."""
+    from archgen.pipeline import Pipeline
 
     pack = request.pack
-    plan = make_plan(
-        request.record,
-        constraints=pack.constraints if pack else None,
-        settings_overrides=pack.settings_overrides if pack else None,
-    )
-    chosen = plan.decision.chosen
-    render_tree(
-        plan,
-        dest,
-        overlays=pack.overlays_for(chosen) if pack else (),
-        extra_context=pack.extra_context if pack else None,
-        template_root=request.template_root,
-    )
-    return request.record.model_copy(update={"pattern": chosen})
+    pipeline = Pipeline(pack.pack if pack else None, trust=True)
+    return pipeline.render_into(request.record, dest, template_root=request.template_root)
 
 
 @dataclass(frozen=True)
@@ -342,9 +329,9 @@ def update(
         new_record = new_pack.record
     with tempfile.TemporaryDirectory(prefix="archgen-update-") as tmp:
         _, old_dir = _render(render, RenderRequest(record, old_root, old_pack), Path(tmp) / "old")
-        final, new_dir = _render(
-            render, RenderRequest(new_record, None, new_pack), Path(tmp) / "new"
-        )
+        # the new side is what this archgen renders: its templates, its component pin
+        current = new_record.model_copy(update={"archgen_version": __version__})
+        final, new_dir = _render(render, RenderRequest(current, None, new_pack), Path(tmp) / "new")
         final = final.model_copy(update={"archgen_version": __version__})
         if record.pattern is not None and final.pattern != record.pattern:
             warnings.append(
@@ -430,7 +417,27 @@ def check(
         ]
         for rel in sorted(r for r in expected if _is_stack_config(r) and (root / r).is_file()):
             drift.extend(_config_drift(rel, expected[rel], root / rel))
+    notes.extend(_component_pin_notes(root))
     return CheckReport(drift, notes)
+
+
+def _component_pin_notes(root: Path) -> list[str]:
+    """A note when the project pins another component library release than this archgen's."""
+    from archgen.render import STACKS_DISTRIBUTION
+
+    path = root / "infra" / "requirements.txt"
+    if not path.is_file():
+        return []
+    prefix = f"{STACKS_DISTRIBUTION}=="
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip().startswith(prefix):
+            pinned = line.strip()[len(prefix) :]
+            if pinned != __version__:
+                return [
+                    f"infra/requirements.txt pins {STACKS_DISTRIBUTION} {pinned}; this archgen "
+                    f"ships {__version__}: `archgen update` proposes the new version"
+                ]
+    return []
 
 
 def _is_stack_config(rel: str) -> bool:

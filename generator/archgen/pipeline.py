@@ -1,0 +1,189 @@
+"""One archgen run: the team pack resolved once, the plan made once, the project rendered once.
+
+A `Pipeline` holds a run's inputs (which pack, whether it is trusted) and
+serves every command the same way, as copier's Worker serves copy and update:
+
+- `plan(record)` -> Plan: the pack's constraints and settings applied to the
+  pure `make_plan` (candidates sized and priced once, decided, finalized);
+- `run_recommend(record)` -> Plan;
+- `run_new(record, output_dir, ...)` -> NewResult: plan, hooks, render, the
+  template snapshot that `archgen update` reads later;
+- `render_into(record, dest, template_root)` -> the record as rendered: what
+  `archgen update` and `archgen check` render the old and new sides with.
+
+The CLI only parses, prompts and prints around these; a library caller gets
+the same behaviour. Loading a pack may clone a repository, so it happens at
+most once per Pipeline; applying it to a record is cached per pack answers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archgen import __version__
+from archgen.plan import Plan
+from archgen.record import ProjectRecord
+
+if TYPE_CHECKING:
+    from archgen.packs import AppliedPack, Pack, PackQuestion
+
+
+@dataclass(frozen=True)
+class NewResult:
+    """What `archgen new` produced: the plan, where the project went, the files written."""
+
+    plan: Plan
+    path: Path
+    files: list[str] = field(default_factory=list)
+    pretend: bool = False
+    notes: list[str] = field(default_factory=list)
+    """What a team pack changed that the user should know (replaced components, files)."""
+
+
+class Pipeline:
+    """The stages of one run, for `recommend`, `new`, `update` and `check` alike."""
+
+    def __init__(self, pack: str | Pack | None = None, *, trust: bool = False) -> None:
+        self._pack_ref = pack
+        self.trust = trust
+        self._applied: dict[str, AppliedPack] = {}
+
+    # -- the team pack -----------------------------------------------------
+
+    @cached_property
+    def pack(self) -> Pack | None:
+        """The team pack of this run, loaded (or cloned) once; None without one."""
+        if self._pack_ref is None:
+            return None
+        if not isinstance(self._pack_ref, str):
+            return self._pack_ref
+        packs = importlib.import_module("archgen.packs")
+        loaded: Pack = packs.load_pack(self._pack_ref)
+        return loaded
+
+    def answer_defaults(self) -> dict[str, Any]:
+        """Defaults the pack sets for built-in questions (its region, say)."""
+        pack = self.pack
+        if pack is None or not pack.manifest.defaults.region:
+            return {}
+        return {"region": pack.manifest.defaults.region}
+
+    def questions(self) -> list[PackQuestion]:
+        """The pack's own questions, asked after the built-in ones."""
+        return list(self.pack.manifest.questions) if self.pack is not None else []
+
+    def apply(self, record: ProjectRecord) -> AppliedPack | None:
+        """What the pack contributes to `record` (validated once per set of pack answers)."""
+        pack = self.pack
+        if pack is None:
+            return None
+        key = json.dumps(record.pack_answers, sort_keys=True, default=str)
+        if key not in self._applied:
+            packs = importlib.import_module("archgen.packs")
+            self._applied[key] = packs.apply_pack(record, pack, trust=self.trust)
+        return self._applied[key]
+
+    # -- planning ----------------------------------------------------------
+
+    def plan(self, record: ProjectRecord) -> Plan:
+        """Decide, size and price `record` under the pack's constraints and settings."""
+        from archgen.api import make_plan
+
+        applied = self.apply(record)
+        if applied is None:
+            return make_plan(record)
+        return make_plan(
+            applied.record,
+            constraints=applied.constraints,
+            settings_overrides=applied.settings_overrides,
+        )
+
+    def run_recommend(self, record: ProjectRecord) -> Plan:
+        """The plan `archgen recommend` prints."""
+        return self.plan(record)
+
+    # -- rendering ---------------------------------------------------------
+
+    def _render_inputs(self, record: ProjectRecord, plan: Plan) -> dict[str, Any]:
+        applied = self.apply(record)
+        if applied is None:
+            return {}
+        return {
+            "overlays": list(applied.overlays_for(plan.decision.chosen)),
+            "extra_context": applied.extra_context,
+            "components": applied.components,
+        }
+
+    def render_into(
+        self, record: ProjectRecord, dest: Path, template_root: Path | None = None
+    ) -> ProjectRecord:
+        """Render `record` into the empty folder `dest` (no atomicity, no hooks)."""
+        from archgen.render import render_tree
+
+        plan = self.plan(record)
+        render_tree(plan, dest, template_root=template_root, **self._render_inputs(record, plan))
+        return record.model_copy(update={"pattern": plan.decision.chosen})
+
+    def run_new(
+        self,
+        record: ProjectRecord,
+        output_dir: Path,
+        *,
+        force: bool = False,
+        pretend: bool = False,
+    ) -> NewResult:
+        """Plan the project, run the pack's hooks and render into `output_dir/<project_name>`.
+
+        The project is made by this archgen, so it records (and pins the component
+        library at) this version whatever version the answers file names.
+        """
+        from archgen.render import render_project
+
+        record = record.model_copy(update={"archgen_version": __version__})
+        plan = self.plan(record)
+        applied = self.apply(record)
+        target = Path(output_dir) / plan.record.answers.project_name
+        existed = target.exists()
+        if applied is not None and not pretend:
+            applied.run_hooks("pre_gen", target)
+        result = render_project(
+            plan,
+            Path(output_dir),
+            force=force,
+            pretend=pretend,
+            **self._render_inputs(record, plan),
+        )
+        if not pretend:
+            if applied is not None:
+                try:
+                    applied.run_hooks("post_gen", result.path)
+                except BaseException:
+                    if not existed:  # a project that fails its own hooks is not left half-made
+                        shutil.rmtree(result.path, ignore_errors=True)
+                    raise
+            # the templates (and pack) this project was made with, for `archgen update`
+            importlib.import_module("archgen.update").remember_sources(self.pack)
+        return NewResult(
+            plan=plan,
+            path=result.path,
+            files=list(result.files),
+            pretend=pretend,
+            notes=self.notes(),
+        )
+
+    def notes(self) -> list[str]:
+        """Sentences on what the pack replaces of archgen's own parts."""
+        pack = self.pack
+        if pack is None:
+            return []
+        name = f"team pack {pack.manifest.name} {pack.manifest.version}"
+        return [
+            f"{name} replaces archgen's {part} component with {target} (infra/__main__.py)"
+            for part, target in sorted(pack.manifest.components.items())
+        ]
