@@ -34,7 +34,7 @@ def _files(root: Path) -> list[str]:
 def merged_template(project: Path, dest: Path) -> Path:
     """One cookiecutter template that renders the same files as archgen rendered into `project`."""
     from archgen.patterns import Pattern
-    from archgen.render import layers_for, stacks_dir, template_dir
+    from archgen.render import layers_for, template_dir
 
     record = yaml.safe_load((project / ".archgen.yaml").read_text(encoding="utf-8"))
     pattern = Pattern(record["pattern"])
@@ -42,12 +42,6 @@ def merged_template(project: Path, dest: Path) -> Path:
     target = dest / SLUG_DIR
     for layer in layers_for(pattern):
         shutil.copytree(templates / layer / SLUG_DIR, target, dirs_exist_ok=True)
-    shutil.copytree(
-        stacks_dir(),
-        target / "infra" / "components",
-        dirs_exist_ok=True,
-        ignore=shutil.ignore_patterns("__pycache__", "test_*"),
-    )
     (target / ".archgen.yaml").write_bytes((project / ".archgen.yaml").read_bytes())
     context = json.loads((templates / "base" / "cookiecutter.json").read_text(encoding="utf-8"))
     slug = project.name
@@ -56,7 +50,7 @@ def merged_template(project: Path, dest: Path) -> Path:
         package_name=slug.replace("-", "_"),
         pattern=pattern.value,
         region=record["answers"]["region"],
-        _copy_without_render=["infra/components/*", ".archgen.yaml"],
+        _copy_without_render=[".archgen.yaml"],
     )
     (dest / "cookiecutter.json").write_text(json.dumps(context, indent=2), encoding="utf-8")
     return dest
