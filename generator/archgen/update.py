@@ -37,7 +37,9 @@ from archgen.merge import (
     three_way,
     unified_diff,
 )
-from archgen.packs import AppliedPack, Pack, apply_pack, builtin_template_root, load_pack
+from archgen.pack_manifest import Pack
+from archgen.pack_sources import load_pack
+from archgen.packs import AppliedPack, apply_pack, builtin_template_root
 from archgen.record import RECORD_FILE, ProjectRecord
 from archgen.requirements import Requirements
 
