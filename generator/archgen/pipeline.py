@@ -169,7 +169,7 @@ class Pipeline:
                         shutil.rmtree(result.path, ignore_errors=True)
                     raise
             # the templates (and pack) this project was made with, for `archgen update`
-            importlib.import_module("archgen.update").remember_sources(self.pack)
+            importlib.import_module("archgen.snapshots").remember_sources(self.pack)
         return NewResult(
             plan=plan,
             path=result.path,
