@@ -257,8 +257,8 @@ def with_pack_defaults(
 
 def resolve_pack(flag: str | None) -> str | None:
     """The pack that applies: `--pack`, else `ARCHGEN_PACK`, the project's, the user config's."""
-    packs = importlib.import_module("archgen.packs")
-    found = packs.resolve_pack_ref(flag)
+    sources = importlib.import_module("archgen.pack_sources")
+    found = sources.resolve_pack_ref(flag)
     if found is None:
         return None
     ref, origin = found

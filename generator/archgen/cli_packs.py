@@ -7,7 +7,9 @@ import yaml
 
 from archgen.cli_base import ArchgenCommandGroup
 from archgen.errors import ArchgenError
-from archgen.packs import Pack, discover_packs, load_pack, pack_summary, resolve_pack_ref
+from archgen.pack_manifest import Pack
+from archgen.pack_sources import discover_packs, load_pack, resolve_pack_ref
+from archgen.packs import pack_summary
 
 
 @click.group(

@@ -31,7 +31,8 @@ from archgen.plan import Plan
 from archgen.record import ProjectRecord
 
 if TYPE_CHECKING:
-    from archgen.packs import AppliedPack, Pack, PackQuestion
+    from archgen.pack_manifest import Pack, PackQuestion
+    from archgen.packs import AppliedPack
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,8 @@ class Pipeline:
             return None
         if not isinstance(self._pack_ref, str):
             return self._pack_ref
-        packs = importlib.import_module("archgen.packs")
-        loaded: Pack = packs.load_pack(self._pack_ref)
+        sources = importlib.import_module("archgen.pack_sources")
+        loaded: Pack = sources.load_pack(self._pack_ref)
         return loaded
 
     def answer_defaults(self) -> dict[str, Any]:
@@ -168,7 +169,7 @@ class Pipeline:
                         shutil.rmtree(result.path, ignore_errors=True)
                     raise
             # the templates (and pack) this project was made with, for `archgen update`
-            importlib.import_module("archgen.update").remember_sources(self.pack)
+            importlib.import_module("archgen.snapshots").remember_sources(self.pack)
         return NewResult(
             plan=plan,
             path=result.path,

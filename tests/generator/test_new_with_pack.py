@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from archgen import __version__
 from archgen.cli import cli
-from archgen.update import cache_root
+from archgen.snapshots import cache_root
 
 REPO = Path(__file__).resolve().parents[2]
 SLUG = "{{cookiecutter.project_slug}}"

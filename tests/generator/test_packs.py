@@ -11,13 +11,10 @@ from click.testing import CliRunner
 
 from archgen.cli_packs import packs as packs_cmd
 from archgen.errors import PackError
-from archgen.packs import (
-    COST_CENTRE_TAG,
+from archgen.pack_sources import (
     ENV_PACK,
     PROJECT_PACK_FILE,
     UserConfig,
-    apply_pack,
-    check_templates,
     discover_packs,
     is_trusted,
     load_pack,
@@ -25,6 +22,8 @@ from archgen.packs import (
     resolve_pack_ref,
     user_config_path,
 )
+from archgen.pack_templates import check_templates
+from archgen.packs import COST_CENTRE_TAG, apply_pack
 from archgen.patterns import Pattern
 from archgen.record import ProjectRecord
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from archgen import api, packs, sizing
+from archgen import api, pack_sources, sizing
 from archgen.cli import cli
 from archgen.patterns import Pattern
 from archgen.pipeline import Pipeline
@@ -33,13 +33,13 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def pack_loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every time a pack folder is read from disk."""
     calls: list[str] = []
-    real = packs._load_dir
+    real = pack_sources._load_dir
 
     def counted(root: Path, *, source: str) -> Any:
         calls.append(source)
         return real(root, source=source)
 
-    monkeypatch.setattr(packs, "_load_dir", counted)
+    monkeypatch.setattr(pack_sources, "_load_dir", counted)
     return calls
 
 

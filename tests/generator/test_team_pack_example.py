@@ -17,7 +17,8 @@ import yaml
 
 from archgen.api import make_plan
 from archgen.errors import DecisionError
-from archgen.packs import apply_pack, load_pack
+from archgen.pack_sources import load_pack
+from archgen.packs import apply_pack
 from archgen.patterns import DataArrival, Level, Pattern
 from archgen.record import ProjectRecord
 from archgen.render import render_tree

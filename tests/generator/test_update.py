@@ -12,7 +12,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from archgen import __version__
+from archgen import __version__, snapshots
 from archgen import merge as merge_module
 from archgen import render as render_module
 from archgen import update as update_module
@@ -23,14 +23,12 @@ from archgen.packs import apply_pack
 from archgen.patterns import Pattern
 from archgen.record import RECORD_FILE, ProjectRecord
 from archgen.requirements import Requirements
+from archgen.snapshots import old_template_root, snapshot_pack, snapshot_templates
 from archgen.update import (
     RenderRequest,
     check,
     default_renderer,
     dump_project_record,
-    old_template_root,
-    snapshot_pack,
-    snapshot_templates,
     update,
 )
 
@@ -111,7 +109,7 @@ def new_templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     del files[f"base/{SLUG}/old_only.txt"]
     del files[f"base/{SLUG}/edited_then_removed.txt"]
     root = write_tree(tmp_path / "new-templates", files)
-    monkeypatch.setattr(update_module, "builtin_template_root", lambda: root)
+    monkeypatch.setattr(snapshots, "builtin_template_root", lambda: root)
     return root
 
 
