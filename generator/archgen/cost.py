@@ -24,9 +24,6 @@ from archgen.sizing import (
     SCORE_RECORDS_PER_TASK_HOUR,
     batch_cadence,
     size,
-    uses_api,
-    uses_batch,
-    uses_stream,
 )
 
 HOURS_PER_MONTH = 730.0
@@ -104,7 +101,7 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
     if catalogue.uses(pattern, Part.NETWORK):
         out.add("NAT gateways (2 AZs)", 2 * HOURS_PER_MONTH, "gateway-hours", "nat_gateway_hour")
         out.add("NAT data processed", records * 2 * RECORD_KB / 1e6, "GB", "nat_gateway_gb")
-    if uses_api(pattern):
+    if catalogue.uses(pattern, Part.API):
         tasks = int(cfg["api_desired_tasks"])
         vcpu = int(cfg["api_cpu"]) / 1024
         gb = int(cfg["api_memory_mb"]) / 1024
@@ -118,7 +115,7 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
         out.add("Load balancer", HOURS_PER_MONTH, "hours", "alb_hour")
         lcu = max(1.0, req.daily_volume / 86_400 / 25)
         out.add("Load balancer capacity units", lcu * HOURS_PER_MONTH, "LCU-hours", "alb_lcu_hour")
-    if uses_batch(pattern):
+    if catalogue.uses(pattern, Part.BATCH):
         _, runs = SCHEDULES[batch_cadence(req, pattern)]
         train_vcpu = int(cfg["train_cpu"]) / 1024
         train_gb = int(cfg["train_memory_mb"]) / 1024
@@ -143,7 +140,7 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
             "step_functions_transitions_thousand",
             per=1000,
         )
-    if uses_stream(pattern):
+    if catalogue.uses(pattern, Part.STREAM):
         if cfg["stream_mode"] == "ON_DEMAND":
             out.add(
                 "Kinesis on-demand stream",

@@ -51,8 +51,6 @@ class AppliedPack:
     answer_defaults: dict[str, Any] = field(default_factory=dict)
     """Defaults for built-in questions (e.g. region) the CLI offers instead of its own."""
     trusted: bool = False
-    components: dict[str, str] = field(default_factory=dict)
-    """Part -> `components.<module>:<Class>` the project's stack uses instead of archgen's."""
 
     @property
     def ref(self) -> PackRef:
@@ -168,7 +166,6 @@ def apply_pack(
         extra_context=extra_context,
         answer_defaults=answer_defaults,
         trusted=trusted,
-        components={str(part): target for part, target in manifest.components.items()},
     )
 
 

@@ -55,6 +55,14 @@ class Pipeline:
         self.trust = trust
         self._applied: dict[str, AppliedPack] = {}
 
+    @classmethod
+    def for_applied(cls, applied: AppliedPack | None) -> Pipeline:
+        """A pipeline over a pack already applied to a record (update's old and new sides)."""
+        pipeline = cls(applied.pack if applied is not None else None, trust=True)
+        if applied is not None:
+            pipeline._applied[_answers_key(applied.record)] = applied
+        return pipeline
+
     # -- the team pack -----------------------------------------------------
 
     @cached_property
@@ -84,7 +92,7 @@ class Pipeline:
         pack = self.pack
         if pack is None:
             return None
-        key = json.dumps(record.pack_answers, sort_keys=True, default=str)
+        key = _answers_key(record)
         if key not in self._applied:
             packs = importlib.import_module("archgen.packs")
             self._applied[key] = packs.apply_pack(record, pack, trust=self.trust)
@@ -118,7 +126,7 @@ class Pipeline:
         return {
             "overlays": list(applied.overlays_for(plan.decision.chosen)),
             "extra_context": applied.extra_context,
-            "components": applied.components,
+            "components": dict(applied.pack.manifest.components),
         }
 
     def render_into(
@@ -188,3 +196,8 @@ class Pipeline:
             f"{name} replaces archgen's {part} component with {target} (infra/__main__.py)"
             for part, target in sorted(pack.manifest.components.items())
         ]
+
+
+def _answers_key(record: ProjectRecord) -> str:
+    """What a pack's application depends on besides the pack: the record's pack answers."""
+    return json.dumps(record.pack_answers, sort_keys=True, default=str)

@@ -285,26 +285,11 @@ def batch_figures(req: Requirements, pattern: Pattern) -> tuple[list[Figure], di
     return figures, config
 
 
-def uses_api(pattern: Pattern) -> bool:
-    """The pattern deploys the real-time API (catalogue)."""
-    return catalogue.uses(pattern, Part.API)
-
-
-def uses_stream(pattern: Pattern) -> bool:
-    """The pattern deploys the stream pipeline (catalogue)."""
-    return catalogue.uses(pattern, Part.STREAM)
-
-
-def uses_batch(pattern: Pattern) -> bool:
-    """The pattern deploys the batch pipeline (catalogue)."""
-    return catalogue.uses(pattern, Part.BATCH)
-
-
 def headroom(req: Requirements, pattern: Pattern, config: dict[str, object]) -> str:
     """One sentence on how far the sized system scales before a redesign."""
     growth = req.growth_target
     ratio = growth / req.daily_volume
-    if uses_api(pattern):
+    if catalogue.uses(pattern, Part.API):
         max_tasks = int(str(config["api_max_tasks"]))
         per_second = max_tasks * API_TASK_RPS * API_TARGET_UTILISATION
         capacity = per_second * SECONDS_PER_DAY / req.peak_factor
@@ -319,7 +304,7 @@ def headroom(req: Requirements, pattern: Pattern, config: dict[str, object]) -> 
             f"a peak factor of {req.peak_factor:g}, {verdict} "
             f"({ratio:,.0f}x today's {req.daily_volume:,}/day)."
         )
-    if uses_stream(pattern):
+    if catalogue.uses(pattern, Part.STREAM):
         shards = int(str(config["stream_shards"]))
         if config["stream_mode"] == "ON_DEMAND":
             return (
@@ -347,15 +332,15 @@ def size(req: Requirements, pattern: Pattern) -> Sizing:
         "name_prefix": req.project_name,
         "availability_target_pct": req.availability_pct,
     }
-    if uses_api(pattern):
+    if catalogue.uses(pattern, Part.API):
         api, api_config = api_figures(req)
         figures += api
         config.update(api_config)
-    if uses_stream(pattern):
+    if catalogue.uses(pattern, Part.STREAM):
         stream, stream_config = stream_figures(req)
         figures += stream
         config.update(stream_config)
-    if uses_batch(pattern):
+    if catalogue.uses(pattern, Part.BATCH):
         batch, batch_config = batch_figures(req, pattern)
         figures += batch
         config.update(batch_config)

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archgen import catalogue
-from archgen.catalogue import PATTERN_NAMES as PATTERNS
+
+PATTERNS = catalogue.PATTERN_NAMES
 
 
 def config_key(field_name: str) -> str:

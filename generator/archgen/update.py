@@ -65,8 +65,7 @@ def default_renderer(request: RenderRequest, dest: Path) -> ProjectRecord:
     """Render the request with the one pipeline `archgen new` runs (the pack already applied)."""
     from archgen.pipeline import Pipeline
 
-    pack = request.pack
-    pipeline = Pipeline(pack.pack if pack else None, trust=True)
+    pipeline = Pipeline.for_applied(request.pack)
     return pipeline.render_into(request.record, dest, template_root=request.template_root)
 
 
@@ -343,7 +342,7 @@ def check(
 
 def _component_pin_notes(root: Path) -> list[str]:
     """A note when the project pins another component library release than this archgen's."""
-    from archgen.render import STACKS_DISTRIBUTION
+    from archgen.render_plan import STACKS_DISTRIBUTION
 
     path = root / "infra" / "requirements.txt"
     if not path.is_file():

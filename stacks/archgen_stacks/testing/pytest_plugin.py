@@ -63,6 +63,7 @@ def archgen_stack_config(pytestconfig: pytest.Config, archgen_infra_dir: Path) -
 def archgen_deployed(
     pytestconfig: pytest.Config,
     archgen_infra_dir: Path,
+    archgen_stack_config: dict[str, str],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[DeployedStack]:
     """The stack deployed into in-process moto through the project's own `infra/__main__.py`."""
@@ -70,10 +71,10 @@ def archgen_deployed(
     from moto import mock_aws
 
     from archgen_stacks.testing.emulator import MOTO_CONFIG, MotoMocks
-    from archgen_stacks.testing.project import deploy_project, stack_config
+    from archgen_stacks.testing.project import deploy_project
 
     stack = str(pytestconfig.getini("archgen_stack"))
-    region = stack_config(archgen_infra_dir, stack).get("aws:region", "us-east-1")
+    region = archgen_stack_config.get("aws:region", "us-east-1")
     consumer = tmp_path_factory.mktemp("consumer")
     (consumer / "handler.py").write_text(STUB_CONSUMER, encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:

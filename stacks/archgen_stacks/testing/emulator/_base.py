@@ -27,16 +27,13 @@ class Backend(Protocol):
 
     def client(self, service: str) -> Any:
         """A cached boto3 client bound to moto."""
-        ...
 
     @property
     def account_id(self) -> str:
         """Account id of the moto backend."""
-        ...
 
     def physical_name(self, inputs: Mapping[str, Any], name: str, key: str = "name") -> str:
         """The name an input sets, else an auto-name derived from the logical name."""
-        ...
 
 
 Handler = Callable[[Backend, str, R], tuple[str, R]]
