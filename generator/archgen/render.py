@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 import yaml
 
 from archgen import __version__
@@ -79,7 +80,9 @@ def check_components(dest: Path, components: Mapping[str, str]) -> None:
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    """Jinja's immutable sandbox: templates (a team pack's included) cannot reach dunder
+    attributes, call unsafe methods or mutate values, so rendering runs no code."""
+    return jinja2.sandbox.ImmutableSandboxedEnvironment(
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
