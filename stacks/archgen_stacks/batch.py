@@ -54,6 +54,8 @@ class BatchPipelineArgs:
     package: str
     subnet_ids: list[pulumi.Input[str]]
     vpc_id: pulumi.Input[str]
+    logs_kms_key_arn: pulumi.Input[str] | None = None
+    """Key of the log groups (default `kms_key_arn`); its policy must let CloudWatch Logs use it."""
     repository_arn: pulumi.Input[str] | None = None
     schedule: str = "cron(0 2 * * ? *)"
     schedule_timezone: str = "UTC"
@@ -104,6 +106,7 @@ class BatchPipeline(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags)
         account = current_account(pulumi.InvokeOptions(parent=self))
+        self._account = account
         self.cluster = aws.ecs.Cluster(
             f"{name}-cluster",
             settings=[{"name": "containerInsights", "value": "enabled"}],
@@ -131,7 +134,7 @@ class BatchPipeline(pulumi.ComponentResource):
                 f"{name}-{job}-logs",
                 f"/archgen/{name}/{job}",
                 retention_days=args.log_retention_days,
-                kms_key_arn=args.kms_key_arn,
+                kms_key_arn=args.logs_kms_key_arn or args.kms_key_arn,
                 tags=tags,
                 parent=self,
             )
@@ -141,6 +144,7 @@ class BatchPipeline(pulumi.ComponentResource):
             f"{name}-execution-role",
             log_group_arns=[logs["train"].arn, logs["score"].arn],
             repository_arn=args.repository_arn,
+            account_id=account.account_id,
             tags=tags,
             parent=self,
         )
@@ -243,7 +247,7 @@ class BatchPipeline(pulumi.ComponentResource):
         self.state_machine_arn = self.state_machine.arn
         scheduler_role = aws.iam.Role(
             f"{name}-scheduler-role",
-            assume_role_policy=assume_role_policy("scheduler.amazonaws.com"),
+            assume_role_policy=assume_role_policy("scheduler.amazonaws.com", account.account_id),
             tags=tags,
             opts=child,
         )
@@ -309,7 +313,9 @@ class BatchPipeline(pulumi.ComponentResource):
     ) -> aws.iam.Role:
         role = aws.iam.Role(
             name,
-            assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com"),
+            assume_role_policy=assume_role_policy(
+                "ecs-tasks.amazonaws.com", self._account.account_id
+            ),
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -331,7 +337,7 @@ class BatchPipeline(pulumi.ComponentResource):
     ) -> aws.iam.Role:
         role = aws.iam.Role(
             f"{name}-states-role",
-            assume_role_policy=assume_role_policy("states.amazonaws.com"),
+            assume_role_policy=assume_role_policy("states.amazonaws.com", account.account_id),
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self),
         )

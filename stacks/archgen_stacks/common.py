@@ -55,20 +55,34 @@ def document(statements: Sequence[Mapping[str, Any]]) -> pulumi.Output[str]:
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
-def assume_role_policy(service: str) -> str:
-    """Trust policy letting one AWS service assume a role."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": service},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
+SOURCE_ACCOUNT_KEY: dict[str, str] = {"firehose.amazonaws.com": "sts:ExternalId"}
+"""The condition key a service sets to the calling account when it assumes a role.
+
+Most services set `aws:SourceAccount`; Firehose documents `sts:ExternalId`."""
+
+
+def assume_role_policy(service: str, account_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    """Trust policy letting one AWS service assume a role, for this account only.
+
+    The condition stops the confused deputy: the service may assume the role
+    only on behalf of a resource of `account_id`.
+    """
+    key = SOURCE_ACCOUNT_KEY.get(service, "aws:SourceAccount")
+    return document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": service},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {key: account_id}},
+            }
+        ]
     )
+
+
+def source_account(account_id: pulumi.Input[str]) -> dict[str, Any]:
+    """The condition that limits a service principal's grant to this account's resources."""
+    return {"StringEquals": {"aws:SourceAccount": account_id}}
 
 
 def kms_use(key_arn: pulumi.Input[str]) -> dict[str, Any]:
@@ -129,6 +143,15 @@ class StackKey(pulumi.ComponentResource):
             "arn:", account.partition, ":iam::", account.account_id, ":root"
         )
         logs = pulumi.Output.concat("logs.", account.region, ".amazonaws.com")
+        log_groups = pulumi.Output.concat(
+            "arn:",
+            account.partition,
+            ":logs:",
+            account.region,
+            ":",
+            account.account_id,
+            ":log-group:*",
+        )
         key_policy = document(
             [
                 statement(["kms:*"], ["*"], principal={"AWS": root}, sid="AccountAdministers"),
@@ -142,12 +165,14 @@ class StackKey(pulumi.ComponentResource):
                     ],
                     ["*"],
                     principal={"Service": logs},
+                    condition={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
                     sid="CloudWatchLogsEncrypt",
                 ),
                 statement(
                     ["kms:Decrypt", "kms:GenerateDataKey*"],
                     ["*"],
                     principal={"Service": "cloudwatch.amazonaws.com"},
+                    condition=source_account(account.account_id),
                     sid="AlarmsPublishToEncryptedTopic",
                 ),
             ]
@@ -271,13 +296,14 @@ def execution_role(
     *,
     log_group_arns: list[pulumi.Output[str]],
     repository_arn: pulumi.Input[str] | None,
+    account_id: pulumi.Input[str],
     tags: Mapping[str, str],
     parent: pulumi.Resource,
 ) -> aws.iam.Role:
     """The ECS task execution role: pull the image, write the task's own log streams."""
     role = aws.iam.Role(
         name,
-        assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com"),
+        assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com", account_id),
         tags=dict(tags),
         opts=pulumi.ResourceOptions(parent=parent),
     )

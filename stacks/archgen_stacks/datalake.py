@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from .common import Bucket, document, statement
+from .common import Bucket, current_account, document, source_account, statement
 
 DATA_BUCKETS = ("raw", "features", "models", "predictions", "archive")
 """The data buckets, in the order data flows through them."""
@@ -55,6 +55,7 @@ class DataLake(pulumi.ComponentResource):
         super().__init__("archgen:datalake:DataLake", name, None, opts)
         self._name = name
         self._args = args
+        self._account = current_account(pulumi.InvokeOptions(parent=self))
         self.log_bucket = self._bucket("access-logs", kms=False, rules=self._log_rules())
         self._grant_log_delivery()
         self.buckets = {}
@@ -153,6 +154,7 @@ class DataLake(pulumi.ComponentResource):
                         ["s3:PutObject"],
                         [pulumi.Output.concat(bucket.arn, "/*")],
                         principal={"Service": "logging.s3.amazonaws.com"},
+                        condition=source_account(self._account.account_id),
                         sid="S3ServerAccessLogDelivery",
                     ),
                 ]

@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from .common import document, statement
+from .common import current_account, document, source_account, statement
 
 
 def metric_widget(
@@ -62,6 +62,16 @@ class AlarmTopic(pulumi.ComponentResource):
         args.validate()
         super().__init__("archgen:monitoring:AlarmTopic", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        account = current_account(pulumi.InvokeOptions(parent=self))
+        alarms_of_this_account = pulumi.Output.concat(
+            "arn:",
+            account.partition,
+            ":cloudwatch:",
+            account.region,
+            ":",
+            account.account_id,
+            ":alarm:*",
+        )
         self.topic = aws.sns.Topic(
             f"{name}-topic",
             kms_master_key_id=args.kms_key_arn,
@@ -77,6 +87,10 @@ class AlarmTopic(pulumi.ComponentResource):
                         ["sns:Publish"],
                         [self.topic.arn],
                         principal={"Service": "cloudwatch.amazonaws.com"},
+                        condition={
+                            **source_account(account.account_id),
+                            "ArnLike": {"aws:SourceArn": alarms_of_this_account},
+                        },
                         sid="CloudWatchAlarmsPublish",
                     ),
                     statement(

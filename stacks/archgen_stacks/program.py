@@ -103,11 +103,20 @@ def build(
     pattern = settings.pattern
     tags = stack_tags(settings.tags, project=prefix, pattern=pattern)
 
+    # The data stores use the team's own key when there is one; log groups and the
+    # alarm topic need a key whose policy grants CloudWatch Logs and alarms, which
+    # only a key archgen writes the policy of is sure to do.
     key_arn: pulumi.Input[str]
+    logs_key_arn: pulumi.Input[str]
     if settings.kms_key_arn:
         key_arn = settings.kms_key_arn
+        logs_key_arn = StackKey(
+            f"{prefix}-logs-key", StackKeyArgs(alias=f"{prefix}-logs", tags=tags)
+        ).arn
     else:
-        key_arn = StackKey(f"{prefix}-key", StackKeyArgs(alias=prefix, tags=tags)).arn
+        key_arn = logs_key_arn = StackKey(
+            f"{prefix}-key", StackKeyArgs(alias=prefix, tags=tags)
+        ).arn
     lake = DataLake(
         f"{prefix}-lake",
         DataLakeArgs(
@@ -121,7 +130,7 @@ def build(
     )
     alarms = AlarmTopic(
         f"{prefix}-alarms",
-        AlarmTopicArgs(kms_key_arn=key_arn, alarm_email=settings.alarm_email, tags=tags),
+        AlarmTopicArgs(kms_key_arn=logs_key_arn, alarm_email=settings.alarm_email, tags=tags),
     )
 
     repository: ImageRepository | None = None
@@ -181,6 +190,7 @@ def build(
             metric_name=settings.model_metric_name,
             metric_threshold=settings.model_metric_threshold,
             kms_key_arn=key,
+            logs_kms_key_arn=logs_key_arn,
             alarm_topic_arn=topic,
             log_retention_days=retention,
             tags=tags,
@@ -211,6 +221,7 @@ def build(
             burn_rate_alarm=settings.burn_rate_alarm,
             certificate_arn=settings.certificate_arn,
             kms_key_arn=key,
+            logs_kms_key_arn=logs_key_arn,
             alarm_topic_arn=topic,
             log_retention_days=retention,
             tags=tags,
@@ -238,6 +249,7 @@ def build(
             archive_buffer_s=settings.archive_buffer_s,
             archive_buffer_mb=settings.archive_buffer_mb,
             kms_key_arn=key,
+            logs_kms_key_arn=logs_key_arn,
             alarm_topic_arn=topic,
             log_retention_days=retention,
             tags=tags,

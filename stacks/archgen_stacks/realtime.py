@@ -58,6 +58,8 @@ class RealtimeApiArgs:
     models: Bucket
     kms_key_arn: pulumi.Input[str]
     alarm_topic_arn: pulumi.Input[str]
+    logs_kms_key_arn: pulumi.Input[str] | None = None
+    """Key of the log groups (default `kms_key_arn`); its policy must let CloudWatch Logs use it."""
     repository_arn: pulumi.Input[str] | None = None
     prediction_stream: Stream | None = None
     container_port: int = 8080
@@ -120,6 +122,7 @@ class RealtimeApi(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags)
         account = current_account(pulumi.InvokeOptions(parent=self))
+        self._account = account
         https = bool(args.certificate_arn)
         listen_port = 443 if https else 80
 
@@ -247,7 +250,7 @@ class RealtimeApi(pulumi.ComponentResource):
             f"{name}-logs",
             f"/archgen/{name}/api",
             retention_days=args.log_retention_days,
-            kms_key_arn=args.kms_key_arn,
+            kms_key_arn=args.logs_kms_key_arn or args.kms_key_arn,
             tags=tags,
             parent=self,
         )
@@ -255,6 +258,7 @@ class RealtimeApi(pulumi.ComponentResource):
             f"{name}-execution-role",
             log_group_arns=[logs.arn],
             repository_arn=args.repository_arn,
+            account_id=account.account_id,
             tags=tags,
             parent=self,
         )
@@ -350,7 +354,9 @@ class RealtimeApi(pulumi.ComponentResource):
     def _task_role(self, name: str, args: RealtimeApiArgs) -> aws.iam.Role:
         role = aws.iam.Role(
             f"{name}-task-role",
-            assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com"),
+            assume_role_policy=assume_role_policy(
+                "ecs-tasks.amazonaws.com", self._account.account_id
+            ),
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -20,6 +20,7 @@ from .common import (
     Bucket,
     assume_role_policy,
     bucket_objects,
+    current_account,
     document,
     kms_use,
     log_group,
@@ -29,6 +30,8 @@ from .monitoring import metric_widget
 
 MODELS_PREFIX = "models/"
 DLQ_RETENTION_S = 14 * 24 * 3600
+DELIVERY_LOG_STREAM = "delivery"
+"""The log stream of the archive's delivery errors (created by the stack)."""
 ERROR_PREFIX = "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
 
 
@@ -41,6 +44,8 @@ class StreamPipelineArgs:
     archive: Bucket
     code: pulumi.asset.Archive | str
     handler: str
+    logs_kms_key_arn: pulumi.Input[str] | None = None
+    """Key of the log groups (default `kms_key_arn`); its policy must let CloudWatch Logs use it."""
     models: Bucket | None = None
     runtime: str = "python3.12"
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -113,6 +118,7 @@ class StreamPipeline(pulumi.ComponentResource):
         super().__init__("archgen:streaming:StreamPipeline", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags)
+        self._account = current_account(pulumi.InvokeOptions(parent=self))
         provisioned = args.stream_mode == "PROVISIONED"
         self.stream = aws.kinesis.Stream(
             f"{name}-stream",
@@ -167,7 +173,7 @@ class StreamPipeline(pulumi.ComponentResource):
             f"{name}-consumer-logs",
             f"/archgen/{name}/consumer",
             retention_days=args.log_retention_days,
-            kms_key_arn=args.kms_key_arn,
+            kms_key_arn=args.logs_kms_key_arn or args.kms_key_arn,
             tags=tags,
             parent=self,
         )
@@ -260,7 +266,7 @@ class StreamPipeline(pulumi.ComponentResource):
     ) -> aws.iam.Role:
         role = aws.iam.Role(
             f"{name}-consumer-role",
-            assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
+            assume_role_policy=assume_role_policy("lambda.amazonaws.com", self._account.account_id),
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -310,13 +316,22 @@ class StreamPipeline(pulumi.ComponentResource):
             f"{name}-archive-logs",
             f"/archgen/{name}/archive",
             retention_days=args.log_retention_days,
-            kms_key_arn=args.kms_key_arn,
+            kms_key_arn=args.logs_kms_key_arn or args.kms_key_arn,
             tags=tags,
             parent=self,
         )
+        # Firehose writes its delivery errors to this stream; it does not create it
+        delivery_log = aws.cloudwatch.LogStream(
+            f"{name}-archive-delivery-log",
+            name=DELIVERY_LOG_STREAM,
+            log_group_name=logs.name,
+            opts=child,
+        )
         role = aws.iam.Role(
             f"{name}-archive-role",
-            assume_role_policy=assume_role_policy("firehose.amazonaws.com"),
+            assume_role_policy=assume_role_policy(
+                "firehose.amazonaws.com", self._account.account_id
+            ),
             tags=tags,
             opts=child,
         )
@@ -367,7 +382,7 @@ class StreamPipeline(pulumi.ComponentResource):
                 "cloudwatch_logging_options": {
                     "enabled": True,
                     "log_group_name": logs.name,
-                    "log_stream_name": "delivery",
+                    "log_stream_name": delivery_log.name,
                 },
             },
             tags=tags,

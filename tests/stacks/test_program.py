@@ -151,18 +151,40 @@ def test_hybrid_api_logs_predictions_to_the_archived_stream(mocked) -> None:
 
 
 def test_existing_key_and_image_are_used_instead_of_created(mocked) -> None:
-    s = settings("realtime", kmsKeyArn="arn:aws:kms:eu-west-1:1:key/mine")
+    mine = "arn:aws:kms:eu-west-1:1:key/mine"
+    s = settings("realtime", kmsKeyArn=mine)
     app = AppArtifacts(package="credit", image_uri="registry.example/credit:1")
     run = mocked(lambda: build(s, app))
-    assert run.of("aws:kms/key:Key") == []
     assert run.of("aws:ecr/repository:Repository") == []
     api = json.loads(
         run.of("aws:ecs/taskDefinition:TaskDefinition")[0].inputs["containerDefinitions"]
     )[0]
     assert api["image"] == "registry.example/credit:1"
-    assert {t.inputs["kmsMasterKeyId"] for t in run.of("aws:sns/topic:Topic")} == {
-        "arn:aws:kms:eu-west-1:1:key/mine"
+    encryption = run.of(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
+    keys = {
+        rule["applyServerSideEncryptionByDefault"].get("kmsMasterKeyId")
+        for r in encryption
+        for rule in r.inputs["rules"]
     }
+    assert keys == {mine, None}  # None: the access-log bucket, which S3 log delivery needs
+
+
+def test_an_existing_key_keeps_logs_and_alarms_on_a_key_that_grants_them(mocked) -> None:
+    """A team's key has a policy archgen cannot see: CloudWatch Logs and alarms would be
+    refused. They get archgen's own key, whose policy grants exactly them."""
+    s = settings("realtime", kmsKeyArn="arn:aws:kms:eu-west-1:1:key/mine")
+    run = mocked(lambda: build(s, AppArtifacts(package="credit", image_uri="r/credit:1")))
+    [key] = run.of("aws:kms/key:Key")
+    [alias] = run.of("aws:kms/alias:Alias")
+    assert alias.inputs["name"].endswith("-logs")
+    sids = {st.get("Sid") for st in json.loads(key.inputs["policy"])["Statement"]}
+    assert {"CloudWatchLogsEncrypt", "AlarmsPublishToEncryptedTopic"} <= sids
+    own = key.outputs["arn"]
+    assert {t.inputs["kmsMasterKeyId"] for t in run.of("aws:sns/topic:Topic")} == {own}
+    groups = run.of("aws:cloudwatch/logGroup:LogGroup")
+    assert groups and {g.inputs["kmsKeyId"] for g in groups} == {own}
 
 
 def test_bad_config_names_the_key() -> None:

@@ -1,7 +1,8 @@
-"""CloudWatch Logs log groups, created in moto's CloudWatch Logs.
+"""CloudWatch Logs log groups and log streams, created in moto's CloudWatch Logs.
 
 Emulated: the group (given or auto-named) with its KMS key, tags and
-retention. Not emulated: log classes, data protection, subscription filters.
+retention; a stream by group and name. Not emulated: log classes, data
+protection, subscription filters.
 """
 
 from __future__ import annotations
@@ -25,16 +26,26 @@ def _log_group(m: Backend, name: str, i: R) -> tuple[str, R]:
     return gname, {"name": gname, "arn": arn}
 
 
+def _log_stream(m: Backend, name: str, i: R) -> tuple[str, R]:
+    group, stream = str(i["logGroupName"]), str(i["name"])
+    m.client("logs").create_log_stream(logGroupName=group, logStreamName=stream)
+    arn = f"arn:aws:logs:{m.region}:{m.account_id}:log-group:{group}:log-stream:{stream}"
+    return stream, {"name": stream, "arn": arn}
+
+
 HANDLERS: dict[str, Handler] = {
     "cloudwatch.LogGroup": _log_group,
+    "cloudwatch.LogStream": _log_stream,
 }
 
 APPLIED: dict[str, frozenset[str]] = {
     "cloudwatch.LogGroup": frozenset({"kmsKeyId", "name", "namePrefix", "retentionInDays", "tags"}),
+    "cloudwatch.LogStream": frozenset({"logGroupName", "name"}),
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
 NOT_EMULATED: dict[str, frozenset[str]] = {
     "cloudwatch.LogGroup": frozenset(),
+    "cloudwatch.LogStream": frozenset(),
 }
 """Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""
