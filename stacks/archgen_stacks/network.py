@@ -8,7 +8,7 @@ the internet at all).
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -60,9 +60,18 @@ def subnet_cidrs(cidr: str, zones: int) -> tuple[list[str], list[str]]:
     return blocks[:zones], blocks[zones : 2 * zones]
 
 
-def _nth(index: int) -> Callable[[list[str]], str]:
-    """Pick the index-th availability zone (wrapping when the region has fewer)."""
-    return lambda names: names[index % len(names)]
+def pick_zones(names: Sequence[str], wanted: int) -> list[str]:
+    """The first `wanted` availability zones; a region with fewer is an error.
+
+    Wrapping around would put two subnets of one tier in one zone, which the load
+    balancer rejects and which defeats the point of spreading across zones.
+    """
+    if len(names) < wanted:
+        raise ValueError(
+            f"availabilityZones is {wanted} but the region has {len(names)} available "
+            f"zones ({', '.join(sorted(names))}); set availabilityZones to at most {len(names)}"
+        )
+    return list(names[:wanted])
 
 
 @dataclass(frozen=True)
@@ -88,9 +97,11 @@ class Network(pulumi.ComponentResource):
         super().__init__("archgen:network:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags)
-        zones = aws.get_availability_zones_output(
+        # a plain (not Output) lookup, so a region with too few zones fails before any resource
+        found = aws.get_availability_zones(
             state="available", opts=pulumi.InvokeOptions(parent=self)
-        ).names
+        )
+        zones = pick_zones(found.names, args.availability_zones)
         public_cidrs, private_cidrs = subnet_cidrs(args.cidr, args.availability_zones)
         self.vpc = aws.ec2.Vpc(
             f"{name}-vpc",
@@ -121,7 +132,7 @@ class Network(pulumi.ComponentResource):
         self.private_subnet_ids = []
         self.private_route_table_ids = []
         for index in range(args.availability_zones):
-            zone = zones.apply(_nth(index))
+            zone = zones[index]
             public = aws.ec2.Subnet(
                 f"{name}-public-{index}",
                 vpc_id=self.vpc.id,

@@ -174,3 +174,12 @@ def test_invalid_sizes_rejected() -> None:
         ).validate()
     with pytest.raises(ValueError, match="availability_zones"):
         NetworkArgs(availability_zones=1).validate()
+
+
+def test_more_zones_than_the_region_has_fails_instead_of_doubling_up(mocked) -> None:
+    """The mocked region has three zones (a, b, c): a fourth subnet would share one."""
+    with pytest.raises(Exception, match="availabilityZones is 4 but the region has 3"):
+        mocked(lambda: Network("net", NetworkArgs(availability_zones=4)))
+    run = mocked(lambda: Network("net", NetworkArgs(availability_zones=3)))
+    zones = [s.inputs["availabilityZone"] for s in run.of("aws:ec2/subnet:Subnet")]
+    assert len(zones) == 6 and len(set(zones)) == 3
