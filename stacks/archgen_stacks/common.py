@@ -188,7 +188,7 @@ class StackKey(pulumi.ComponentResource):
         )
         aws.kms.Alias(
             f"{name}-alias",
-            name=f"alias/{args.alias}",
+            name_prefix=f"alias/{args.alias}-",  # unique per stack, like every physical name
             target_key_id=self.key.key_id,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -270,12 +270,16 @@ def log_group(
     tags: Mapping[str, str],
     parent: pulumi.Resource,
 ) -> aws.cloudwatch.LogGroup:
-    """A KMS-encrypted log group with retention (no log group in archgen lives forever)."""
+    """A KMS-encrypted log group with retention (no log group in archgen lives forever).
+
+    `path` is the name's prefix: Pulumi adds a unique suffix, so two stacks of one
+    project (dev and prod with the same name prefix) never claim the same group.
+    """
     if retention_days <= 0:
         raise ValueError("log retention must be a positive number of days")
     return aws.cloudwatch.LogGroup(
         name,
-        name=path,
+        name_prefix=pulumi.Output.concat(path, "-"),
         retention_in_days=retention_days,
         kms_key_id=kms_key_arn,
         tags=dict(tags),
@@ -384,10 +388,14 @@ def fargate_task(
     opts: pulumi.ResourceOptions,
     port: int | None = None,
 ) -> aws.ecs.TaskDefinition:
-    """A one-container Fargate task definition (Linux, x86_64, awsvpc) logging to `log_group`."""
+    """A one-container Fargate task definition (Linux, x86_64, awsvpc) logging to `log_group`.
+
+    The family carries the stack name: stacks sharing a family would share its
+    revisions, and a role allowed to run one stack's family could run the other's.
+    """
     return aws.ecs.TaskDefinition(
         resource_name,
-        family=family,
+        family=f"{family}-{pulumi.get_stack()}",
         requires_compatibilities=["FARGATE"],
         network_mode="awsvpc",
         cpu=str(cpu),

@@ -145,7 +145,7 @@ class Dashboard(pulumi.ComponentResource):
         ]
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
-            dashboard_name=name,
+            dashboard_name=f"{name}-{pulumi.get_stack()}",  # one per stack of the project
             dashboard_body=pulumi.Output.json_dumps({"widgets": widgets}),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -182,10 +182,15 @@ def test_batch_wiring(deployed: Any) -> None:
     desc = mocks.client("stepfunctions").describe_state_machine(stateMachineArn=arn)
     text = desc["definition"]
     ecs = mocks.client("ecs")
-    for task in result.of_kind("ecs.TaskDefinition"):
-        if task.outputs["family"].endswith(("train", "score")):
-            assert task.outputs["arn"] in text
-            ecs.describe_task_definition(taskDefinition=task.outputs["arn"])
+    jobs = [
+        task
+        for task in result.of_kind("ecs.TaskDefinition")
+        if re.search(r"-(train|score)-[^-]+$", task.outputs["family"])  # <job>-<stack>
+    ]
+    assert len(jobs) == 2
+    for task in jobs:
+        assert task.outputs["arn"] in text
+        ecs.describe_task_definition(taskDefinition=task.outputs["arn"])
     for bucket in ("raw", "models", "predictions"):
         assert result.outputs["bucketNames"][bucket] in text
     maps = [st for st in json.loads(text)["States"].values() if st["Type"] == "Map"]

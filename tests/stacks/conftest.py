@@ -107,7 +107,10 @@ class Run:
 
 
 def run_program(
-    program: Callable[[], Any], config: dict[str, str] | None = None, preview: bool = False
+    program: Callable[[], Any],
+    config: dict[str, str] | None = None,
+    preview: bool = False,
+    stack: str = "test",
 ) -> Run:
     """Run `program` under fresh echo mocks; return every resource, parent link and export."""
     mocks = EchoMocks()
@@ -125,7 +128,7 @@ def run_program(
     def run() -> Run:
         pulumi_settings.ROOT.set(None)
         pulumi.runtime.set_all_config(dict(config or {}))
-        set_mocks(mocks, "proj", "test", preview=preview)
+        set_mocks(mocks, "proj", stack, preview=preview)
         pulumi.runtime.register_stack_transformation(record)
         outputs: dict[str, Any] = {}
 

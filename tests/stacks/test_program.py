@@ -178,7 +178,7 @@ def test_an_existing_key_keeps_logs_and_alarms_on_a_key_that_grants_them(mocked)
     run = mocked(lambda: build(s, AppArtifacts(package="credit", image_uri="r/credit:1")))
     [key] = run.of("aws:kms/key:Key")
     [alias] = run.of("aws:kms/alias:Alias")
-    assert alias.inputs["name"].endswith("-logs")
+    assert alias.inputs["namePrefix"].endswith("-logs-")
     sids = {st.get("Sid") for st in json.loads(key.inputs["policy"])["Statement"]}
     assert {"CloudWatchLogsEncrypt", "AlarmsPublishToEncryptedTopic"} <= sids
     own = key.outputs["arn"]
