@@ -78,7 +78,8 @@ def load_pack(ref: str, *, config: UserConfig | None = None) -> Pack:
         return _load_dir(_clone(text.removeprefix("git+")), source=text)
     path = Path(text).expanduser()
     if path.is_dir():
-        if (path / MANIFEST).is_file():
+        manifest = path / MANIFEST
+        if manifest.exists() or manifest.is_symlink():  # not is_file(): a FIFO is refused, named
             return _load_dir(path.resolve(), source=str(path.resolve()))
         if _is_git_repo(path):
             url = path.resolve().as_uri()
@@ -136,7 +137,7 @@ def _check_layout(pack: Pack, text: str) -> None:
         overlay_files(folder, pack_name=name, pack_root=pack.root)
     for _stage, rel in pack.hooks():
         where = f"pack {name}: {manifest}:{line_of(text, rel)}"
-        script = _inside(pack.root, rel, f"{where}: hook {quote(rel)}")
+        script = _inside(pack.root, rel, f"{where}: hook")
         if not script.is_file():
             raise PackError(f"{where}: hook {rel} is missing")
 
@@ -144,22 +145,23 @@ def _check_layout(pack: Pack, text: str) -> None:
 def _inside(root: Path, rel: str, where: str) -> Path:
     """`root / rel`, proven inside `root`: relative, no `..`, no symlink on the way, no escape."""
     path = PurePosixPath(rel)
+    what = f"{where} {quote(rel)}"
     if not rel or path.is_absolute() or PureWindowsPath(rel).drive or "\\" in rel:
-        raise PackError(f"{where}: {quote(rel)} must be a path relative to the pack folder")
+        raise PackError(f"{what} must be a path relative to the pack folder")
     if ".." in path.parts:
-        raise PackError(f"{where}: {quote(rel)} may not contain '..' (it must stay in the pack)")
+        raise PackError(f"{what} may not contain '..' (it must stay in the pack folder)")
     current = root
     for part in path.parts:
         current = current / part
         if current.is_symlink():
             raise PackError(
-                f"{where}: {current.relative_to(root).as_posix()} is a symlink; "
-                "pack layers and hooks may not be symlinks"
+                f"{what}: {current.relative_to(root).as_posix()} is a symlink "
+                "(pack layers and hooks may not be symlinks)"
             )
         if current.exists() and not (current.is_dir() or current.is_file()):
-            raise PackError(f"{where}: {quote(rel)} is not a regular file or folder")
+            raise PackError(f"{what} is not a regular file or folder")
     if not current.resolve().is_relative_to(root.resolve()):
-        raise PackError(f"{where}: {quote(rel)} resolves outside the pack folder")
+        raise PackError(f"{what} resolves outside the pack folder")
     return current
 
 

@@ -89,7 +89,7 @@ def check_templates(
             except jinja2.TemplateSyntaxError as err:
                 line = err.lineno if kind == "file" else 1
                 raise PackError(f"pack {pack_name}: {where}:{line}: {err.message}") from err
-            _check_private_names(ast, f"pack {pack_name}: {where}", lines=kind == "file")
+            _check_private_names(ast, text, f"pack {pack_name}: {where}", lines=kind == "file")
             stray = sorted(jinja2.meta.find_undeclared_variables(ast) - {"cookiecutter"})
             if stray:
                 line = line_of(text, stray[0]) if kind == "file" else 1
@@ -110,11 +110,17 @@ def check_templates(
     return checked
 
 
-def _check_private_names(ast: jinja2.nodes.Template, where: str, *, lines: bool) -> None:
+def _check_private_names(ast: jinja2.nodes.Template, text: str, where: str, *, lines: bool) -> None:
     """Refuse `x._name`, `x['_name']`, `x|attr('_name')`, `{% set ns._name %}` and `_names`.
 
     `cookiecutter._archgen` (a value archgen itself provides) is the one exception.
+    The first offender in reading order is named.
     """
+    found: list[tuple[int, int, str]] = []
+
+    def offend(node: jinja2.nodes.Node, what: str, name: str) -> None:
+        found.append((node.lineno if lines else 1, text.find(name), f"{what} {name[:40]!r}"))
+
     for node in ast.find_all((jinja2.nodes.Getattr, jinja2.nodes.Getitem, jinja2.nodes.NSRef)):
         target: jinja2.nodes.Node | None = None
         if isinstance(node, jinja2.nodes.Getitem):
@@ -133,18 +139,17 @@ def _check_private_names(ast: jinja2.nodes.Template, where: str, *, lines: bool)
             and attr in BUILTIN_CONTEXT_KEYS
         )
         if attr.startswith("_") and not provided:
-            _refuse(where, node.lineno if lines else 1, f"attribute {attr[:40]!r}")
+            offend(node, "attribute", attr)
     for flt in ast.find_all(jinja2.nodes.Filter):
         arg = flt.args[0] if flt.name == "attr" and flt.args else None
         if isinstance(arg, jinja2.nodes.Const) and str(arg.value).startswith("_"):
-            _refuse(where, flt.lineno if lines else 1, f"attribute {str(arg.value)[:40]!r}")
+            offend(flt, "attribute", str(arg.value))
     for name in ast.find_all(jinja2.nodes.Name):
         if name.name.startswith("_"):
-            _refuse(where, name.lineno if lines else 1, f"name {name.name[:40]!r}")
-
-
-def _refuse(where: str, line: int, what: str) -> None:
-    raise PackError(
-        f"{where}:{line}: {what} starts with '_'; pack templates may not use private or "
-        "dunder attributes (they lead out of the template sandbox)"
-    )
+            offend(name, "name", name.name)
+    if found:
+        line, _, what = min(found)
+        raise PackError(
+            f"{where}:{line}: {what} starts with '_'; pack templates may not use private or "
+            "dunder attributes (they lead out of the template sandbox)"
+        )
