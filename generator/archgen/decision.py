@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from archgen import catalogue
 from archgen.errors import DecisionError
 from archgen.patterns import DataArrival, Level, Pattern
 from archgen.plan import Constraints, Decision, Score
@@ -140,6 +141,35 @@ def growth_peak_rps(req: Requirements) -> float:
 # -- hard constraints -----------------------------------------------------------------
 
 
+class PartConstraints(Constraints):
+    """Constraints that also forbid parts and AWS services (a team pack's `forbid_components`
+    and `forbid_services`): a pattern deploying any of them is infeasible."""
+
+    forbid_components: list[catalogue.Part] = Field(default_factory=list)
+    forbid_services: list[str] = Field(default_factory=list)
+
+
+def forbidden_parts(constraints: Constraints | None) -> dict[Pattern, list[str]]:
+    """For each pattern, why the forbidden components and services rule it out."""
+    out: dict[Pattern, list[str]] = {p: [] for p in Pattern}
+    if not isinstance(constraints, PartConstraints):
+        return out
+    who = constraints.source or "the team pack"
+    for p in Pattern:
+        for component in catalogue.components(p):
+            if component.part in constraints.forbid_components:
+                out[p].append(
+                    f"deploys the {component.title} component ({component.part.value}), "
+                    f"which {who} forbids"
+                )
+            for service in component.services:
+                if service in constraints.forbid_services:
+                    out[p].append(
+                        f"deploys {service} ({component.title} component), which {who} forbids"
+                    )
+    return {p: list(dict.fromkeys(reasons)) for p, reasons in out.items()}
+
+
 def hard_constraints(
     req: Requirements,
     *,
@@ -182,6 +212,8 @@ def hard_constraints(
         who = constraints.source or "the team pack"
         for p in constraints.forbid:
             out[p].append(f"forbidden by {who}")
+        for p, reasons in forbidden_parts(constraints).items():
+            out[p].extend(reasons)
         if constraints.max_budget_usd is not None and costs is not None:
             for p in Pattern:
                 if p in costs and costs[p] > constraints.max_budget_usd:
@@ -290,15 +322,17 @@ def decide(
         s.pattern: _why_not(req, s, best, m) for s in scores if s.pattern is not best.pattern
     }
     warnings: list[str] = []
-    if constraints is not None and constraints.forbid:
+    by_parts = [p for p, reasons in forbidden_parts(constraints).items() if reasons]
+    if constraints is not None and (constraints.forbid or by_parts):
         who = constraints.source or "the team pack"
-        names = ", ".join(p.label for p in constraints.forbid)
+        excluded = list(dict.fromkeys([*constraints.forbid, *by_parts]))
+        names = ", ".join(p.label for p in excluded)
         warnings.append(f"{who} forbids {names}; it was not considered.")
         overall = sorted(
             score_patterns(req, costs=costs, matrix=m),
             key=lambda s: (not s.feasible, *_rank_key(s)),
         )[0]
-        if overall.pattern in constraints.forbid:
+        if overall.pattern in excluded:
             warnings.append(
                 f"Without the constraints of {who}, {overall.pattern.label} would have been "
                 "recommended."

@@ -11,16 +11,40 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from archgen import catalogue
 from archgen.patterns import Pattern
 from archgen.record import PackRef
+from archgen.requirements import QUESTIONS, Requirements
+from archgen.safe_io import quote
 
 MANIFEST = "archgen-pack.yaml"
 BUILTIN_LAYERS = catalogue.ALL_LAYERS
 """Template layers a pack may override or extend, one overlay directory each."""
 HookStage = Literal["pre_gen", "post_gen"]
+
+BUILTIN_CONTEXT_KEYS = frozenset(
+    {
+        "project_name",
+        "project_slug",
+        "package_name",
+        "pattern",
+        "region",
+        "archgen_version",
+        "description",
+        "_archgen",
+    }
+)
+"""The `cookiecutter.` values archgen's renderer provides to every template."""
+PACK_CONTEXT_KEYS = frozenset({"pack_name", "pack_version", "company_tags"})
+"""The `cookiecutter.` values archgen adds for a pack (its answers sit beside them)."""
+RESERVED_KEYS = frozenset(q.key for q in QUESTIONS) | BUILTIN_CONTEXT_KEYS | PACK_CONTEXT_KEYS
+"""Keys a pack question may not take: built-in questions and template values."""
+SERVICES: tuple[str, ...] = tuple(
+    sorted({s for c in catalogue.COMPONENTS.values() for s in c.services})
+)
+"""The AWS services (botocore names) archgen's components deploy; a pack may forbid any."""
 
 
 class StrictModel(BaseModel):
@@ -40,6 +64,25 @@ class PackQuestion(StrictModel):
     tag: str = ""
     """When set, the answer is also put on every resource as this tag."""
 
+    @field_validator("key")
+    @classmethod
+    def _not_builtin(cls, value: str) -> str:
+        if value in RESERVED_KEYS:
+            hint = " (set the region a pack prefers with defaults: region:)"
+            raise ValueError(
+                f"{quote(value)} is a built-in question or template value; a pack question "
+                f"may not redefine it{hint if value == 'region' else ''}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _default_is_a_choice(self) -> PackQuestion:
+        if self.choices and self.default is not None and str(self.default) not in self.choices:
+            raise ValueError(
+                f"default {quote(self.default)} is not one of {', '.join(self.choices)}"
+            )
+        return self
+
 
 class PackDefaults(StrictModel):
     """Company defaults: they reach the answers' defaults, the template context and the stack."""
@@ -54,12 +97,37 @@ class PackDefaults(StrictModel):
     cost_centre: str | None = None
     """Put on every resource as the `CostCentre` tag."""
 
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        """Validated exactly as the built-in `region` answer is."""
+        if value is not None:
+            try:
+                Requirements(region=value)
+            except ValidationError as err:
+                message = str(err.errors()[0]["msg"]).removeprefix("Value error, ")
+                raise ValueError(f"{quote(value)} {message}") from None
+        return value
+
 
 class PackConstraints(StrictModel):
-    """Limits on the decision: patterns the team does not run, a budget ceiling."""
+    """Limits on the decision: patterns, components and AWS services the team does not run,
+    a budget ceiling. A pattern that deploys a forbidden component or service is ruled out."""
 
     forbid: list[Pattern] = Field(default_factory=list)
+    forbid_components: list[catalogue.Part] = Field(default_factory=list)
+    """Parts (`catalogue.Part` values: stream, api, ...) no project may deploy."""
+    forbid_services: list[str] = Field(default_factory=list)
+    """AWS services (botocore names, as in `catalogue.COMPONENTS`: kinesis, ...) none may use."""
     max_budget_usd: float | None = Field(default=None, gt=0)
+
+    @field_validator("forbid_services")
+    @classmethod
+    def _known_services(cls, value: list[str]) -> list[str]:
+        unknown = [s for s in value if s not in SERVICES]
+        if unknown:
+            raise ValueError(f"unknown service {quote(unknown[0])} (one of {', '.join(SERVICES)})")
+        return value
 
 
 class PackHooks(StrictModel):

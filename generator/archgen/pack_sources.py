@@ -14,10 +14,9 @@ import subprocess
 import tempfile
 from collections.abc import Mapping
 from importlib import metadata, resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import platformdirs
-import yaml
 from pydantic import Field, ValidationError
 
 from archgen.errors import PackError
@@ -29,6 +28,8 @@ from archgen.pack_manifest import (
     StrictModel,
     line_of,
 )
+from archgen.pack_templates import overlay_files
+from archgen.safe_io import UnsafeInput, load_yaml, load_yaml_file, quote, read_text
 
 ENV_PACK = "ARCHGEN_PACK"
 PROJECT_PACK_FILE = ".archgen-pack"
@@ -52,16 +53,13 @@ def user_config_path() -> Path:
 
 
 def load_user_config(path: Path | None = None) -> UserConfig:
-    """Read the user config; an absent file is an empty config."""
+    """Read the user config (through `safe_io`); an absent file is an empty config."""
     path = path or user_config_path()
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return UserConfig()
+    data = load_yaml_file(path, error=PackError, what="user config") or {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return UserConfig.model_validate(data)
-    except yaml.YAMLError as err:
-        line = getattr(getattr(err, "problem_mark", None), "line", -1) + 1
-        raise PackError(f"{path}:{line}: not valid YAML") from err
     except ValidationError as err:
         raise PackError(f"{path}: {_first_error(err)}") from err
 
@@ -80,7 +78,8 @@ def load_pack(ref: str, *, config: UserConfig | None = None) -> Pack:
         return _load_dir(_clone(text.removeprefix("git+")), source=text)
     path = Path(text).expanduser()
     if path.is_dir():
-        if (path / MANIFEST).is_file():
+        manifest = path / MANIFEST
+        if manifest.exists() or manifest.is_symlink():  # not is_file(): a FIFO is refused, named
             return _load_dir(path.resolve(), source=str(path.resolve()))
         if _is_git_repo(path):
             url = path.resolve().as_uri()
@@ -93,50 +92,77 @@ def load_pack(ref: str, *, config: UserConfig | None = None) -> Pack:
 
 
 def _load_dir(root: Path, *, source: str) -> Pack:
+    """Load and check a pack folder: its manifest (through `safe_io`) and its layout."""
+    root = root.resolve()
     manifest_path = root / MANIFEST
     label = root.name
+    if manifest_path.is_symlink():
+        raise PackError(f"pack {label}: {manifest_path} is a symlink (packs hold regular files)")
     try:
-        text = manifest_path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise PackError(f"pack {label}: {manifest_path}: cannot read ({err.strerror})") from err
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        line = getattr(getattr(err, "problem_mark", None), "line", -1) + 1
-        problem = getattr(err, "problem", None) or "not valid YAML"
-        raise PackError(f"pack {label}: {manifest_path}:{line}: {problem}") from err
+        text = read_text(manifest_path)
+    except FileNotFoundError as err:
+        raise PackError(f"pack {label}: {manifest_path}: no such file") from err
+    except UnsafeInput as err:
+        raise PackError(f"pack {label}: {manifest_path}: {err}") from err
+    data = load_yaml(text, str(manifest_path), error=lambda m: PackError(f"pack {label}: {m}"))
     if not isinstance(data, dict):
         raise PackError(f"pack {label}: {manifest_path}:1: expected a mapping")
-    label = str(data.get("name", label))
+    name = data.get("name", label)
+    label = name if isinstance(name, str) and len(name) <= 60 else quote(name)
     try:
         manifest = PackManifest.model_validate(data)
     except ValidationError as err:
         line = _line_of_loc(text, err.errors()[0]["loc"])
         raise PackError(f"pack {label}: {manifest_path}:{line}: {_first_error(err)}") from err
     pack = Pack(manifest=manifest, root=root, source=source)
-    _check_layout(pack)
+    _check_layout(pack, text)
     return pack
 
 
-def _check_layout(pack: Pack) -> None:
-    """Layers must be built-in names pointing at existing folders; hooks must exist."""
+def _check_layout(pack: Pack, text: str) -> None:
+    """Layers and hooks are relative paths inside the pack root, with no symlink on the way;
+    layers are built-in names of folders holding only regular files; hooks are regular files."""
     name = pack.manifest.name
     manifest = pack.root / MANIFEST
-    text = manifest.read_text(encoding="utf-8")
     for layer, rel in pack.manifest.layers.items():
         line = line_of(text, layer)
+        where = f"pack {name}: {manifest}:{line}"
         if layer not in BUILTIN_LAYERS:
             raise PackError(
-                f"pack {name}: {manifest}:{line}: unknown layer {layer!r} "
-                f"(one of {', '.join(BUILTIN_LAYERS)})"
+                f"{where}: unknown layer {quote(layer)} (one of {', '.join(BUILTIN_LAYERS)})"
             )
-        if not (pack.root / rel).is_dir():
-            raise PackError(
-                f"pack {name}: {manifest}:{line}: layer {layer} folder {rel} is missing"
-            )
+        folder = _inside(pack.root, rel, f"{where}: layer {layer}")
+        if not folder.is_dir():
+            raise PackError(f"{where}: layer {layer} folder {rel} is missing")
+        overlay_files(folder, pack_name=name, pack_root=pack.root)
     for _stage, rel in pack.hooks():
-        if not (pack.root / rel).is_file():
-            raise PackError(f"pack {name}: {manifest}:{line_of(text, rel)}: hook {rel} is missing")
+        where = f"pack {name}: {manifest}:{line_of(text, rel)}"
+        script = _inside(pack.root, rel, f"{where}: hook")
+        if not script.is_file():
+            raise PackError(f"{where}: hook {rel} is missing")
+
+
+def _inside(root: Path, rel: str, where: str) -> Path:
+    """`root / rel`, proven inside `root`: relative, no `..`, no symlink on the way, no escape."""
+    path = PurePosixPath(rel)
+    what = f"{where} {quote(rel)}"
+    if not rel or path.is_absolute() or PureWindowsPath(rel).drive or "\\" in rel:
+        raise PackError(f"{what} must be a path relative to the pack folder")
+    if ".." in path.parts:
+        raise PackError(f"{what} may not contain '..' (it must stay in the pack folder)")
+    current = root
+    for part in path.parts:
+        current = current / part
+        if current.is_symlink():
+            raise PackError(
+                f"{what}: {current.relative_to(root).as_posix()} is a symlink "
+                "(pack layers and hooks may not be symlinks)"
+            )
+        if current.exists() and not (current.is_dir() or current.is_file()):
+            raise PackError(f"{what} is not a regular file or folder")
+    if not current.resolve().is_relative_to(root.resolve()):
+        raise PackError(f"{what} resolves outside the pack folder")
+    return current
 
 
 def _clone(url: str) -> Path:
@@ -194,6 +220,11 @@ def resolve_pack_ref(
     Precedence: the `--pack` flag, then `ARCHGEN_PACK`, then the project
     (`.archgen-pack` in the working directory, or the pack recorded in its
     `.archgen.yaml`), then `pack:` in the user config.
+
+    Every file is read through `safe_io`. A `.archgen-pack` or `.archgen.yaml`
+    that cannot be read or parsed (a FIFO, a NUL byte, an alias, a `pack:` that
+    is not a mapping of strings) is a PackError naming the file, not ignored:
+    silently skipping it would drop the rules of the pack the project uses.
     """
     if flag:
         return flag, "--pack"
@@ -202,24 +233,45 @@ def resolve_pack_ref(
         return env[ENV_PACK], ENV_PACK
     here = cwd or Path.cwd()
     project_file = here / PROJECT_PACK_FILE
-    if project_file.is_file():
-        value = project_file.read_text(encoding="utf-8").strip()
+    if project_file.exists() or project_file.is_symlink():
+        try:
+            value = read_text(project_file, limit=4096).strip()
+        except UnsafeInput as err:
+            raise PackError(f"{project_file}: {err}") from err
         if value:
+            if "\n" in value:
+                raise PackError(f"{project_file}: expected one pack reference on one line")
             ref = value if Path(value).is_absolute() or value.startswith("git+") else here / value
             return str(ref), str(project_file)
     record_file = here / ".archgen.yaml"
-    if record_file.is_file():
-        try:
-            data = yaml.safe_load(record_file.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError:
-            data = {}
-        pack = data.get("pack") if isinstance(data, dict) else None
-        if isinstance(pack, dict) and (pack.get("source") or pack.get("name")):
-            return str(pack.get("source") or pack["name"]), str(record_file)
+    if record_file.exists() or record_file.is_symlink():
+        recorded = _recorded_pack(record_file)
+        if recorded is not None:
+            return recorded, str(record_file)
     config = config if config is not None else load_user_config()
     if config.pack:
         return config.pack, str(user_config_path())
     return None
+
+
+def _recorded_pack(record_file: Path) -> str | None:
+    """The pack source (or name) a project's `.archgen.yaml` records, or None."""
+    data = load_yaml_file(record_file, error=PackError, what="project record")
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise PackError(f"{record_file}:1: expected a mapping (the project record)")
+    pack = data.get("pack")
+    if pack is None:
+        return None
+    if not isinstance(pack, dict):
+        raise PackError(f"{record_file}: pack: expected a mapping, got {quote(pack)}")
+    ref = pack.get("source") or pack.get("name")
+    if ref is None:
+        return None
+    if not isinstance(ref, str):
+        raise PackError(f"{record_file}: pack: source and name must be text, got {quote(ref)}")
+    return ref
 
 
 # -- trust -------------------------------------------------------------------

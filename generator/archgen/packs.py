@@ -17,8 +17,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from archgen.decision import PartConstraints
 from archgen.errors import PackError
-from archgen.pack_manifest import HookStage, Pack
+from archgen.pack_manifest import HookStage, Pack, PackQuestion
 from archgen.pack_sources import (
     UserConfig,
     is_trusted,
@@ -31,6 +32,7 @@ from archgen.patterns import Pattern
 from archgen.plan import Constraints
 from archgen.record import PackRef, ProjectRecord
 from archgen.render import layers_for
+from archgen.safe_io import quote
 from archgen.stack_settings import StackSettings
 
 COST_CENTRE_TAG = "CostCentre"
@@ -142,9 +144,12 @@ def apply_pack(
         if q.tag and pack_answers.get(q.key) not in (None, ""):
             tags[q.tag] = str(pack_answers[q.key])
     overrides = _settings_overrides(loaded, tags)
-    constraints = Constraints(
-        forbid=list(manifest.constraints.forbid),
-        max_budget_usd=manifest.constraints.max_budget_usd,
+    rules = manifest.constraints
+    constraints = PartConstraints(
+        forbid=list(rules.forbid),
+        forbid_components=list(rules.forbid_components),
+        forbid_services=list(rules.forbid_services),
+        max_budget_usd=rules.max_budget_usd,
         source=f"team pack {manifest.name} {manifest.version}",
     )
     answer_defaults = {"region": manifest.defaults.region} if manifest.defaults.region else {}
@@ -172,20 +177,70 @@ def apply_pack(
 def _pack_answers(
     pack: Pack, recorded: Mapping[str, Any], given: Mapping[str, Any]
 ) -> dict[str, Any]:
+    """Each question's answer (given, else recorded, else its default), validated."""
     name = pack.manifest.name
     known = {q.key: q for q in pack.manifest.questions}
-    unknown = sorted((set(recorded) | set(given)) - set(known))
+    unknown = sorted((set(recorded) | set(given)) - set(known), key=str)
     if unknown:
-        raise PackError(f"pack {name}: unknown pack answer(s): {', '.join(unknown)}")
+        listed = ", ".join(quote(k) for k in unknown[:5])
+        raise PackError(f"pack {name}: unknown pack answer(s): {listed}")
     result: dict[str, Any] = {}
     for key, q in known.items():
         value = given.get(key, recorded.get(key, q.default))
-        if q.choices and value is not None and str(value) not in q.choices:
-            raise PackError(
-                f"pack {name}: answer {key}={value!r} is not one of {', '.join(q.choices)}"
-            )
-        result[key] = value
+        result[key] = check_pack_answer(name, q, value)
     return result
+
+
+_TRUE = frozenset({"true", "yes", "y", "on", "1"})
+_FALSE = frozenset({"false", "no", "n", "off", "0"})
+
+
+def check_pack_answer(pack_name: str, q: PackQuestion, value: Any) -> Any:
+    """`value` as an answer to `q`: of its default's type (a typed text is parsed), and one of
+    its choices when it has some. Anything else is a PackError quoting the value."""
+    if value is None:
+        return None
+    where = f"pack {pack_name}: answer {q.key}={quote(value)}"
+    if not isinstance(value, str | int | float | bool):
+        raise PackError(f"{where} is a {type(value).__name__}, not a single value")
+    kind = type(q.default) if q.default is not None else str
+    try:
+        typed = _as_type(kind, value)
+    except ValueError:
+        raise PackError(f"{where} is not {_KIND_NAMES[kind]} (the type of its default)") from None
+    if q.choices and str(typed) not in q.choices:
+        raise PackError(f"{where} is not one of {', '.join(q.choices)}")
+    return typed
+
+
+_KIND_NAMES: dict[type, str] = {
+    bool: "true or false",
+    int: "a whole number",
+    float: "a number",
+    str: "text",
+}
+
+
+def _as_type(kind: type, value: str | int | float | bool) -> Any:
+    """`value` converted to `kind` (bool, int, float or str); ValueError when it is not one."""
+    text = str(value).strip()
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if text.lower() in _TRUE | _FALSE:
+            return text.lower() in _TRUE
+        raise ValueError(text)
+    if isinstance(value, bool):
+        if kind is str:
+            return str(value).lower()
+        raise ValueError(text)
+    if kind is int:
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError(text)
+        return int(value) if not isinstance(value, str) else int(text)
+    if kind is float:
+        return float(value) if not isinstance(value, str) else float(text)
+    return value if isinstance(value, str) else text
 
 
 def _settings_overrides(pack: Pack, tags: dict[str, str]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import contextlib
 import importlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -90,9 +91,25 @@ def _environment() -> jinja2.Environment:
 
 
 def _layer_files(layer_dir: Path) -> Iterator[Path]:
+    """The layer's files, sorted; a symlink or special file anywhere is a RenderError.
+
+    A second line of defence behind the pack's own check: nothing is followed,
+    so a template layer can never copy a file from outside itself.
+    """
     root = layer_dir / ROOT_DIR
-    for dirpath, dirnames, filenames in os.walk(root):
+    for path in (layer_dir, root):
+        if path.is_symlink():
+            raise RenderError(f"{path}: is a symlink; template layers hold only regular files")
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in [*dirnames, *sorted(filenames)]:
+            path = Path(dirpath, name)
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                kind = "a symlink" if stat.S_ISLNK(mode) else "not a regular file"
+                raise RenderError(
+                    f"{path}: is {kind}; template layers hold only regular files and folders"
+                )
         for name in sorted(filenames):
             if not name.endswith((".pyc", ".pyo")):
                 yield Path(dirpath, name)
@@ -101,16 +118,26 @@ def _layer_files(layer_dir: Path) -> Iterator[Path]:
 def _render_layer(
     env: jinja2.Environment, name: str, layer_dir: Path, context: Mapping[str, Any], dest: Path
 ) -> list[str]:
-    """Render one layer into `dest`, replacing files an earlier layer wrote."""
+    """Render one layer into `dest`, replacing files an earlier layer wrote.
+
+    Any error a template raises while rendering (a Jinja error, a sandbox
+    SecurityError, `1/0`, ...) is a one-line RenderError naming the layer (and
+    the team pack, for an overlay), the file and the line.
+    """
     values = {"cookiecutter": dict(context)}
     written: list[str] = []
     root = layer_dir / ROOT_DIR
+    pack = context.get("pack_name") if name.startswith("overlay") else None
+    owner = f"pack {pack}: {name}" if pack else f"layer {name!r}"
     for source in _layer_files(layer_dir):
         rel_template = source.relative_to(root).as_posix()
-        where = f"layer {name!r}, file {rel_template}"
+        where = f"{owner}, file {rel_template}"
+        try:
+            raw = source.read_bytes()
+        except OSError as err:
+            raise RenderError(f"{where}: cannot read ({err.strerror or err})") from err
         try:
             rel = env.from_string(rel_template).render(values)
-            raw = source.read_bytes()
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
@@ -119,9 +146,10 @@ def _render_layer(
                 data = env.from_string(text).render(values).encode("utf-8")
         except jinja2.TemplateSyntaxError as err:
             raise RenderError(f"{where}, line {err.lineno}: {err.message}") from err
-        except jinja2.TemplateError as err:
+        except Exception as err:  # noqa: BLE001 - whatever a template raises is its error
             line = _template_line(err)
-            raise RenderError(f"{where}{line}: {err}") from err
+            message = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise RenderError(f"{where}{line}: {message[:200]}") from err
         if not rel or rel.startswith("/") or ".." in Path(rel).parts:
             raise RenderError(f"{where}: renders to an unsafe path {rel!r}")
         target = dest / rel
@@ -133,6 +161,7 @@ def _render_layer(
 
 
 def _template_line(err: BaseException) -> str:
+    """`, line N` of the innermost template frame of `err`'s traceback (empty when none)."""
     tb = err.__traceback__
     line = None
     while tb is not None:

@@ -80,3 +80,75 @@ def test_failing_post_gen_hook_leaves_no_new_project(tmp_path: Path, force: bool
         assert mine.read_text(encoding="utf-8") == "mine"
     else:
         assert not (out / "hook-demo").exists()
+
+
+# -- nothing in a pack runs, except hooks in a real, trusted `new` ---------------------
+
+MARKER_HOOK = (
+    "import os, pathlib\n"
+    "(pathlib.Path(os.environ['ARCHGEN_PACK_DIR']) / 'hook-ran').write_text('ran')\n"
+)
+
+
+def _marker(pack: Path) -> Path:
+    return pack / "hook-ran"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["new", "--no-input", "--project-name", "dry-run", "--pretend", "--trust", "--pack", "P"],
+        ["recommend", "--pack", "P"],
+        ["packs", "show", "P"],
+        ["packs", "list"],
+        ["check", "--project", "PROJECT"],
+    ],
+    ids=["new-pretend-trusted", "recommend", "packs-show", "packs-list", "check"],
+)
+def test_hooks_never_run_outside_a_real_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    pack = hooked_pack(tmp_path / "pack", MARKER_HOOK)
+    (pack / "hooks/pre.py").write_text(MARKER_HOOK, encoding="utf-8")
+    monkeypatch.setenv("ARCHGEN_PACK", str(pack))  # `packs list` shows the active pack
+    made = new(pack, tmp_path / "out", "--trust")
+    assert made.exit_code == 0, made.output
+    assert _marker(pack).is_file()  # the hooks do run in a real, trusted `new`
+    _marker(pack).unlink()
+    project = tmp_path / "out" / "hook-demo"
+    args = [{"P": str(pack), "PROJECT": str(project)}.get(a, a) for a in command]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert not _marker(pack).exists(), f"a hook ran under {' '.join(command[:2])}"
+
+
+@pytest.mark.parametrize("origin", ["ARCHGEN_PACK", ".archgen-pack", ".archgen.yaml", "config"])
+def test_an_implicitly_picked_pack_with_hooks_still_needs_trust(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, origin: str
+) -> None:
+    pack = hooked_pack(tmp_path / "pack", MARKER_HOOK)
+    (pack / "hooks/pre.py").write_text(MARKER_HOOK, encoding="utf-8")
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("ARCHGEN_PACK", raising=False)
+    if origin == "ARCHGEN_PACK":
+        monkeypatch.setenv("ARCHGEN_PACK", str(pack))
+    elif origin == ".archgen-pack":
+        (here / ".archgen-pack").write_text("../pack\n", encoding="utf-8")
+    elif origin == ".archgen.yaml":
+        record = {"pack": {"name": "hooked", "version": "0.2.0", "source": str(pack)}}
+        (here / ".archgen.yaml").write_text(yaml.safe_dump(record), encoding="utf-8")
+    else:
+        config = tmp_path / "config" / "archgen" / "config.yaml"
+        config.parent.mkdir(parents=True)
+        config.write_text(yaml.safe_dump({"pack": str(pack)}), encoding="utf-8")
+    args = ["new", "--no-input", "--project-name", "implicit", "-o", "out"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "Using team pack" in result.stderr and "(from " in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("archgen: error:")]
+    assert len(errors) == 1 and "--trust" in errors[0] and "pre_gen hooks/pre.py" in errors[0]
+    assert not _marker(pack).exists()
+    assert not (here / "out").exists()

@@ -394,3 +394,140 @@ def test_a_pack_without_hooks_runs_none_and_needs_no_trust(tmp_path: Path) -> No
     assert not applied.trusted
     assert applied.run_hooks("pre_gen", tmp_path) == []
     assert applied.run_hooks("post_gen", tmp_path) == []
+
+
+# -- questions and answers go through validation ----------------------------------------
+
+TYPED = """\
+name: typed
+version: '1'
+questions:
+  - key: replicas
+    prompt: Replicas
+    default: 3
+  - key: ratio
+    prompt: Ratio
+    default: 0.5
+  - key: public
+    prompt: Public?
+    default: false
+  - key: tier
+    prompt: Tier
+    default: silver
+    choices: [gold, silver]
+"""
+
+
+def test_pack_answers_keep_the_type_of_their_default(tmp_path: Path) -> None:
+    root = str(write_tree(tmp_path / "typed", {"archgen-pack.yaml": TYPED}))
+    typed = {"replicas": "5", "ratio": "0.25", "public": "yes", "tier": "gold"}
+    applied = apply_pack(ProjectRecord(), root, answers=typed)
+    assert applied.record.pack_answers == {
+        "replicas": 5,
+        "ratio": 0.25,
+        "public": True,
+        "tier": "gold",
+    }
+    defaults = apply_pack(ProjectRecord(), root).record.pack_answers
+    assert defaults == {"replicas": 3, "ratio": 0.5, "public": False, "tier": "silver"}
+
+
+@pytest.mark.parametrize(
+    ("answers", "words"),
+    [
+        ({"replicas": "many"}, "replicas='many' is not a whole number"),
+        ({"replicas": 2.5}, "replicas=2.5 is not a whole number"),
+        ({"replicas": True}, "replicas=True is not a whole number"),
+        ({"ratio": "half"}, "ratio='half' is not a number"),
+        ({"public": "maybe"}, "public='maybe' is not true or false"),
+        ({"tier": "bronze"}, "tier='bronze' is not one of gold, silver"),
+        ({"tier": ["gold"]}, "tier=['gold'] is a list, not a single value"),
+    ],
+)
+def test_pack_answers_of_the_wrong_type_or_choice_are_refused(
+    tmp_path: Path, answers: dict[str, object], words: str
+) -> None:
+    root = str(write_tree(tmp_path / "typed", {"archgen-pack.yaml": TYPED}))
+    with pytest.raises(PackError) as info:
+        apply_pack(ProjectRecord(pack_answers=answers), root)
+    assert str(info.value).startswith("pack typed: answer ")
+    assert words in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("manifest", "words"),
+    [
+        ("questions:\n  - key: region\n    prompt: R\n", "'region' is a built-in question"),
+        ("questions:\n  - key: daily_volume\n    prompt: V\n", "'daily_volume' is a built-in"),
+        ("questions:\n  - key: package_name\n    prompt: P\n", "'package_name' is a built-in"),
+        ("questions:\n  - key: pack_name\n    prompt: P\n", "'pack_name' is a built-in"),
+        ("defaults:\n  region: mars\n", "defaults.region: Value error, 'mars' must be an AWS"),
+        ("constraints:\n  forbid_services: [kinesys]\n", "unknown service 'kinesys' (one of"),
+        ("constraints:\n  forbid_components: [queue]\n", "forbid_components.0: Input should be"),
+    ],
+)
+def test_manifest_cannot_redefine_built_ins_or_name_unknown_parts(
+    tmp_path: Path, manifest: str, words: str
+) -> None:
+    root = write_tree(tmp_path / "p", {"archgen-pack.yaml": f"name: p\nversion: '1'\n{manifest}"})
+    with pytest.raises(PackError) as info:
+        load_pack(str(root))
+    assert words in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_forbidden_services_and_components_reach_the_decision(tmp_path: Path) -> None:
+    from archgen.api import make_plan
+    from archgen.requirements import Requirements
+
+    rules = "constraints:\n  forbid_services: [kinesis]\n  forbid_components: [api]\n"
+    root = write_tree(tmp_path / "p", {"archgen-pack.yaml": f"name: p\nversion: '1'\n{rules}"})
+    record = ProjectRecord(answers=Requirements(latency_p99_ms=3_600_000, urgency="low"))
+    applied = apply_pack(record, str(root))
+    plan = make_plan(applied.record, constraints=applied.constraints)
+    scores = {s.pattern: s for s in plan.decision.scores}
+    assert [p for p, s in scores.items() if s.feasible] == [Pattern.BATCH]
+    assert scores[Pattern.STREAMING].ruled_out_by == [
+        "deploys kinesis (Streaming component), which team pack p 1 forbids"
+    ]
+    assert "deploys the Real-time API component (api), which team pack p 1 forbids" in (
+        scores[Pattern.REALTIME].ruled_out_by
+    )
+    assert any("forbids Real-Time, Streaming, Hybrid" in w for w in plan.decision.warnings)
+
+
+# -- files read as untrusted input ----------------------------------------------------
+
+
+def test_private_attributes_are_refused_but_archgen_values_are_not(tmp_path: Path) -> None:
+    good = write_tree(tmp_path / "g", {f"{SLUG}/a.txt": "{{ cookiecutter._archgen.mermaid }}\n"})
+    assert check_templates(good, pack_name="acme") == 1
+    bad = write_tree(tmp_path / "b", {f"{SLUG}/a.txt": "ok\n{{ cookiecutter.x.__class__ }}\n"})
+    with pytest.raises(PackError, match=r"a\.txt:2: attribute '__class__' starts with '_'"):
+        check_templates(bad, pack_name="acme")
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"pack: [x]\n", "pack: expected a mapping"),
+        (b"pack:\n  name: 5\n", "must be text"),
+        (b"a: &x 1\nb: *x\n", "anchors"),
+        (b"pack: \0\n", "NUL byte"),
+        (b"- a\n", "expected a mapping"),
+    ],
+)
+def test_a_broken_project_record_is_a_clear_error(
+    tmp_path: Path, content: bytes, words: str
+) -> None:
+    (tmp_path / ".archgen.yaml").write_bytes(content)
+    with pytest.raises(PackError, match=words):
+        resolve_pack_ref(None, cwd=tmp_path, environ={}, config=UserConfig())
+
+
+def test_a_user_config_with_aliases_is_refused(tmp_path: Path) -> None:
+    path = user_config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("pack: &p acme\ntrusted_packs: [*p]\n", encoding="utf-8")
+    with pytest.raises(PackError, match="anchors"):
+        load_user_config()

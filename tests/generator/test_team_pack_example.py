@@ -227,21 +227,57 @@ def test_company_tags_land_on_every_taggable_resource_in_the_emulator(
             assert company.items() <= found.items(), service
 
 
-def test_forbidden_streaming_is_ruled_out_and_cannot_be_forced() -> None:
-    record = ProjectRecord(
-        answers=Requirements(project_name=NAMESPACE, data_arrival=DataArrival.STREAM)
-    )
+STREAMING_ISH = {
+    "daily_volume": 5_000_000,
+    "urgency": "high",
+    "latency_p99_ms": 200,
+    "complexity_tolerance": "high",
+    "model_update": "continuous",
+}
+"""Answers for which archgen alone recommends hybrid (a stream beside the API)."""
+
+
+@pytest.mark.parametrize("pattern", [Pattern.STREAMING, Pattern.HYBRID])
+def test_no_kinesis_rules_out_streaming_and_hybrid_and_neither_can_be_forced(
+    pattern: Pattern,
+) -> None:
+    record = ProjectRecord(answers=Requirements(project_name=NAMESPACE, **STREAMING_ISH))
     applied = apply_pack(record, str(PACK))
-    free = {s.pattern: s for s in make_plan(record).decision.scores}
+    free = make_plan(record).decision
     plan = make_plan(applied.record, constraints=applied.constraints)
     scores = {s.pattern: s for s in plan.decision.scores}
-    assert free[Pattern.STREAMING].feasible
-    assert not scores[Pattern.STREAMING].feasible
-    assert "northwind-platform" in " ".join(scores[Pattern.STREAMING].ruled_out_by)
-    assert plan.decision.chosen is not Pattern.STREAMING
-    forced = applied.record.model_copy(update={"pattern": Pattern.STREAMING})
+    assert free.chosen is Pattern.HYBRID
+    assert {s.pattern for s in free.scores if s.feasible} >= {Pattern.HYBRID}
+    assert not scores[pattern].feasible
+    reasons = " ".join(scores[pattern].ruled_out_by)
+    assert "deploys kinesis (Streaming component), which team pack northwind-platform" in reasons
+    assert plan.decision.chosen not in (Pattern.STREAMING, Pattern.HYBRID)
+    forced = applied.record.model_copy(update={"pattern": pattern})
     with pytest.raises(DecisionError, match="northwind-platform"):
         make_plan(forced, constraints=applied.constraints)
+
+
+def test_recommend_and_new_with_the_pack_agree_and_build_no_stream(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from archgen.cli import cli
+
+    flags = [f"--{key.replace('_', '-')}={value}" for key, value in STREAMING_ISH.items()]
+    free = CliRunner().invoke(cli, ["recommend", "--json", *flags])
+    assert json.loads(free.stdout)["pattern"] == "hybrid"
+    advice = CliRunner().invoke(cli, ["recommend", "--json", "--pack", str(PACK), *flags])
+    assert advice.exit_code == 0, advice.output
+    recommended = json.loads(advice.stdout)["pattern"]
+    args = ["new", "--no-input", "--pack", str(PACK), "-o", str(tmp_path), *flags]
+    made = CliRunner().invoke(cli, [*args, "--project-name", "nw-stream"])
+    assert made.exit_code == 0, made.output
+    record = yaml.safe_load((tmp_path / "nw-stream" / ".archgen.yaml").read_text())
+    assert record["pattern"] == recommended
+    assert recommended not in ("streaming", "hybrid")
+    assert not (tmp_path / "nw-stream" / "streaming").exists()
+    assert "kinesis" not in (tmp_path / "nw-stream" / "infra" / "Pulumi.dev.yaml").read_text()
 
 
 @pytest.mark.parametrize(
