@@ -313,17 +313,23 @@ def test_json_schema_document_lists_every_top_level_key() -> None:
 
 def test_interactive_new_with_a_pack_offers_only_what_the_pack_allows(tmp_path: Path) -> None:
     pack = REPO / "examples" / "team-pack"
-    values = {"project_name": "sensor-watch", "data_arrival": "stream"}
+    values = {
+        "project_name": "sensor-watch",
+        "daily_volume": "5000000",
+        "urgency": "high",
+        "latency_p99_ms": "200",
+        "complexity_tolerance": "high",
+    }
     pack_lines = ["fraud-ops", "confidential"]  # the pack's own questions, after the built-in
-    lines = [values.get(q.key, "") for q in QUESTIONS] + pack_lines + ["streaming", ""]
+    lines = [values.get(q.key, "") for q in QUESTIONS] + pack_lines + ["hybrid", ""]
     result = run(
         "new", "--pack", str(pack), "--trust", "-o", str(tmp_path), input="\n".join(lines) + "\n"
     )
     assert result.exit_code == 0, result.output + result.stderr
-    assert "forbids Streaming" in result.stderr
-    assert "Error: 'streaming' is not" in result.stderr  # re-asked: only hybrid is allowed
+    assert "forbids Streaming, Hybrid" in result.stderr
+    assert "Error: 'hybrid' is not" in result.stderr  # re-asked: hybrid deploys Kinesis
     record = (tmp_path / "sensor-watch" / ".archgen.yaml").read_text(encoding="utf-8")
-    assert "pattern: hybrid" in record
+    assert "pattern: realtime" in record
     assert "team: fraud-ops" in record
     assert "data_classification: confidential" in record
     assert "northwind-platform" in record
