@@ -270,8 +270,7 @@ def batch_figures(req: Requirements, pattern: Pattern) -> tuple[list[Figure], di
                 unit="tasks",
                 basis=(
                     f"ceil({records_per_run:,.0f} records per run at the growth target / "
-                    f"({SCORE_RECORDS_PER_TASK_HOUR:,} per task-hour x {window_h:g} h window)), "
-                    f"at most {MAX_SCORE_PARALLELISM} (Step Functions Inline Map concurrency)"
+                    f"({SCORE_RECORDS_PER_TASK_HOUR:,} per task-hour x {window_h:g} h window))"
                 ),
             )
         )
