@@ -32,7 +32,8 @@ CONSUMER_RECORDS_PER_S = 500.0
 SCORE_RECORDS_PER_TASK_HOUR = 2_000_000
 """Records one 1 vCPU / 2 GB scoring task scores per hour."""
 MAX_API_TASKS = 1000
-MAX_SCORE_PARALLELISM = 1000
+MAX_SCORE_PARALLELISM = 40
+"""An Inline Map state runs at most 40 iterations at once (Step Functions; archgen.aws_limits)."""
 
 SCHEDULES: dict[ModelUpdate, tuple[str, float]] = {
     # cadence -> (EventBridge Scheduler expression, runs per month)

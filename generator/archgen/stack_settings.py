@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from archgen import catalogue
+from archgen import aws_limits, catalogue
 
 PATTERNS = catalogue.PATTERN_NAMES
 
@@ -164,11 +164,14 @@ class StackSettings:
         return {config_key(f.name): f for f in dataclasses.fields(cls)}
 
     @classmethod
-    def from_getter(cls, get: Callable[[str], Any | None]) -> StackSettings:
+    def from_getter(
+        cls, get: Callable[[str], Any | None], region: str | None = None
+    ) -> StackSettings:
         """Build from a `get(key)` that returns None for an absent key (e.g. `pulumi.Config.get`).
 
         Values arrive as strings from Pulumi config; they are converted to the
         field's type, and a value that does not convert raises ValueError naming the key.
+        With `region` (the stack's `aws:region`) the region-dependent limits are checked too.
         """
         values: dict[str, Any] = {}
         defaults = cls()
@@ -176,18 +179,21 @@ class StackSettings:
             raw = get(key)
             if raw is None:
                 continue
-            values[f.name] = _coerce(key, raw, getattr(defaults, f.name))
+            try:
+                values[f.name] = _coerce(key, raw, getattr(defaults, f.name))
+            except ValueError as err:
+                raise ValueError(f"stack config {err}") from err
         settings = cls(**values)
-        settings.validate()
+        settings.validate(region)
         return settings
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any]) -> StackSettings:
+    def from_mapping(cls, values: Mapping[str, Any], region: str | None = None) -> StackSettings:
         """Build from a mapping of config keys (unknown keys are an error)."""
         unknown = sorted(set(values) - set(cls.keys()))
         if unknown:
             raise ValueError(f"unknown stack config key(s): {', '.join(unknown)}")
-        return cls.from_getter(values.get)
+        return cls.from_getter(values.get, region)
 
     def to_config(self, namespace: str) -> dict[str, Any]:
         """The `config:` block of a `Pulumi.<stack>.yaml` (`namespace:key` -> value)."""
@@ -196,8 +202,22 @@ class StackSettings:
             out[f"{namespace}:{key}"] = getattr(self, f.name)
         return out
 
-    def validate(self) -> None:
-        """Reject settings no stack can deploy, naming the key."""
+    def validate(self, region: str | None = None) -> None:
+        """Reject settings no stack can deploy: one ValueError naming every bad key.
+
+        `region` (the stack's `aws:region`) adds the checks that depend on it
+        (availability zones); without it they are skipped.
+        """
+        problems = self.violations(region)
+        if problems:
+            raise ValueError("stack config " + "; ".join(problems))
+
+    def violations(self, region: str | None = None, *, names: bool = False) -> list[str]:
+        """Every problem, each `key: what is wrong (allowed: ...)`: archgen's rules and AWS's.
+
+        `names` adds AWS's limits on the physical names built from `namePrefix`
+        (see `aws_limits.settings_violations`).
+        """
         checks: list[tuple[str, bool, str]] = [
             ("pattern", self.pattern in PATTERNS, f"one of {', '.join(PATTERNS)}"),
             ("availabilityZones", self.availability_zones >= 2, "at least 2"),
@@ -225,17 +245,6 @@ class StackSettings:
                 "PROVISIONED or ON_DEMAND",
             ),
             ("streamShards", self.stream_shards >= 1, "at least 1"),
-            ("consumerParallelization", 1 <= self.consumer_parallelization <= 10, "1 to 10"),
-            ("consumerBatchSize", 1 <= self.consumer_batch_size <= 10_000, "1 to 10000"),
-            ("consumerMaxRetries", 0 <= self.consumer_max_retries <= 10_000, "0 to 10000"),
-            ("consumerBatchWindowS", 0 <= self.consumer_batch_window_s <= 300, "0 to 300"),
-            (
-                "consumerMaxRecordAgeS",
-                60 <= self.consumer_max_record_age_s <= 604_800,
-                "60 to 604800",
-            ),
-            ("scoreParallelism", 1 <= self.score_parallelism <= 1000, "1 to 1000"),
-            ("logRetentionDays", self.log_retention_days > 0, "a positive number of days"),
             ("errorRateAlarmPct", 0.0 < self.error_rate_alarm_pct <= 100.0, "in (0, 100]"),
             ("burnRateAlarm", self.burn_rate_alarm > 0.0, "positive"),
             ("packageName", self.package_name.isidentifier(), "a Python package name"),
@@ -250,9 +259,29 @@ class StackSettings:
                 "between 50 and 100 (exclusive)",
             ),
         ]
-        for key, ok, expected in checks:
-            if not ok:
-                raise ValueError(f"stack config {key}: must be {expected}")
+        problems = [f"{key}: must be {expected}" for key, ok, expected in checks if not ok]
+        return problems + aws_limits.settings_violations(self, region, names=names)
+
+
+def read_config(values: Mapping[str, Any]) -> tuple[StackSettings, list[str]]:
+    """Settings from config keys (as in a `Pulumi.<stack>.yaml`), and every key that cannot be read.
+
+    Unlike `from_mapping`, nothing is raised: unknown keys and values that do not
+    convert are reported and left at their defaults, so a caller sees every problem.
+    """
+    problems = [
+        f"{key}: not a stack config key" for key in sorted(set(values) - set(StackSettings.keys()))
+    ]
+    defaults = StackSettings()
+    converted: dict[str, Any] = {}
+    for key, f in StackSettings.keys().items():
+        if values.get(key) is None:
+            continue
+        try:
+            converted[f.name] = _coerce(key, values[key], getattr(defaults, f.name))
+        except ValueError as err:
+            problems.append(str(err))
+    return StackSettings(**converted), problems
 
 
 def split_ids(value: str) -> list[str]:
@@ -275,4 +304,4 @@ def _coerce(key: str, raw: Any, default: Any) -> Any:
             return {str(k): str(v) for k, v in value.items()}
         return str(raw)
     except (TypeError, ValueError) as err:
-        raise ValueError(f"stack config {key}: cannot read {raw!r} ({err})") from err
+        raise ValueError(f"{key}: cannot read {raw!r} ({err})") from err
