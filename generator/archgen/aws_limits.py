@@ -196,9 +196,22 @@ def availability_zones(region: str) -> tuple[int, bool]:
     return int(zones["unknown_region"]), False
 
 
-def name_violations(prefix: str, pattern: str) -> list[str]:
-    """Every physical name `pattern` builds from `prefix` that AWS would reject."""
-    suffix = int(_documented("pulumi_autoname_suffix")["value"])
+ASSUMED_STACK = "staging"
+"""The stack name assumed for a name that carries it, when the stack is not known."""
+
+
+def name_violations(prefix: str, pattern: str, stack: str | None = None) -> list[str]:
+    """Every physical name `pattern` builds from `prefix` that AWS would reject.
+
+    Names that end in the stack name are measured with `stack` (or, not known,
+    with `ASSUMED_STACK`).
+    """
+    added = {
+        "pulumi": ("-xxxxxxx", int(_documented("pulumi_autoname_suffix")["value"])),
+        "unique": ("x" * 26, int(_documented("name_prefix_suffix")["value"])),
+        "stack": (f"-{stack or ASSUMED_STACK}", 1 + len(stack or ASSUMED_STACK)),
+        "none": ("", 0),
+    }
     problems: list[str] = []
     for entry in _documented("resource_names"):
         template = entry["names"].get(pattern)
@@ -207,8 +220,9 @@ def name_violations(prefix: str, pattern: str) -> list[str]:
         limit_name = entry["limit"]
         spec = limits()["botocore"]["names"].get(limit_name) or _documented(limit_name)
         name = template.format(prefix=prefix)
-        length = len(name) + (suffix if entry["autonamed"] else 0)
-        shown = f"{name}-xxxxxxx" if entry["autonamed"] else name
+        shown_suffix, extra = added[entry["suffix"]]
+        length = len(name) + extra
+        shown = name + shown_suffix
         if length > spec["max"]:
             problems.append(
                 f"namePrefix: {prefix!r} makes the {limit_name.replace('_', ' ')} name {shown!r} "
@@ -227,13 +241,16 @@ def name_violations(prefix: str, pattern: str) -> list[str]:
 
 
 def settings_violations(
-    settings: StackSettings, region: str | None = None, *, names: bool = False
+    settings: StackSettings,
+    region: str | None = None,
+    *,
+    names: bool = True,
+    stack: str | None = None,
 ) -> list[str]:
     """Every AWS limit `settings` break.
 
-    The AZ count is checked only when `region` is given, the physical names only
-    with `names` (archgen's own defaults break the load balancer's 32 characters
-    today, so `validate()` cannot insist on them before the stacks name it shorter).
+    The AZ count is checked only when `region` is given; the physical names
+    unless `names` is false, measured for `stack` when it is known.
     """
     s = settings
     esm = _botocore("event_source_mapping")
@@ -297,7 +314,7 @@ def settings_violations(
     ]
     known_pattern = s.pattern in catalogue.PATTERN_NAMES
     if known_pattern and names:
-        found += name_violations(s.name_prefix, s.pattern)
+        found += name_violations(s.name_prefix, s.pattern, stack)
     networked = known_pattern and catalogue.uses(s.pattern, Part.NETWORK)
     if region and networked and not s.existing_vpc_id:
         zones, listed = availability_zones(region)
@@ -355,7 +372,8 @@ def check_project_stacks(project_dir: Path, *, names: bool = True) -> list[str]:
         }
         region = config.get("aws:region")
         settings, found = read_config(values)
-        found += settings.violations(str(region) if region else None, names=names)
+        stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+        found += settings.violations(str(region) if region else None, names=names, stack=stack)
         problems += [f"{path.name}: {problem}" for problem in found]
     return problems
 

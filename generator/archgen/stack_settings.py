@@ -212,11 +212,13 @@ class StackSettings:
         if problems:
             raise ValueError("stack config " + "; ".join(problems))
 
-    def violations(self, region: str | None = None, *, names: bool = False) -> list[str]:
+    def violations(
+        self, region: str | None = None, *, names: bool = True, stack: str | None = None
+    ) -> list[str]:
         """Every problem, each `key: what is wrong (allowed: ...)`: archgen's rules and AWS's.
 
-        `names` adds AWS's limits on the physical names built from `namePrefix`
-        (see `aws_limits.settings_violations`).
+        `names` checks AWS's limits on the physical names built from `namePrefix`
+        for `stack` (see `aws_limits.settings_violations`).
         """
         checks: list[tuple[str, bool, str]] = [
             ("pattern", self.pattern in PATTERNS, f"one of {', '.join(PATTERNS)}"),
@@ -260,7 +262,7 @@ class StackSettings:
             ),
         ]
         problems = [f"{key}: must be {expected}" for key, ok, expected in checks if not ok]
-        return problems + aws_limits.settings_violations(self, region, names=names)
+        return problems + aws_limits.settings_violations(self, region, names=names, stack=stack)
 
 
 def read_config(values: Mapping[str, Any]) -> tuple[StackSettings, list[str]]:

@@ -7,6 +7,7 @@ by alarms on p99 latency, 5xx rate, unhealthy hosts and error-budget burn.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,6 +100,23 @@ class RealtimeApiArgs:
             raise ValueError("RealtimeApiArgs.package must be a Python package name")
 
 
+LB_NAME_PREFIX_MAX = 6
+"""Load balancers and target groups take at most a 6-character name prefix; the provider
+adds a 26-character unique suffix, which fills AWS's 32 characters exactly."""
+
+
+def lb_name_prefix(name: str) -> str:
+    """A load balancer or target group name prefix from a component name.
+
+    Auto-naming (`<logical name>-<7 hex>`) exceeds AWS's 32 characters for any
+    prefix over about 9 characters; a prefix of at most 6 letters, digits or
+    hyphens never does, stays unique per stack and lets Pulumi replace the
+    resource before deleting the old one.
+    """
+    cleaned = re.sub(r"[^a-zA-Z0-9-]", "", name).lstrip("-")
+    return (cleaned or "api")[:LB_NAME_PREFIX_MAX]
+
+
 def error_budget_burn_threshold(availability_pct: float, burn_rate: float) -> float:
     """Error ratio (0-1) at which the budget of an availability objective burns `burn_rate` x."""
     return round((1.0 - availability_pct / 100.0) * burn_rate, 6)
@@ -185,6 +203,7 @@ class RealtimeApi(pulumi.ComponentResource):
         )
         self.load_balancer = aws.lb.LoadBalancer(
             f"{name}-alb",
+            name_prefix=lb_name_prefix(name),
             load_balancer_type="application",
             internal=False,
             security_groups=[alb_sg.id],
@@ -196,6 +215,7 @@ class RealtimeApi(pulumi.ComponentResource):
         )
         self.target_group = aws.lb.TargetGroup(
             f"{name}-tg",
+            name_prefix=lb_name_prefix(name),
             port=args.container_port,
             protocol="HTTP",
             target_type="ip",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -183,3 +184,13 @@ def test_more_zones_than_the_region_has_fails_instead_of_doubling_up(mocked) -> 
     run = mocked(lambda: Network("net", NetworkArgs(availability_zones=3)))
     zones = [s.inputs["availabilityZone"] for s in run.of("aws:ec2/subnet:Subnet")]
     assert len(zones) == 6 and len(set(zones)) == 3
+
+
+@pytest.mark.parametrize("prefix", ["credit", "a-rather-long-service-name", "x_y", "-odd"])
+def test_load_balancer_names_fit_aws_whatever_the_prefix(mocked, prefix: str) -> None:
+    """AWS allows 32 characters; the provider adds 26 to a name prefix of at most 6."""
+    from archgen_stacks.realtime import lb_name_prefix
+
+    for name in (f"{prefix}-api", f"{prefix}-hybrid-api"):
+        got = lb_name_prefix(name)
+        assert 1 <= len(got) <= 6 and re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9-]*", got), got
