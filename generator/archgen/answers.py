@@ -11,8 +11,11 @@ project replays. Two shapes are accepted:
   as an unknown answer.
 
 Every error is an `AnswersError` whose message names the field and, when the
-value came from a file, `file:line`. `dump_record` writes keys in question
-order so the same record always gives the same text.
+value came from a file, `file:line`, and quotes at most a short, truncated
+piece of the value. Files are read through `safe_io` (regular files only, size
+capped, UTF-8, no NUL) and YAML anchors and aliases are refused, so no answers
+file can block a run or exhaust its memory. `dump_record` writes keys in
+question order so the same record always gives the same text.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from archgen.errors import AnswersError
 from archgen.patterns import Pattern
 from archgen.record import ProjectRecord
 from archgen.requirements import QUESTIONS, Requirements
+from archgen.safe_io import NoAliasLoader, UnsafeInput, quote, read_text
 
 Loc = tuple[str | int, ...]
 
@@ -115,14 +119,14 @@ def _message(err: Mapping[str, Any], key: str) -> str:
     kind = str(err.get("type", ""))
     given = err.get("input")
     if kind == "extra_forbidden":
-        return f"unknown key {key!r}{_suggest(key)}"
+        return f"unknown key {quote(key)}{_suggest(key)}"
     if kind == "missing":
         return "is required"
     if kind == "value_error" or kind == "assertion_error":
         text = str(err.get("msg", ""))
         return text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if key in Requirements.model_fields or key == "pattern":
-        return f"must be {accepted(key)} (got {given!r})"
+        return f"must be {accepted(key)} (got {quote(given)})"
     return str(err.get("msg", "invalid value"))
 
 
@@ -227,7 +231,7 @@ def _line_map(node: yaml.Node | None) -> tuple[dict[Loc, int], list[tuple[Loc, i
 
 def load_text(text: str, source: str) -> ProjectRecord:
     """Parse YAML text (an answers file or `.archgen.yaml`) into a record."""
-    loader = yaml.SafeLoader(text)
+    loader = NoAliasLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -250,11 +254,11 @@ def load_text(text: str, source: str) -> ProjectRecord:
 def load_record(path: Path) -> ProjectRecord:
     """Read an answers file or a project's `.archgen.yaml`."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(Path(path))
     except FileNotFoundError as err:
         raise AnswersError(f"{path}: no such answers file") from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise AnswersError(f"{path}: cannot read the answers file ({err})") from err
+    except UnsafeInput as err:
+        raise AnswersError(f"{path}: cannot read the answers file: it {err}") from err
     return load_text(text, str(path))
 
 
