@@ -33,7 +33,7 @@ from archgen.errors import AnswersError
 from archgen.patterns import Pattern
 from archgen.record import ProjectRecord
 from archgen.requirements import QUESTIONS, Requirements
-from archgen.safe_io import NoAliasLoader, UnsafeInput, quote, read_text
+from archgen.safe_io import QUOTE_CHARS, NoAliasLoader, UnsafeInput, quote, read_text
 
 Loc = tuple[str | int, ...]
 
@@ -143,6 +143,18 @@ def _first_error(err: ValidationError) -> tuple[Loc, str]:
     return loc, _message(first, key)
 
 
+def _dotted(loc: Loc) -> str:
+    """A field path for a message, each part cut short (a key may be a user's long text)."""
+    parts = [str(part) for part in loc]
+    return ".".join(part if len(part) <= QUOTE_CHARS else quote(part)[1:-1] for part in parts)
+
+
+def _source(path: Path) -> str:
+    """The path as messages name it, its start cut off when very long."""
+    text = str(path)
+    return text if len(text) <= 2 * QUOTE_CHARS else "..." + text[3 - 2 * QUOTE_CHARS :]
+
+
 def _where(source: str, lines: Mapping[Loc, int], loc: Loc) -> str:
     probe = loc
     while probe:
@@ -189,7 +201,7 @@ def _validate(data: Any, source: str, lines: Mapping[Loc, int]) -> ProjectRecord
         return ProjectRecord.model_validate(shaped)
     except ValidationError as err:
         loc, message = _first_error(err)
-        field = ".".join(str(part) for part in loc)
+        field = _dotted(loc)
         if bare and field.startswith("answers."):
             field = field.removeprefix("answers.")
         raise AnswersError(f"{_where(source, located, loc)}: {field}: {message}") from err
@@ -247,19 +259,20 @@ def load_text(text: str, source: str) -> ProjectRecord:
     lines, duplicates = _line_map(node)
     if duplicates:
         loc, line = duplicates[0]
-        raise AnswersError(f"{source}:{line}: {'.'.join(map(str, loc))}: duplicate key")
+        raise AnswersError(f"{source}:{line}: {_dotted(loc)}: duplicate key")
     return _validate(data, source, lines)
 
 
 def load_record(path: Path) -> ProjectRecord:
     """Read an answers file or a project's `.archgen.yaml`."""
+    source = _source(path)
     try:
         text = read_text(Path(path))
     except FileNotFoundError as err:
-        raise AnswersError(f"{path}: no such answers file") from err
+        raise AnswersError(f"{source}: no such answers file") from err
     except UnsafeInput as err:
-        raise AnswersError(f"{path}: cannot read the answers file: it {err}") from err
-    return load_text(text, str(path))
+        raise AnswersError(f"{source}: {err}") from err
+    return load_text(text, source)
 
 
 # -- building answers from flags and prompts -------------------------------------------

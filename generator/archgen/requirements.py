@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from archgen.patterns import DataArrival, Level, ModelUpdate
 
@@ -220,6 +221,22 @@ class Requirements(BaseModel):
     model_update: ModelUpdate = ModelUpdate.DAILY
     availability_pct: float = Field(99.9, ge=90.0, le=99.999)
     region: str = "us-east-1"
+
+    @field_validator(
+        "daily_volume",
+        "peak_factor",
+        "scale_to_daily_volume",
+        "latency_p99_ms",
+        "monthly_budget_usd",
+        "availability_pct",
+        mode="before",
+    )
+    @classmethod
+    def _not_a_bool(cls, value: Any) -> Any:
+        # YAML's `true` would otherwise pass for 1
+        if isinstance(value, bool):
+            raise PydanticCustomError("bool_for_number", "a boolean is not a number")
+        return value
 
     @field_validator("project_name")
     @classmethod
