@@ -146,7 +146,9 @@ def _first_error(err: ValidationError) -> tuple[Loc, str]:
 def _dotted(loc: Loc) -> str:
     """A field path for a message, each part cut short (a key may be a user's long text)."""
     parts = [str(part) for part in loc]
-    return ".".join(part if len(part) <= QUOTE_CHARS else quote(part)[1:-1] for part in parts)
+    return ".".join(
+        part if len(part) <= QUOTE_CHARS else part[: QUOTE_CHARS - 3] + "..." for part in parts
+    )
 
 
 def _source(path: Path) -> str:

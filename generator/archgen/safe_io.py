@@ -54,6 +54,8 @@ def read_text(path: Path, *, limit: int = MAX_BYTES) -> str:
         raise UnsafeInput(f"cannot read ({err.strerror or err})") from err
     try:
         info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):  # Linux opens a folder for reading
+            raise UnsafeInput("is a folder, not a file")
         if not stat.S_ISREG(info.st_mode):
             raise UnsafeInput("is not a regular file")
         if info.st_size > limit:
