@@ -39,8 +39,8 @@ STACKS_DEPENDENCIES: tuple[str, ...] = (
 )
 """The component library every project pins and what it brings (its pyproject's
 dependencies and the `testing` and `policy` extras the project installs)."""
-IMPORT_NAMES: dict[str, str] = {"scikit-learn": "sklearn"}
-"""Dependencies whose module is not their distribution name, normalised."""
+IMPORT_NAMES: dict[str, tuple[str, ...]] = {"scikit-learn": ("sklearn",), "mypy": ("mypyc",)}
+"""Modules of the dependencies that are not named after their distribution (normalised)."""
 EXTRA_STDLIB: tuple[str, ...] = ("test",)
 """Standard-library packages `sys.stdlib_module_names` leaves out (its test modules)."""
 _REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -172,8 +172,7 @@ def _dependency_names() -> dict[str, str]:
     shadowed: dict[str, str] = {}
     for dist in (*template_dependencies(), *STACKS_DEPENDENCIES):
         shadowed.setdefault(normalise(dist), dist)
-        module = IMPORT_NAMES.get(normalise(dist))
-        if module is not None:
+        for module in IMPORT_NAMES.get(normalise(dist), ()):
             shadowed.setdefault(normalise(module), dist)
     return shadowed
 
