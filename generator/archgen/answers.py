@@ -11,8 +11,11 @@ project replays. Two shapes are accepted:
   as an unknown answer.
 
 Every error is an `AnswersError` whose message names the field and, when the
-value came from a file, `file:line`. `dump_record` writes keys in question
-order so the same record always gives the same text.
+value came from a file, `file:line`, and quotes at most a short, truncated
+piece of the value. Files are read through `safe_io` (regular files only, size
+capped, UTF-8, no NUL) and YAML anchors and aliases are refused, so no answers
+file can block a run or exhaust its memory. `dump_record` writes keys in
+question order so the same record always gives the same text.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from archgen.errors import AnswersError
 from archgen.patterns import Pattern
 from archgen.record import ProjectRecord
 from archgen.requirements import QUESTIONS, Requirements
+from archgen.safe_io import QUOTE_CHARS, NoAliasLoader, UnsafeInput, quote, read_text
 
 Loc = tuple[str | int, ...]
 
@@ -115,14 +119,14 @@ def _message(err: Mapping[str, Any], key: str) -> str:
     kind = str(err.get("type", ""))
     given = err.get("input")
     if kind == "extra_forbidden":
-        return f"unknown key {key!r}{_suggest(key)}"
+        return f"unknown key {quote(key)}{_suggest(key)}"
     if kind == "missing":
         return "is required"
     if kind == "value_error" or kind == "assertion_error":
         text = str(err.get("msg", ""))
         return text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if key in Requirements.model_fields or key == "pattern":
-        return f"must be {accepted(key)} (got {given!r})"
+        return f"must be {accepted(key)} (got {quote(given)})"
     return str(err.get("msg", "invalid value"))
 
 
@@ -137,6 +141,20 @@ def _first_error(err: ValidationError) -> tuple[Loc, str]:
     loc: Loc = tuple(first.get("loc", ()))
     key = str(loc[-1]) if loc else ""
     return loc, _message(first, key)
+
+
+def _dotted(loc: Loc) -> str:
+    """A field path for a message, each part cut short (a key may be a user's long text)."""
+    parts = [str(part) for part in loc]
+    return ".".join(
+        part if len(part) <= QUOTE_CHARS else part[: QUOTE_CHARS - 3] + "..." for part in parts
+    )
+
+
+def _source(path: Path) -> str:
+    """The path as messages name it, its start cut off when very long."""
+    text = str(path)
+    return text if len(text) <= 2 * QUOTE_CHARS else "..." + text[3 - 2 * QUOTE_CHARS :]
 
 
 def _where(source: str, lines: Mapping[Loc, int], loc: Loc) -> str:
@@ -185,7 +203,7 @@ def _validate(data: Any, source: str, lines: Mapping[Loc, int]) -> ProjectRecord
         return ProjectRecord.model_validate(shaped)
     except ValidationError as err:
         loc, message = _first_error(err)
-        field = ".".join(str(part) for part in loc)
+        field = _dotted(loc)
         if bare and field.startswith("answers."):
             field = field.removeprefix("answers.")
         raise AnswersError(f"{_where(source, located, loc)}: {field}: {message}") from err
@@ -227,7 +245,7 @@ def _line_map(node: yaml.Node | None) -> tuple[dict[Loc, int], list[tuple[Loc, i
 
 def load_text(text: str, source: str) -> ProjectRecord:
     """Parse YAML text (an answers file or `.archgen.yaml`) into a record."""
-    loader = yaml.SafeLoader(text)
+    loader = NoAliasLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -243,19 +261,20 @@ def load_text(text: str, source: str) -> ProjectRecord:
     lines, duplicates = _line_map(node)
     if duplicates:
         loc, line = duplicates[0]
-        raise AnswersError(f"{source}:{line}: {'.'.join(map(str, loc))}: duplicate key")
+        raise AnswersError(f"{source}:{line}: {_dotted(loc)}: duplicate key")
     return _validate(data, source, lines)
 
 
 def load_record(path: Path) -> ProjectRecord:
     """Read an answers file or a project's `.archgen.yaml`."""
+    source = _source(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(Path(path))
     except FileNotFoundError as err:
-        raise AnswersError(f"{path}: no such answers file") from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise AnswersError(f"{path}: cannot read the answers file ({err})") from err
-    return load_text(text, str(path))
+        raise AnswersError(f"{source}: no such answers file") from err
+    except UnsafeInput as err:
+        raise AnswersError(f"{source}: {err}") from err
+    return load_text(text, source)
 
 
 # -- building answers from flags and prompts -------------------------------------------

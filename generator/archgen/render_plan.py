@@ -35,6 +35,7 @@ from archgen import __version__, catalogue
 from archgen.errors import RenderError
 from archgen.patterns import Pattern
 from archgen.plan import Plan
+from archgen.requirements import package_name
 from archgen.stack_settings import StackSettings
 
 ROOT_DIR = "{{cookiecutter.project_slug}}"
@@ -274,7 +275,7 @@ def build_context(
     layers = [load_layer(root, name) for name in layers_for(pattern)]
     answers = plan.record.answers
     slug = answers.project_name
-    package = slug.replace("-", "_")
+    package = package_name(slug)
     services = catalogue.services(pattern)
     entrypoints = [row for layer in layers for row in layer.items("entrypoints")]
     project_values = {

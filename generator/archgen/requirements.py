@@ -9,11 +9,16 @@ the answers file and the docs all read the same catalogue.
 
 from __future__ import annotations
 
+import keyword
 import re
+import sys
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from archgen.patterns import DataArrival, Level, ModelUpdate
 
@@ -21,6 +26,24 @@ _SLUG = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 
 DEFAULT_GROWTH = 10  # when no scale target is given, size for 10x today's volume
+
+STACKS_DEPENDENCIES: tuple[str, ...] = (
+    "archgen-stacks",
+    "archgen",
+    "pulumi",
+    "pulumi-aws",
+    "pulumi-policy",
+    "moto",
+    "boto3",
+    "pytest",
+)
+"""The component library every project pins and what it brings (its pyproject's
+dependencies and the `testing` and `policy` extras the project installs)."""
+IMPORT_NAMES: dict[str, tuple[str, ...]] = {"scikit-learn": ("sklearn",), "mypy": ("mypyc",)}
+"""Modules of the dependencies that are not named after their distribution (normalised)."""
+EXTRA_STDLIB: tuple[str, ...] = ("test",)
+"""Standard-library packages `sys.stdlib_module_names` leaves out (its test modules)."""
+_REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 @dataclass(frozen=True)
@@ -109,6 +132,77 @@ QUESTIONS: tuple[Question, ...] = (
 )
 
 
+def package_name(project_name: str) -> str:
+    """The Python package a project name gives: `fraud-scores` -> `fraud_scores`."""
+    return project_name.replace("-", "_")
+
+
+def normalise(name: str) -> str:
+    """A distribution or module name compared the PEP 503 way (`-`, `_`, `.` equal, any case)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def template_dependencies() -> tuple[str, ...]:
+    """The distribution names the built-in templates' layers depend on (`layer.yaml`)."""
+    return _template_dependencies()
+
+
+@cache
+def _template_dependencies() -> tuple[str, ...]:
+    import yaml  # here, not at import time: `archgen --help` stays light
+
+    names: list[str] = []
+    for layer in sorted(resources.files("archgen.templates").iterdir(), key=lambda t: t.name):
+        meta_file = layer / "layer.yaml"
+        if not meta_file.is_file():
+            continue
+        meta = yaml.safe_load(meta_file.read_text(encoding="utf-8")) or {}
+        for key in ("dependencies", "test_dependencies"):
+            for entry in meta.get(key) or []:
+                if "{stacks" in str(entry):  # a pin of the component library (render_plan)
+                    names.append(STACKS_DEPENDENCIES[0])
+                elif found := _REQUIREMENT_NAME.match(str(entry).strip()):
+                    names.append(found.group(0))
+    return tuple(dict.fromkeys(names))
+
+
+@cache
+def _dependency_names() -> dict[str, str]:
+    """Normalised distribution and module name -> the dependency it belongs to."""
+    shadowed: dict[str, str] = {}
+    for dist in (*template_dependencies(), *STACKS_DEPENDENCIES):
+        shadowed.setdefault(normalise(dist), dist)
+        for module in IMPORT_NAMES.get(normalise(dist), ()):
+            shadowed.setdefault(normalise(module), dist)
+    return shadowed
+
+
+def name_problem(project_name: str) -> str | None:
+    """Why a well-formed project name would give a broken project, or None if it is fine."""
+    package = package_name(project_name)
+    if keyword.iskeyword(package):
+        return (
+            f"{project_name!r} is a Python keyword, so its package could never be "
+            "imported; pick another name"
+        )
+    if package in sys.stdlib_module_names or package in EXTRA_STDLIB:
+        return (
+            f"{project_name!r} would shadow the standard-library module {package}; "
+            "pick another name"
+        )
+    shadowed = _dependency_names()
+    for candidate in (project_name, package):
+        dist = shadowed.get(normalise(candidate))
+        if dist is None:
+            continue
+        what = dist if normalise(dist) == normalise(candidate) else f"{candidate} ({dist})"
+        return (
+            f"{project_name!r} would shadow the {what} package the project depends on; "
+            "pick another name"
+        )
+    return None
+
+
 class Requirements(BaseModel):
     """The validated answers: everything the decision, the sizing and the cost read."""
 
@@ -127,6 +221,22 @@ class Requirements(BaseModel):
     availability_pct: float = Field(99.9, ge=90.0, le=99.999)
     region: str = "us-east-1"
 
+    @field_validator(
+        "daily_volume",
+        "peak_factor",
+        "scale_to_daily_volume",
+        "latency_p99_ms",
+        "monthly_budget_usd",
+        "availability_pct",
+        mode="before",
+    )
+    @classmethod
+    def _not_a_bool(cls, value: Any) -> Any:
+        # YAML's `true` would otherwise pass for 1
+        if isinstance(value, bool):
+            raise PydanticCustomError("bool_for_number", "a boolean is not a number")
+        return value
+
     @field_validator("project_name")
     @classmethod
     def _slug(cls, value: str) -> str:
@@ -135,6 +245,9 @@ class Requirements(BaseModel):
                 "must be 3-40 characters: lower-case letters, digits and dashes, "
                 "starting with a letter"
             )
+        problem = name_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     @field_validator("urgency", "complexity_tolerance")

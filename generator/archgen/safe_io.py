@@ -54,6 +54,8 @@ def read_text(path: Path, *, limit: int = MAX_BYTES) -> str:
         raise UnsafeInput(f"cannot read ({err.strerror or err})") from err
     try:
         info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):  # Linux opens a folder for reading
+            raise UnsafeInput("is a folder, not a file")
         if not stat.S_ISREG(info.st_mode):
             raise UnsafeInput("is not a regular file")
         if info.st_size > limit:
@@ -81,8 +83,14 @@ def read_text(path: Path, *, limit: int = MAX_BYTES) -> str:
         raise UnsafeInput(f"is not UTF-8 text (byte {err.start})") from err
 
 
+MAX_DEPTH = 100
+"""The deepest nesting of YAML collections read (deeper would exhaust the stack)."""
+
+
 class NoAliasLoader(yaml.SafeLoader):
     """PyYAML's safe loader, refusing anchors and aliases (no alias expansion at all)."""
+
+    _depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()  # type: ignore[no-untyped-call]
@@ -91,7 +99,15 @@ class NoAliasLoader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(
                 None, None, f"YAML {kind} are not allowed", event.start_mark
             )
-        return super().compose_node(parent, index)
+        if self._depth >= MAX_DEPTH:
+            raise yaml.composer.ComposerError(
+                None, None, f"YAML nested deeper than {MAX_DEPTH} levels", event.start_mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def yaml_error(err: yaml.YAMLError, source: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -136,3 +138,65 @@ def test_any_record_survives_dump_and_load(record: ProjectRecord) -> None:
     text = dump_record(record)
     assert load_text(text, "x.yaml") == record
     assert dump_record(load_text(text, "x.yaml")) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "what"),
+    [
+        ("answers:\n  project_name: &n demo-app\n", "a.yaml:2:17", "anchors (&name)"),
+        ("answers: {urgency: high}\nx: &n 1\ny: *n\n", "a.yaml:2:4", "anchors (&name)"),
+        ("answers:\n  urgency: *n\n", "a.yaml:2:12", "aliases (*name)"),
+    ],
+)
+def test_yaml_anchors_and_aliases_are_refused_with_their_place(
+    text: str, where: str, what: str
+) -> None:
+    with pytest.raises(
+        AnswersError, match=rf"^{re.escape(where)}: invalid YAML: YAML {re.escape(what)}"
+    ):
+        load_text(text, "a.yaml")
+
+
+def test_duplicate_keys_are_still_reported_with_their_line() -> None:
+    with pytest.raises(AnswersError, match=r"^a\.yaml:3: answers\.urgency: duplicate key$"):
+        load_text("answers:\n  urgency: high\n  urgency: low\n", "a.yaml")
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"answers:\n  urgency: high\x00\n", "holds a NUL byte"),
+        ("urgency: h\xf6ch\n".encode("latin-1"), "is not UTF-8 text"),
+        (b"# x\n" * (300 * 1024), "is larger than 1024 KiB"),
+    ],
+)
+def test_files_that_are_not_small_utf8_text_are_refused(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_bytes(content)
+    with pytest.raises(AnswersError, match=rf"^{re.escape(str(path))}: {reason}"):
+        load_record(path)
+
+
+def test_a_fifo_or_a_device_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "answers.fifo"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        with pytest.raises(AnswersError, match="is not a regular file$"):
+            load_record(path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "answers:\n  urgency: " + "x" * 100_000 + "\n",
+        "pattern: " + "x" * 100_000 + "\n",
+        'answers:\n  ? "' + "k" * 100_000 + '"\n  : 1\n',
+        "answers:\n  daily_volume: '" + "9" * 100_000 + "'\n",
+    ],
+)
+def test_a_huge_value_gives_a_short_error(text: str) -> None:
+    with pytest.raises(AnswersError) as info:
+        load_text(text, "a.yaml")
+    assert len(str(info.value)) < 300, str(info.value)[:300]

@@ -354,3 +354,12 @@ def test_every_help_shows_an_example(command: tuple[str, ...]) -> None:
     assert result.exit_code == 0, result.output
     examples = result.output.split("Example", 1)[-1]
     assert "Example" in result.output and "archgen " in examples
+
+
+def test_the_prompt_refuses_a_name_that_would_break_the_project(tmp_path: Path) -> None:
+    lines = ["class", "numpy", "fraud-scores"] + [""] * len(QUESTIONS)
+    result = run("new", "-o", str(tmp_path), "--pretend", input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "project_name: 'class' is a Python keyword" in result.stderr
+    assert "'numpy' would shadow the numpy package the project depends on" in result.stderr
+    assert "fraud-scores" in result.output
