@@ -5,7 +5,9 @@ makes all three raise `Interrupted`, a `KeyboardInterrupt`, so every cleanup
 written for Ctrl-C also runs for a `kill` or a closed terminal. The process
 then exits with 128 + the signal number, as shells report it: 130 (SIGINT),
 143 (SIGTERM), 129 (SIGHUP). Only the first signal raises; later ones are
-recorded and ignored, so they cannot cut a rollback short.
+recorded and ignored, so they cannot cut a rollback short. One raised where
+Python cannot propagate an exception (a weakref callback during an import) is
+raised again a millisecond later rather than printed and lost.
 
 `critical()` blocks the three signals around a section that must not be
 interrupted half-way (the renames that put a project or an update in place);
@@ -59,10 +61,27 @@ def _handler(signum: int, frame: object) -> None:
     raise Interrupted(signum)
 
 
+def _unraisable(hook: object) -> None:
+    """An `Interrupted` raised where Python cannot propagate it (a weakref callback, a
+    `__del__`) would be printed and lost: raise it again a moment later instead."""
+    if isinstance(getattr(hook, "exc_value", None), Interrupted):
+        _state.raised = False
+        _signal.signal(_signal.SIGALRM, _redeliver)
+        _signal.setitimer(_signal.ITIMER_REAL, 0.001)
+        return
+    sys.__unraisablehook__(hook)  # type: ignore[arg-type]
+
+
+def _redeliver(signum: int, frame: object) -> None:
+    if _state.received is not None:
+        _handler(_state.received, frame)
+
+
 def install() -> None:
     """Route SIGINT, SIGTERM and SIGHUP through `Interrupted` (the CLI's entry point calls this)."""
     for signum in SIGNALS:
         _signal.signal(signum, _handler)
+    sys.unraisablehook = _unraisable
     _state.installed = True
 
 

@@ -161,8 +161,8 @@ def unified_diff(root: Path, results: Mapping[str, bytes | None]) -> str:
 
 def _way_out(path: Path) -> str:
     return (
-        f"archgen did not act on it; if no update of yours was interrupted, check {path} "
-        f"and delete it to go on"
+        f"archgen did not act on it; if no update of yours was interrupted, check "
+        f"{path.name}/ and delete it to go on"
     )
 
 
@@ -178,7 +178,7 @@ def inside(root: Path, rel: object, *, what: str = "path") -> Path:
         raise UpdateError(f"{what} {quote(rel)}: not a relative path")
     pure = PurePosixPath(rel)
     if pure.is_absolute() or ".." in pure.parts or pure.as_posix() != rel or rel == ".":
-        raise UpdateError(f"{what} {quote(rel)}: not a plain path inside {root}")
+        raise UpdateError(f"{what} {quote(rel)}: not a plain path inside the project")
     if {".git", WORK_DIR} & set(pure.parts):
         raise UpdateError(f"{what} {quote(rel)}: archgen never writes into .git or {WORK_DIR}")
     current = root
@@ -189,14 +189,13 @@ def inside(root: Path, rel: object, *, what: str = "path") -> Path:
             break
         if not stat.S_ISDIR(info.st_mode):
             kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a folder"
-            raise UpdateError(
-                f"{what} {quote(rel)}: {current} is {kind}; archgen does not follow it"
-            )
+            shown = current.relative_to(root).as_posix()
+            raise UpdateError(f"{what} {quote(rel)}: {shown} is {kind}; archgen does not follow it")
     target = root / rel
     info = _lstat(target)
     if info is not None and not stat.S_ISREG(info.st_mode):
         kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a regular file"
-        raise UpdateError(f"{what} {quote(rel)}: {target} is {kind}; archgen does not replace it")
+        raise UpdateError(f"{what} {quote(rel)}: it is {kind}; archgen does not replace it")
     if not target.resolve().is_relative_to(root.resolve()):
         raise UpdateError(f"{what} {quote(rel)}: resolves outside {root}")
     return target

@@ -139,14 +139,6 @@ def _git_dirty(root: Path) -> list[str] | None:
     return [line[3:] for line in done.stdout.splitlines() if line.strip()]
 
 
-def _regular_inside(root: Path, rel: str) -> bool:
-    """True when `root/rel` is a regular file reached through real folders only."""
-    try:
-        return inside(root, rel).is_file()
-    except UpdateError:
-        return False
-
-
 def _files(root: Path) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for path in root.rglob("*"):
@@ -269,8 +261,11 @@ def update(
                 f"{record.pattern}: the update adds and removes the files of that change"
             )
         old, new = _files(old_dir), _files(new_dir)
-        # only the paths archgen renders matter; the user's data and venvs are never walked
-        mine = {rel: root / rel for rel in set(old) | set(new) if _regular_inside(root, rel)}
+        # only the paths archgen renders matter; the user's data and venvs are never walked,
+        # and none is reached through a link or replaces a folder
+        for rel in sorted(set(old) | set(new)):
+            inside(root, rel)
+        mine = {rel: root / rel for rel in set(old) | set(new) if (root / rel).is_file()}
         unresolved = [
             rel
             for rel in sorted(set(old) | set(new))
