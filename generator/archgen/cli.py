@@ -4,7 +4,8 @@ It parses options, prompts and prints; the work happens in one
 `pipeline.Pipeline` per command. Every question of the catalogue is also a flag (`--daily-volume`,
 ...), derived from `QUESTIONS`, so the flags, the prompts and the answers file
 never drift apart. Errors raised on purpose (`ArchgenError`) become one line on
-stderr and their exit code; Ctrl-C at a prompt prints `Aborted.` and exits 130.
+stderr and their exit code; Ctrl-C prints `Aborted.` and exits 130 (SIGTERM 143,
+SIGHUP 129: `archgen.interrupts`).
 Start-up stays light: rich, the renderer and team packs load only when used.
 """
 
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from archgen import __version__
+from archgen import __version__, interrupts
 from archgen.cli_base import ArchgenCommandGroup
 from archgen.errors import AnswersError, ArchgenError
 from archgen.patterns import Pattern
@@ -363,6 +364,14 @@ def new(
     chosen = result.plan.decision.chosen
     verb = "Would write" if pretend else "Wrote"
     click.echo(f"{verb} {len(result.files)} files of a {chosen.label} project to {result.path}")
+    if result.replaced:
+        click.echo(
+            f"note: {len(result.replaced)} files you had were replaced; "
+            f"your copies are in {result.backup}",
+            err=True,
+        )
+    for warning in result.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
     if pretend:
         for name in result.files:
             click.echo(f"  {name}")
@@ -377,7 +386,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(err.exit_code)
     except KeyboardInterrupt:
         click.echo("\nAborted.", err=True)
-        sys.exit(130)
+        sys.exit(interrupts.exit_code())
     except Exception as err:
         if os.environ.get("ARCHGEN_DEBUG"):
             raise

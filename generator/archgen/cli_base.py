@@ -11,11 +11,16 @@ from typing import Any
 
 import click
 
+from archgen import interrupts
 from archgen.errors import ArchgenError
 
 
 class _OneLineErrors:
-    """Mixin for click commands: ArchgenError -> `archgen: error: ...`; Ctrl-C -> exit 130."""
+    """Mixin for click commands: ArchgenError -> `archgen: error: ...`; a signal -> its code.
+
+    Ctrl-C (or EOF at a prompt) exits 130; SIGTERM 143 and SIGHUP 129 once
+    `archgen.interrupts` routes them here (see `archgen._entry`).
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -25,7 +30,7 @@ class _OneLineErrors:
             ctx.exit(err.exit_code)
         except (KeyboardInterrupt, click.Abort):
             click.echo("\nAborted.", err=True)
-            ctx.exit(130)
+            ctx.exit(interrupts.exit_code())
 
 
 class ArchgenCommand(_OneLineErrors, click.Command):

@@ -12,18 +12,23 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import shutil
+import stat
 import subprocess
 import tempfile
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Literal
 
+from archgen import interrupts
 from archgen.errors import UpdateError
+from archgen.safe_io import UnsafeInput, quote, read_text
 
 WORK_DIR = ".archgen-update"
 """Staging, backups and the journal of an update in progress, inside the project."""
+JOURNAL = "journal.json"
 CONFLICT_START = "<<<<<<< "
 CONFLICT_END = ">>>>>>> "
 Action = Literal["add", "update", "merge", "conflict", "delete", "keep"]
@@ -151,6 +156,130 @@ def unified_diff(root: Path, results: Mapping[str, bytes | None]) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in chunks)
 
 
+# -- applying, under a journal --------------------------------------------------
+
+
+def _way_out(path: Path) -> str:
+    return (
+        f"archgen did not act on it; if no update of yours was interrupted, check "
+        f"{path.name}/ and delete it to go on"
+    )
+
+
+def inside(root: Path, rel: object, *, what: str = "path") -> Path:
+    """`root / rel`, proven inside `root` before any I/O, else UpdateError.
+
+    `rel` must be a plain relative POSIX path (no `..`, no `.`, no empty
+    part, nothing in `.git/` or the work folder), every parent folder that
+    exists a real folder (not a link) and the file itself absent or a regular
+    file; the resolved path is inside the root.
+    """
+    if not isinstance(rel, str) or not rel or "\0" in rel:
+        raise UpdateError(f"{what} {quote(rel)}: not a relative path")
+    pure = PurePosixPath(rel)
+    if pure.is_absolute() or ".." in pure.parts or pure.as_posix() != rel or rel == ".":
+        raise UpdateError(f"{what} {quote(rel)}: not a plain path inside the project")
+    if {".git", WORK_DIR} & set(pure.parts):
+        raise UpdateError(f"{what} {quote(rel)}: archgen never writes into .git or {WORK_DIR}")
+    current = root
+    for part in pure.parts[:-1]:
+        current = current / part
+        info = _lstat(current)
+        if info is None:
+            break
+        if not stat.S_ISDIR(info.st_mode):
+            kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a folder"
+            shown = current.relative_to(root).as_posix()
+            raise UpdateError(f"{what} {quote(rel)}: {shown} is {kind}; archgen does not follow it")
+    target = root / rel
+    info = _lstat(target)
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a regular file"
+        raise UpdateError(f"{what} {quote(rel)}: it is {kind}; archgen does not replace it")
+    if not target.resolve().is_relative_to(root.resolve()):
+        raise UpdateError(f"{what} {quote(rel)}: resolves outside {root}")
+    return target
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return path.lstat()
+    except FileNotFoundError:
+        return None
+
+
+def work_dir(root: Path) -> Path | None:
+    """`root/.archgen-update` when it exists (a real folder, else UpdateError); None when not."""
+    work = root / WORK_DIR
+    info = _lstat(work)
+    if info is None:
+        return None
+    if not stat.S_ISDIR(info.st_mode):
+        kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a folder"
+        raise UpdateError(f"{work} is {kind}; {_way_out(work)}")
+    return work
+
+
+def read_journal(root: Path) -> list[tuple[str, bool]] | None:
+    """The files of an interrupted update (path, existed), all validated; None: no update left.
+
+    A journal that is not one archgen wrote for this project (unreadable, not
+    JSON, another root, a path outside the project, a missing backup) is an
+    UpdateError and nothing is touched.
+    """
+    work = work_dir(root)
+    if work is None:
+        return None
+    path = work / JOURNAL
+    if _lstat(path) is None:
+        return []  # staged but never applied: nothing to undo
+    try:
+        data = json.loads(read_text(path))
+    except UnsafeInput as err:
+        raise UpdateError(f"{path} {err}; {_way_out(work)}") from err
+    except (OSError, ValueError) as err:
+        raise UpdateError(f"{path} is not an update journal; {_way_out(work)}") from err
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or data.get("version") != 1 or not isinstance(files, list):
+        raise UpdateError(f"{path} is not an update journal; {_way_out(work)}")
+    if data.get("root") != str(root):
+        raise UpdateError(f"{path} was written for another project; {_way_out(work)}")
+    entries: list[tuple[str, bool]] = []
+    for entry in files:
+        if not isinstance(entry, dict) or set(entry) != {"path", "existed"}:
+            raise UpdateError(f"{path} is not an update journal; {_way_out(work)}")
+        rel, existed = entry["path"], entry["existed"]
+        try:
+            inside(root, rel, what="journal path")
+            if not isinstance(existed, bool):
+                raise UpdateError(f"journal path {quote(rel)}: 'existed' is not true or false")
+            if existed and _lstat(inside(work / "backup", rel, what="journal backup")) is None:
+                raise UpdateError(f"journal path {quote(rel)}: its backup is missing")
+        except UpdateError as err:
+            raise UpdateError(f"{path}: {err}; {_way_out(work)}") from err
+        entries.append((rel, existed))
+    return entries
+
+
+def refuse_committed_work_dir(root: Path) -> None:
+    """Refuse a `.archgen-update/` that git tracks: no interrupted update left it there."""
+    try:
+        done = subprocess.run(
+            ["git", "ls-files", "--", WORK_DIR],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return
+    if done.returncode == 0 and done.stdout.strip():
+        raise UpdateError(
+            f"{root / WORK_DIR} is committed to git; archgen never commits it and did not act "
+            f"on it: check it, then `git rm -r {WORK_DIR}` to go on"
+        )
+
+
 def _apply_one(root: Path, rel: str, staged: Path | None) -> None:
     """Put one staged result in place (or delete the file when `staged` is None)."""
     target = root / rel
@@ -166,11 +295,21 @@ def apply_results(
 ) -> None:
     """Stage every result, back up every file touched, then apply; roll back on any failure.
 
-    An existing file keeps its permissions; a new one gets its mode from `modes`.
+    Every path is proven inside `root` first. An existing file keeps its
+    permissions; a new one gets its mode from `modes`. The renames run with
+    signals blocked, so an interrupt never leaves a mix.
     """
+    if not results:
+        return
+    for rel in results:
+        inside(root, rel)
+    if work_dir(root) is not None:
+        work = root / WORK_DIR
+        raise UpdateError(f"{work} is left from another update; {_way_out(work)}")
     work = root / WORK_DIR
     stage, backup = work / "stage", work / "backup"
     try:
+        work.mkdir()
         for rel, content in results.items():
             if content is not None:
                 (stage / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -182,36 +321,41 @@ def apply_results(
             if (root / rel).is_file():
                 (backup / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(root / rel, backup / rel)
-        journal = {"files": [{"path": rel, "existed": (root / rel).is_file()} for rel in results]}
-        (work / "journal.json").write_text(json.dumps(journal), encoding="utf-8")
+        files = [{"path": rel, "existed": (root / rel).is_file()} for rel in results]
+        journal = {"version": 1, "root": str(root), "files": files}
+        (work / "journal.tmp").write_text(json.dumps(journal), encoding="utf-8")
+        (work / "journal.tmp").replace(work / JOURNAL)
     except OSError as err:
         shutil.rmtree(work, ignore_errors=True)
-        raise UpdateError(f"cannot stage the update in {work}: {err}") from err
-    try:
-        for rel, content in results.items():
-            _apply_one(root, rel, stage / rel if content is not None else None)
-    except BaseException as err:
-        recover(root)
-        if isinstance(err, Exception):
-            raise UpdateError(f"the update failed and was rolled back: {err}") from err
-        raise
-    shutil.rmtree(work, ignore_errors=True)
+        raise UpdateError(f"cannot stage the update in {work}: {err.strerror or err}") from err
+    with interrupts.critical():
+        try:
+            for rel, content in results.items():
+                _apply_one(root, rel, stage / rel if content is not None else None)
+        except BaseException as err:
+            recover(root)
+            if isinstance(err, Exception):
+                raise UpdateError(f"the update failed and was rolled back: {err}") from err
+            raise
+        shutil.rmtree(work, ignore_errors=True)
+        interrupts.hold()
 
 
 def recover(root: Path) -> bool:
-    """Undo an update that was interrupted while applying; True when there was one."""
-    work = root / WORK_DIR
-    if not work.exists():
+    """Undo an update that was interrupted while applying; True when there was one.
+
+    The journal is validated whole (`read_journal`) before anything is touched.
+    """
+    entries = read_journal(root)
+    if entries is None:
         return False
-    journal_path = work / "journal.json"
-    if journal_path.is_file():
-        journal = json.loads(journal_path.read_text(encoding="utf-8"))
-        for entry in journal["files"]:
-            rel = entry["path"]
-            if entry["existed"]:
+    work = root / WORK_DIR
+    with interrupts.critical():
+        for rel, existed in entries:
+            if existed:
                 (root / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(work / "backup" / rel, root / rel)
+                (work / "backup" / rel).replace(root / rel)
             else:
                 (root / rel).unlink(missing_ok=True)
-    shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
     return True

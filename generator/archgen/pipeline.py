@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import importlib
 import json
-import shutil
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archgen import __version__
+from archgen.errors import ArchgenError
 from archgen.plan import Plan
 from archgen.record import ProjectRecord
 
@@ -45,6 +45,12 @@ class NewResult:
     pretend: bool = False
     notes: list[str] = field(default_factory=list)
     """What a team pack changed that the user should know (replaced components, files)."""
+    warnings: list[str] = field(default_factory=list)
+    """Problems after the project was committed (the template snapshot): it is still complete."""
+    replaced: list[str] = field(default_factory=list)
+    """The user's files that `--force` replaced (relative to the project)."""
+    backup: Path | None = None
+    """Where the replaced files are kept (`<project>/.archgen-backup/<UTC timestamp>`)."""
 
 
 class Pipeline:
@@ -149,8 +155,12 @@ class Pipeline:
     ) -> NewResult:
         """Plan the project, run the pack's hooks and render into `output_dir/<project_name>`.
 
-        The project is made by this archgen, so it records (and pins the component
-        library at) this version whatever version the answers file names.
+        All-or-nothing: the project is committed only once the post_gen hooks
+        passed; a failing hook, an error or a signal before that leaves the
+        old tree (or nothing). The template snapshot that `archgen update`
+        reads is taken afterwards; its failure is a warning, not a failure.
+        The project is made by this archgen, so it records (and pins the
+        component library at) this version whatever version the answers file names.
         """
         from archgen.render import render_project
 
@@ -158,33 +168,47 @@ class Pipeline:
         plan = self.plan(record)
         applied = self.apply(record)
         target = Path(output_dir) / plan.record.answers.project_name
-        existed = target.exists()
         if applied is not None and not pretend:
             applied.run_hooks("pre_gen", target)
+        after_placed = None
+        if applied is not None and not pretend:
+            hooks = applied
+
+            def after_placed(path: Path) -> object:
+                return hooks.run_hooks("post_gen", path)
+
         result = render_project(
             plan,
             Path(output_dir),
             force=force,
             pretend=pretend,
+            after_placed=after_placed,
             **self._render_inputs(record, plan),
         )
-        if not pretend:
-            if applied is not None:
-                try:
-                    applied.run_hooks("post_gen", result.path)
-                except BaseException:
-                    if not existed:  # a project that fails its own hooks is not left half-made
-                        shutil.rmtree(result.path, ignore_errors=True)
-                    raise
-            # the templates (and pack) this project was made with, for `archgen update`
-            importlib.import_module("archgen.snapshots").remember_sources(self.pack)
+        warnings = [] if pretend else self._remember_sources()
         return NewResult(
             plan=plan,
             path=result.path,
             files=list(result.files),
             pretend=pretend,
             notes=self.notes(),
+            warnings=warnings,
+            replaced=list(result.replaced),
+            backup=result.backup,
         )
+
+    def _remember_sources(self) -> list[str]:
+        """Snapshot the templates (and pack) for `archgen update`; a problem is a warning."""
+        snapshots = importlib.import_module("archgen.snapshots")
+        try:
+            snapshots.remember_sources(self.pack)
+        except (ArchgenError, OSError, KeyboardInterrupt) as err:
+            reason = "it was interrupted" if isinstance(err, KeyboardInterrupt) else str(err)
+            return [
+                f"the project is complete, but the template snapshot that `archgen update` "
+                f"uses failed ({reason}); the next `archgen new` retries it"
+            ]
+        return []
 
     def notes(self) -> list[str]:
         """Sentences on what the pack replaces of archgen's own parts."""

@@ -4,20 +4,18 @@ A layer is `<root>/<layer>/{{cookiecutter.project_slug}}/...` plus its
 `cookiecutter.json` (so `cookiecutter --no-input <root>/<layer>` works alone) and
 `layer.yaml`. Rendering walks the layers with one Jinja environment: every
 layer writes into one staging directory, later layers replacing earlier files,
-then the tree is moved into place. The context comes from `render_plan`. The
-stack components are not copied: the project pins the component library,
-`archgen-stacks`, at this archgen's version.
+then the tree is moved into place all-or-nothing (`archgen.placement`). The
+context comes from `render_plan`. The stack components are not copied: the
+project pins the component library, `archgen-stacks`, at this archgen's version.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
-import shutil
 import stat
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,8 @@ import jinja2.sandbox
 import yaml
 
 from archgen import __version__
-from archgen.errors import RenderError, TargetExistsError
+from archgen.errors import RenderError
+from archgen.placement import check_target, place_project
 from archgen.plan import Plan
 from archgen.record import RECORD_FILE
 from archgen.render_plan import (
@@ -65,6 +64,10 @@ class RenderResult:
 
     path: Path
     files: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    """The user's files that `--force` replaced (relative)."""
+    backup: Path | None = None
+    """Where the replaced files are kept, inside the project."""
 
 
 def check_components(dest: Path, components: Mapping[str, str]) -> None:
@@ -231,113 +234,35 @@ def render_project(
     extra_context: Mapping[str, Any] | None = None,
     template_root: Path | None = None,
     components: Mapping[str, str] | None = None,
+    after_placed: Callable[[Path], object] | None = None,
 ) -> RenderResult:
-    """Render the project into `output_dir/<slug>` atomically.
+    """Render the project into `output_dir/<slug>` all-or-nothing (see `archgen.placement`).
 
-    Everything is rendered into a staging directory first. A non-empty target
-    is refused unless `force`; with `force`, files the project produces replace
-    the user's copies and every other user file stays. Any failure (template
-    error, Ctrl-C, a full disk) restores the target to exactly what it was.
+    A non-empty target is refused unless `force`; with `force`, files the
+    project produces replace the user's regular files (kept in
+    `.archgen-backup/<timestamp>/` inside the project) and every other user
+    file stays. `after_placed(path)` (the post_gen hooks) runs once the
+    project is in place; until it returns, any failure or signal restores the
+    target to exactly what it was.
     """
     output_dir = Path(output_dir)
     slug = str((extra_context or {}).get("project_slug") or plan.record.answers.project_name)
     project = output_dir / slug
-    if project.exists() and not project.is_dir():
-        raise TargetExistsError(f"{project} exists and is not a directory")
-    if project.is_dir() and any(project.iterdir()) and not force and not pretend:
-        raise TargetExistsError(f"{project} is not empty; use --force to render into it")
-    if pretend:
-        with tempfile.TemporaryDirectory(prefix="archgen-pretend-") as tmp:
-            files = render_tree(
-                plan,
-                Path(tmp) / slug,
-                overlays=overlays,
-                extra_context=extra_context,
-                template_root=template_root,
-                components=components,
-            )
-        return RenderResult(path=project, files=files)
-    created = _missing_parents(output_dir)
-    try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{slug}.archgen-", dir=output_dir))
-    except OSError as err:
-        _remove_dirs(created)
-        raise RenderError(f"cannot write into {output_dir}: {err.strerror or err}") from err
-    try:
-        files = render_tree(
+
+    def render(dest: Path) -> list[str]:
+        return render_tree(
             plan,
-            staging / "project",
+            dest,
             overlays=overlays,
             extra_context=extra_context,
             template_root=template_root,
             components=components,
         )
-        _move_into_place(staging, files, project)
-    except BaseException as err:
-        shutil.rmtree(staging, ignore_errors=True)
-        _remove_dirs(created)
-        if isinstance(err, OSError):
-            raise RenderError(f"cannot write {project}: {err.strerror or err}") from err
-        raise
-    shutil.rmtree(staging, ignore_errors=True)
-    return RenderResult(path=project, files=files)
 
-
-def _missing_parents(path: Path) -> list[Path]:
-    missing: list[Path] = []
-    for candidate in [path, *path.parents]:
-        if candidate.exists():
-            break
-        missing.append(candidate)
-    return missing
-
-
-def _remove_dirs(dirs: Sequence[Path]) -> None:
-    for path in dirs:
-        with contextlib.suppress(OSError):
-            path.rmdir()
-
-
-def _move_into_place(staging: Path, files: Sequence[str], project: Path) -> None:
-    """Move the staged project to `project`; undo every step if one fails."""
-    staged = staging / "project"
-    if not project.exists():
-        staged.replace(project)
-        return
-    if not any(project.iterdir()):
-        project.rmdir()
-        try:
-            staged.replace(project)
-        except BaseException:
-            project.mkdir(exist_ok=True)
-            raise
-        return
-    backup = staging / "backup"
-    done: list[tuple[str, bool]] = []
-    made_dirs: list[Path] = []
-    try:
-        for rel in files:
-            target = project / rel
-            for parent in reversed(target.relative_to(project).parents):
-                directory = project / parent
-                if not directory.exists():
-                    directory.mkdir()
-                    made_dirs.append(directory)
-            had = target.exists() or target.is_symlink()
-            if had:
-                (backup / rel).parent.mkdir(parents=True, exist_ok=True)
-                target.replace(backup / rel)
-            done.append((rel, had))
-            (staged / rel).replace(target)
-    except BaseException:
-        for rel, had in reversed(done):
-            target = project / rel
-            with contextlib.suppress(OSError):
-                target.unlink(missing_ok=True)
-                if had:
-                    (backup / rel).replace(target)
-        for directory in reversed(made_dirs):
-            with contextlib.suppress(OSError):
-                directory.rmdir()
-        raise
+    if pretend:
+        check_target(project, force=force, pretend=True)
+        with tempfile.TemporaryDirectory(prefix="archgen-pretend-") as tmp:
+            files = render(Path(tmp) / slug)
+        return RenderResult(path=project, files=files)
+    placed = place_project(project, render, force=force, after_placed=after_placed)
+    return RenderResult(placed.path, placed.files, placed.replaced, placed.backup)

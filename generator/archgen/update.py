@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-import yaml
-
 from archgen import __version__
 from archgen.answers import build_requirements, dump_record, load_record
 from archgen.errors import AnswersError, ConflictsError, PackError, UpdateError
@@ -31,7 +29,9 @@ from archgen.merge import (
     FileChange,
     apply_results,
     has_conflict_markers,
+    inside,
     recover,
+    refuse_committed_work_dir,
     three_way,
     unified_diff,
 )
@@ -40,7 +40,8 @@ from archgen.pack_sources import load_pack
 from archgen.packs import AppliedPack, apply_pack
 from archgen.record import RECORD_FILE, ProjectRecord
 from archgen.requirements import Requirements
-from archgen.snapshots import old_template_root, pack_cache_root
+from archgen.safe_io import UnsafeInput, load_yaml_file, read_text
+from archgen.snapshots import cached_pack, old_template_root, pack_cache_root
 
 SKIP_DIRS = frozenset({".git", ".venv", "node_modules", "__pycache__", WORK_DIR})
 
@@ -188,11 +189,12 @@ def _old_pack(
     wanted = record.pack.version
     if current.manifest.version == wanted:
         return current
-    snapshot = pack_cache_root() / record.pack.name / wanted
-    if snapshot.is_dir():
+    snapshot = cached_pack(record.pack.name, wanted)
+    if snapshot is not None:
         return load_pack(str(snapshot))
     warnings.append(
-        f"pack {record.pack.name} {wanted} is not in {snapshot.parent}; the old side uses "
+        f"pack {record.pack.name} {wanted} is not in {pack_cache_root() / record.pack.name}; "
+        "the old side uses "
         f"{current.manifest.version}, so that pack's own changes are not merged "
         "(pass --from-pack DIR with the old pack to merge them)"
     )
@@ -227,7 +229,8 @@ def update(
     root = project_dir.resolve()
     render = renderer or default_renderer
     warnings: list[str] = []
-    if recover(root):
+    refuse_committed_work_dir(root)
+    if recover(root):  # validates the whole journal before touching anything
         warnings.append("an interrupted update was rolled back first")
     record = load_project_record(root)
     if not dry_run and not allow_dirty:
@@ -258,7 +261,10 @@ def update(
                 f"{record.pattern}: the update adds and removes the files of that change"
             )
         old, new = _files(old_dir), _files(new_dir)
-        # only the paths archgen renders matter; the user's data and venvs are never walked
+        # only the paths archgen renders matter; the user's data and venvs are never walked,
+        # and none is reached through a link or replaces a folder
+        for rel in sorted(set(old) | set(new)):
+            inside(root, rel)
         mine = {rel: root / rel for rel in set(old) | set(new) if (root / rel).is_file()}
         unresolved = [
             rel
@@ -271,10 +277,15 @@ def update(
             )
         changes, results = three_way(old, new, mine, skip={RECORD_FILE})
         record_text = dump_project_record(final)
-        current_record = (root / RECORD_FILE).read_text(encoding="utf-8")
+        try:
+            current_record = read_text(root / RECORD_FILE)
+        except (OSError, UnsafeInput) as err:
+            raise UpdateError(f"{root / RECORD_FILE}: {err}") from err
         if record_text != current_record:
             results[RECORD_FILE] = record_text.encode()
             changes.append(FileChange(RECORD_FILE, "update", "answers and versions"))
+        for rel in results:  # every path the update would write, proven inside the project
+            inside(root, rel)
         diff = unified_diff(root, results)
         if dry_run:
             return UpdateResult(changes, diff, final, warnings, applied=False)
@@ -345,10 +356,12 @@ def _component_pin_notes(root: Path) -> list[str]:
     from archgen.render_plan import STACKS_DISTRIBUTION
 
     path = root / "infra" / "requirements.txt"
-    if not path.is_file():
+    try:
+        text = read_text(path)
+    except (OSError, UnsafeInput):
         return []
     prefix = f"{STACKS_DISTRIBUTION}=="
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         if line.strip().startswith(prefix):
             pinned = line.strip()[len(prefix) :]
             if pinned != __version__:
@@ -365,10 +378,7 @@ def _is_stack_config(rel: str) -> bool:
 
 
 def _config_of(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise UpdateError(f"{path}: not valid YAML ({err})".splitlines()[0]) from err
+    data = load_yaml_file(path, error=UpdateError, what="stack config") or {}
     config = data.get("config", {}) if isinstance(data, dict) else {}
     return config if isinstance(config, dict) else {}
 

@@ -285,7 +285,11 @@ def test_force_replaces_generated_files_and_keeps_the_users(tmp_path: Path) -> N
     result = render_project(make_plan(), tmp_path, force=True)
     assert (project / "docs" / "runbook.md").read_text() == "keep me"
     assert "old readme" not in (project / "README.md").read_text()
-    assert set(tree(project)) == {*result.files, "docs/runbook.md"}
+    assert result.replaced == ["README.md"] and result.backup is not None
+    assert result.backup.parent == project / ".archgen-backup"
+    backup = result.backup.relative_to(project).as_posix()
+    assert set(tree(project)) == {*result.files, "docs/runbook.md", f"{backup}/README.md"}
+    assert (result.backup / "README.md").read_text() == "old readme"
     assert not [p for p in tmp_path.iterdir() if p.name != "loan-desk"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 import subprocess
@@ -270,9 +271,9 @@ def test_journal_left_by_a_killed_update_is_rolled_back(tmp_path: Path) -> None:
     project = write_tree(tmp_path / "p", {"a.txt": "changed by update\n"})
     work = project / merge_module.WORK_DIR
     write_tree(work / "backup", {"a.txt": "original\n"})
-    (work / "journal.json").write_text(
-        '{"files": [{"path": "a.txt", "existed": true}, {"path": "b.txt", "existed": false}]}'
-    )
+    files = [{"path": "a.txt", "existed": True}, {"path": "b.txt", "existed": False}]
+    journal = {"version": 1, "root": str(project.resolve()), "files": files}
+    (work / "journal.json").write_text(json.dumps(journal))
     (project / "b.txt").write_text("added by update\n")
 
     assert merge_module.recover(project)
