@@ -52,3 +52,17 @@ def test_example_regenerates_byte_for_byte(name: str, tmp_path: Path) -> None:
         f"examples/{name} is stale (run `python examples/regenerate.py {name}`): "
         f"missing {missing[:5]}, extra {extra[:5]}, changed {changed[:5]}"
     )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_stack_of_an_example_builds_the_example_s_pattern(name: str) -> None:
+    """A stack config without `pattern` builds the default (hybrid): each stack names its own."""
+    import yaml
+
+    project = EXAMPLES / name
+    pattern = yaml.safe_load((project / ".archgen.yaml").read_text(encoding="utf-8"))["pattern"]
+    stacks = sorted((project / "infra").glob("Pulumi.*.yaml"))
+    assert len(stacks) >= 2
+    for path in stacks:
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))["config"]
+        assert config[f"{name}:pattern"] == pattern, path.name

@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from archgen import __version__, interrupts
-from archgen.cli_base import ArchgenCommandGroup
+from archgen.cli_base import ArchgenCommandGroup, UserPath
 from archgen.errors import AnswersError, ArchgenError
 from archgen.patterns import Pattern
 from archgen.requirements import QUESTIONS, Question, Requirements
+from archgen.safe_io import quote
 
 if TYPE_CHECKING:  # the plan and record models load only when a command needs them
     from archgen.pipeline import Pipeline
@@ -127,7 +128,7 @@ def _pattern(value: str | None, source: str = "--pattern") -> Pattern | None:
         return Pattern(value.strip().lower())
     except ValueError as err:
         allowed = ", ".join(p.value for p in Pattern)
-        raise AnswersError(f"{source}: must be one of {allowed} (got {value!r})") from err
+        raise AnswersError(f"{source}: must be one of {allowed} (got {quote(value)})") from err
 
 
 def build_record(
@@ -172,7 +173,7 @@ Examples:
 @click.option(
     "--answers",
     "answers_file",
-    type=click.Path(path_type=Path),
+    type=UserPath(path_type=Path),
     help="Answers file (YAML), e.g. a project's .archgen.yaml; flags override it.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
@@ -310,7 +311,7 @@ def choose_pattern(plan: Plan) -> Pattern:
 @click.option(
     "--answers",
     "answers_file",
-    type=click.Path(path_type=Path),
+    type=UserPath(path_type=Path),
     help="Answers file (YAML) to replay, e.g. a project's .archgen.yaml.",
 )
 @click.option("--no-input", is_flag=True, help="Ask nothing: use the flags, the file, defaults.")
@@ -323,7 +324,7 @@ def choose_pattern(plan: Plan) -> Pattern:
 @click.option(
     "-o",
     "--output-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=UserPath(file_okay=False, path_type=Path),
     default=Path(),
     show_default=True,
     help="Where the project folder (named after the project) is created.",

@@ -7,6 +7,7 @@ boundary, however a command is invoked.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -31,6 +32,32 @@ class _OneLineErrors:
         except (KeyboardInterrupt, click.Abort):
             click.echo("\nAborted.", err=True)
             ctx.exit(interrupts.exit_code())
+
+
+class UserPath(click.Path):
+    """A path option: a NUL byte or a name longer than the file system allows is a usage error.
+
+    (click's own Path raises ValueError on a NUL byte; the OS raises
+    ENAMETOOLONG only later, in the middle of the work.)
+    """
+
+    MAX_PATH = 4096
+    MAX_NAME = 255
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = os.fspath(value) if isinstance(value, os.PathLike) else value
+        if isinstance(text, str):
+            if "\0" in text:
+                self.fail("contains a NUL byte", param, ctx)
+            longest = max((len(part) for part in text.split("/")), default=0)
+            if len(text) > self.MAX_PATH or longest > self.MAX_NAME:
+                self.fail(
+                    f"is too long ({len(text)} characters; a path may have {self.MAX_PATH}, "
+                    f"a name in it {self.MAX_NAME})",
+                    param,
+                    ctx,
+                )
+        return super().convert(value, param, ctx)
 
 
 class ArchgenCommand(_OneLineErrors, click.Command):

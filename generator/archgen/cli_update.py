@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from archgen.cli_base import ArchgenCommand
+from archgen.cli_base import ArchgenCommand, UserPath
 from archgen.errors import ConflictsError
 from archgen.update import check as check_project
 from archgen.update import update as update_project
@@ -28,17 +28,17 @@ Examples (inside a generated project):
 @click.option(
     "--from",
     "from_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=UserPath(file_okay=False, path_type=Path),
     help="Template folder of the archgen version the project was made with.",
 )
 @click.option(
     "--from-pack",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=UserPath(file_okay=False, path_type=Path),
     help="The team pack version the project was made with, when it is not cached.",
 )
 @click.option(
     "--project",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    type=UserPath(file_okay=False, exists=True, path_type=Path),
     default=Path(),
     show_default=True,
     help="The generated project.",
@@ -87,12 +87,12 @@ Examples:
 @click.option(
     "--from",
     "from_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=UserPath(file_okay=False, path_type=Path),
     help="Template folder of the archgen version the project was made with.",
 )
 @click.option(
     "--project",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    type=UserPath(file_okay=False, exists=True, path_type=Path),
     default=Path(),
     show_default=True,
     help="The generated project.",

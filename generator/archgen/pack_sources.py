@@ -76,8 +76,14 @@ def load_pack(ref: str, *, config: UserConfig | None = None) -> Pack:
     text = ref.strip()
     if text.startswith("git+"):
         return _load_dir(_clone(text.removeprefix("git+")), source=text)
-    path = Path(text).expanduser()
-    if path.is_dir():
+    try:
+        path = Path(text).expanduser()
+        is_dir = path.is_dir()
+    except (OSError, ValueError) as err:  # a NUL byte, a name too long for the file system
+        raise PackError(
+            f"pack {quote(text)}: not a usable path ({getattr(err, 'strerror', None) or err})"
+        ) from err
+    if is_dir:
         manifest = path / MANIFEST
         if manifest.exists() or manifest.is_symlink():  # not is_file(): a FIFO is refused, named
             return _load_dir(path.resolve(), source=str(path.resolve()))

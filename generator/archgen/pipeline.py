@@ -168,6 +168,7 @@ class Pipeline:
         plan = self.plan(record)
         applied = self.apply(record)
         target = Path(output_dir) / plan.record.answers.project_name
+        _check_usable(target)
         if applied is not None and not pretend:
             applied.run_hooks("pre_gen", target)
         after_placed = None
@@ -220,6 +221,20 @@ class Pipeline:
             f"{name} replaces archgen's {part} component with {target} (infra/__main__.py)"
             for part, target in sorted(pack.manifest.components.items())
         ]
+
+
+def _check_usable(target: Path) -> None:
+    """A target the file system cannot even look up (NUL byte, name too long) is a usage error."""
+    try:
+        target.exists()
+    except (OSError, ValueError) as err:
+        from archgen.errors import UsageError
+        from archgen.safe_io import quote
+
+        reason = getattr(err, "strerror", None) or err
+        raise UsageError(
+            f"output folder {quote(str(target.parent))}: not usable ({reason})"
+        ) from err
 
 
 def _answers_key(record: ProjectRecord) -> str:

@@ -22,6 +22,7 @@ Context handed to every template as `cookiecutter.<name>`:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -125,20 +126,28 @@ def _yaml(data: Mapping[str, Any]) -> str:
     return yaml.safe_dump(dict(data), sort_keys=False, default_flow_style=False, width=100)
 
 
-def _dev_config(plan: Plan, namespace: str, region: str, project_values: Mapping[str, Any]) -> str:
-    """The dev stack: the sized config, over the project's own names (package, prefix)."""
+def _sized_settings(plan: Plan, region: str, project_values: Mapping[str, Any]) -> StackSettings:
+    """The sized stack settings over the project's own names (package, prefix)."""
     values = {**project_values, **plan.sizing.stack_config, "pattern": plan.decision.chosen.value}
     try:
         settings = StackSettings(**values)
-        settings.validate()
+        settings.validate(region)
     except (TypeError, ValueError) as err:
         raise RenderError(f"the sized stack config cannot be deployed: {err}") from err
+    return settings
+
+
+def _dev_config(settings: StackSettings, namespace: str, region: str) -> str:
+    """The dev stack: the sized config."""
     config: dict[str, Any] = {"aws:region": region}
     config.update(settings.to_config(namespace))
     return _yaml({"config": config})
 
 
-def _local_config(namespace: str, region: str, services: Sequence[str]) -> str:
+def _local_config(
+    settings: StackSettings, namespace: str, region: str, services: Sequence[str]
+) -> str:
+    """The local stack: the same pattern and sizes as dev, deployed into moto."""
     config: dict[str, Any] = {
         "aws:region": region,
         "aws:accessKey": "testing",
@@ -149,8 +158,9 @@ def _local_config(namespace: str, region: str, services: Sequence[str]) -> str:
         "aws:skipRequestingAccountId": True,
         "aws:s3UsePathStyle": True,
         "aws:endpoints": [{service: LOCAL_ENDPOINT for service in sorted(services)}],
-        f"{namespace}:namePrefix": f"{namespace}-local",
     }
+    local = dataclasses.replace(settings, name_prefix=f"{settings.name_prefix}-local")
+    config.update(local.to_config(namespace))
     return _yaml({"config": config})
 
 
@@ -287,6 +297,7 @@ def build_context(
         (str(layer.meta["docker_cmd"]) for layer in reversed(layers) if "docker_cmd" in layer.meta),
         "python -m {package}",
     )
+    settings = _sized_settings(plan, answers.region, project_values)
     version = plan.record.archgen_version or __version__
     stacks = stacks_requirements(version)
     archgen: dict[str, Any] = {
@@ -302,8 +313,8 @@ def build_context(
         "services": services,
         "components": _unique([c for layer in layers for c in layer.items("components")]),
         "mermaid": _mermaid(layers),
-        "pulumi_dev_yaml": _dev_config(plan, slug, answers.region, project_values),
-        "pulumi_local_yaml": _local_config(slug, answers.region, services),
+        "pulumi_dev_yaml": _dev_config(settings, slug, answers.region),
+        "pulumi_local_yaml": _local_config(settings, slug, answers.region, services),
         "docker_cmd": json.dumps(docker_cmd.format(package=package).split()),
         "entrypoints": [[what, how.format(package=package)] for what, how in entrypoints],
         "deploy_steps": _unique([step for layer in layers for step in layer.items("deploy_steps")]),

@@ -300,7 +300,7 @@ def update(
 class Drift:
     """One difference between `.archgen.yaml` and the project."""
 
-    kind: Literal["config", "missing"]
+    kind: Literal["config", "missing", "invalid"]
     path: str
     detail: str
 
@@ -323,7 +323,8 @@ def check(
     """Compare the project with what its `.archgen.yaml` renders to; change nothing.
 
     Reports stack config values (`Pulumi.<stack>.yaml`) that differ from the
-    sized ones and rendered files that are missing from the project.
+    sized ones or that AWS would reject (`aws_limits`), and rendered files that
+    are missing from the project.
     """
     root = project_dir.resolve()
     record = load_project_record(root)
@@ -347,8 +348,20 @@ def check(
         ]
         for rel in sorted(r for r in expected if _is_stack_config(r) and (root / r).is_file()):
             drift.extend(_config_drift(rel, expected[rel], root / rel))
+    drift.extend(_invalid_config(root))
     notes.extend(_component_pin_notes(root))
     return CheckReport(drift, notes)
+
+
+def _invalid_config(root: Path) -> list[Drift]:
+    """Every stack config value AWS would reject, found before any deploy."""
+    from archgen.aws_limits import check_project_stacks
+
+    found = []
+    for problem in check_project_stacks(root):
+        name, _, detail = problem.partition(": ")
+        found.append(Drift("invalid", f"infra/{name}", detail))
+    return found
 
 
 def _component_pin_notes(root: Path) -> list[str]:

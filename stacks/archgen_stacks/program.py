@@ -313,7 +313,9 @@ def main(app: AppArtifacts | None = None, components: ComponentClasses | None = 
     Bad config stops the program with a one-line message (no traceback).
     """
     try:
-        settings = StackSettings.from_getter(pulumi.Config().get)
+        settings = StackSettings.from_getter(
+            pulumi.Config().get, region=pulumi.Config("aws").get("region")
+        )
     except ValueError as err:
         raise pulumi.RunError(str(err)) from err
     app = (app or AppArtifacts()).resolve(settings, Path.cwd())

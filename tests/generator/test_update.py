@@ -425,6 +425,35 @@ def test_check_on_a_real_project_fresh_then_hand_edited(tmp_path: Path) -> None:
     assert f"sizes it {sized}" in drifted.output
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "allowed"),
+    [
+        ("logRetentionDays", 45, "allowed: 1, 3, 5, 7, 14, 30"),
+        ("batchScheduleTimezone", "Mars/Olympus", "IANA"),
+        ("apiCpu", 256, "allowed"),
+    ],
+)
+def test_check_names_a_value_aws_would_reject_and_what_it_allows(
+    tmp_path: Path, key: str, value: object, allowed: str
+) -> None:
+    record = ProjectRecord(
+        archgen_version=__version__,
+        answers=Requirements(project_name="risk-api", urgency="high", daily_volume=2_000_000),
+    )
+    project = tmp_path / "risk-api"
+    default_renderer(RenderRequest(record, None), project)
+    config_path = project / "infra/Pulumi.dev.yaml"
+    data = yaml.safe_load(config_path.read_text())
+    data["config"][f"risk-api:{key}"] = value
+    if key == "apiCpu":
+        data["config"]["risk-api:apiMemoryMb"] = 8192  # 0.25 vCPU allows at most 2 GB
+    config_path.write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(check_cmd, ["--project", str(project)])
+    assert result.exit_code == 1
+    invalid = [line for line in result.output.splitlines() if line.startswith("invalid")]
+    assert any(key in line and allowed in line for line in invalid), result.output
+
+
 PACK_V1 = {
     "archgen-pack.yaml": "name: acme\nversion: 1.0.0\nlayers:\n  base: layers/base\n",
     f"layers/base/{SLUG}/Dockerfile": "FROM acme/python:1\nUSER app\n",
