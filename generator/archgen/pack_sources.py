@@ -29,7 +29,7 @@ from archgen.pack_manifest import (
     line_of,
 )
 from archgen.pack_templates import overlay_files
-from archgen.safe_io import UnsafeInput, load_yaml, load_yaml_file, quote, read_text
+from archgen.safe_io import UnsafeInput, load_yaml, load_yaml_file, quote, read_text, read_user_text
 
 ENV_PACK = "ARCHGEN_PACK"
 PROJECT_PACK_FILE = ".archgen-pack"
@@ -104,13 +104,12 @@ def _load_dir(root: Path, *, source: str) -> Pack:
     label = root.name
     if manifest_path.is_symlink():
         raise PackError(f"pack {label}: {manifest_path} is a symlink (packs hold regular files)")
-    try:
-        text = read_text(manifest_path)
-    except FileNotFoundError as err:
-        raise PackError(f"pack {label}: {manifest_path}: no such file") from err
-    except UnsafeInput as err:
-        raise PackError(f"pack {label}: {manifest_path}: {err}") from err
-    data = load_yaml(text, str(manifest_path), error=lambda m: PackError(f"pack {label}: {m}"))
+
+    def fail(message: str) -> PackError:
+        return PackError(f"pack {label}: {message}")
+
+    text = read_user_text(manifest_path, error=fail)
+    data = load_yaml(text, str(manifest_path), error=fail)
     if not isinstance(data, dict):
         raise PackError(f"pack {label}: {manifest_path}:1: expected a mapping")
     name = data.get("name", label)

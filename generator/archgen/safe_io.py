@@ -126,12 +126,16 @@ def load_yaml(text: str, source: str, *, error: Callable[[str], Exception]) -> A
         raise error(yaml_error(err, source)) from err
 
 
-def load_yaml_file(path: Path, *, error: Callable[[str], Exception], what: str = "file") -> Any:
-    """Read and parse an untrusted YAML file; any refusal is `error("<path>: ...")`."""
+def read_user_text(path: Path, *, error: Callable[[str], Exception], what: str = "file") -> str:
+    """`read_text`, with a missing file or any refusal raised as `error("<path>: ...")`."""
     try:
-        text = read_text(path)
+        return read_text(path)
     except FileNotFoundError as err:
         raise error(f"{path}: no such {what}") from err
     except UnsafeInput as err:
         raise error(f"{path}: {err}") from err
-    return load_yaml(text, str(path), error=error)
+
+
+def load_yaml_file(path: Path, *, error: Callable[[str], Exception], what: str = "file") -> Any:
+    """Read and parse an untrusted YAML file; any refusal is `error("<path>: ...")`."""
+    return load_yaml(read_user_text(path, error=error, what=what), str(path), error=error)
