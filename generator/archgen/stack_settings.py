@@ -89,6 +89,9 @@ class StackSettings:
     """CIDR block of the VPC the API runs in."""
     availability_zones: int = 2
     """Availability zones the VPC spans (at least two)."""
+    vpc_flow_logs: bool = True
+    """Log the created VPC's accepted and rejected traffic to an encrypted log group
+    (CloudWatch Logs ingestion is charged per GB; false turns it off)."""
     existing_vpc_id: str = ""
     """Deploy into this existing VPC instead of creating one (empty: create one)."""
     existing_private_subnet_ids: str = ""
@@ -122,7 +125,10 @@ class StackSettings:
     burn_rate_alarm: float = 14.4
     """Error-budget burn rate (over one hour) above which the availability alarm fires."""
     certificate_arn: str = ""
-    """ACM certificate of the API; set, the load balancer serves HTTPS and redirects HTTP."""
+    """ACM certificate of the API; set, a public load balancer serves HTTPS and redirects HTTP."""
+    public_http: bool = False
+    """Without a certificate the API is internal (reachable from inside the VPC only);
+    true serves it on the internet over plain HTTP, for trying things out only."""
 
     # -- streaming ---------------------------------------------------------
     stream_mode: str = "PROVISIONED"
@@ -233,8 +239,10 @@ class StackSettings:
                 "existingPublicSubnetIds",
                 not self.existing_vpc_id
                 or not catalogue.uses(self.pattern, catalogue.Part.API)
+                or not (self.certificate_arn or self.public_http)
                 or len(split_ids(self.existing_public_subnet_ids)) >= 2,
-                "at least 2 subnet ids when existingVpcId is set and the pattern serves an API",
+                "at least 2 subnet ids when existingVpcId is set and the API is public "
+                "(certificateArn or publicHttp)",
             ),
             (
                 "apiMinTasks",

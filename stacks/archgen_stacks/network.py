@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from .common import with_name
+from .common import (
+    assume_role_policy,
+    current_account,
+    document,
+    log_group,
+    statement,
+    with_name,
+)
 
 INTERFACE_ENDPOINTS = (
     "ecr.api",
@@ -36,6 +43,10 @@ class NetworkArgs:
     cidr: str = "10.0.0.0/16"
     availability_zones: int = 2
     egress: str = "nat"
+    flow_logs_key_arn: pulumi.Input[str] | None = None
+    """Set: the VPC's traffic (accepted and rejected) is logged to a log group
+    encrypted with this key (which must grant CloudWatch Logs); None: no flow logs."""
+    flow_log_retention_days: int = 30
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -195,6 +206,16 @@ class Network(pulumi.ComponentResource):
             self.private_route_table_ids.append(private_rt.id)
         if args.egress == "endpoints":
             self._endpoints(name, args, tags)
+        # The default group of a new VPC allows all traffic among its members and all
+        # egress; nothing of archgen uses it, so it is adopted with every rule removed.
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg",
+            vpc_id=self.vpc.id,
+            tags=with_name(tags, f"{name}-default (no rules)"),
+            opts=child,
+        )
+        if args.flow_logs_key_arn is not None:
+            self._flow_logs(name, args, tags)
         self.ref = NetworkRef(
             self.vpc_id, list(self.public_subnet_ids), list(self.private_subnet_ids)
         )
@@ -247,3 +268,49 @@ class Network(pulumi.ComponentResource):
                 tags=with_name(tags, f"{name}-{service}"),
                 opts=child,
             )
+
+    def _flow_logs(self, name: str, args: NetworkArgs, tags: dict[str, str]) -> None:
+        """Every accepted and rejected flow of the VPC, to an encrypted log group."""
+        assert args.flow_logs_key_arn is not None
+        child = pulumi.ResourceOptions(parent=self)
+        account = current_account(pulumi.InvokeOptions(parent=self))
+        logs = log_group(
+            f"{name}-flow-logs",
+            f"/archgen/{name}/flow-logs",
+            retention_days=args.flow_log_retention_days,
+            kms_key_arn=args.flow_logs_key_arn,
+            tags=tags,
+            parent=self,
+        )
+        role = aws.iam.Role(
+            f"{name}-flow-logs-role",
+            assume_role_policy=assume_role_policy(
+                "vpc-flow-logs.amazonaws.com", account.account_id
+            ),
+            tags=tags,
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-flow-logs-policy",
+            role=role.id,
+            policy=document(
+                [
+                    statement(
+                        ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                        [logs.arn, pulumi.Output.concat(logs.arn, ":*")],
+                    )
+                ]
+            ),
+            opts=child,
+        )
+        aws.ec2.FlowLog(
+            f"{name}-flow-log",
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=logs.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=600,
+            tags=tags,
+            opts=child,
+        )

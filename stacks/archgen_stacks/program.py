@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 from archgen import catalogue
 from archgen.catalogue import Part
@@ -145,6 +146,7 @@ def build(
 
     network: Network | None = None
     net: NetworkRef | None = None
+    client_cidr: pulumi.Input[str] = settings.vpc_cidr  # who may call an internal API
     in_vpc = catalogue.uses(pattern, Part.NETWORK)
     if in_vpc and settings.existing_vpc_id:
         net = NetworkRef(
@@ -152,6 +154,7 @@ def build(
             public_subnet_ids=list(split_ids(settings.existing_public_subnet_ids)),
             private_subnet_ids=list(split_ids(settings.existing_private_subnet_ids)),
         )
+        client_cidr = aws.ec2.get_vpc_output(id=settings.existing_vpc_id).cidr_block
     elif in_vpc:
         network = Network(
             f"{prefix}-net",
@@ -159,6 +162,8 @@ def build(
                 cidr=settings.vpc_cidr,
                 availability_zones=settings.availability_zones,
                 egress=settings.egress,
+                flow_logs_key_arn=logs_key_arn if settings.vpc_flow_logs else None,
+                flow_log_retention_days=settings.log_retention_days,
                 tags=tags,
             ),
         )
@@ -220,6 +225,8 @@ def build(
             error_rate_alarm_pct=settings.error_rate_alarm_pct,
             burn_rate_alarm=settings.burn_rate_alarm,
             certificate_arn=settings.certificate_arn,
+            public_http=settings.public_http,
+            client_cidrs=[client_cidr],
             kms_key_arn=key,
             logs_kms_key_arn=logs_key_arn,
             alarm_topic_arn=topic,

@@ -77,13 +77,26 @@ class RealtimeApiArgs:
     error_rate_alarm_pct: float = 1.0
     burn_rate_alarm: float = 14.4
     certificate_arn: str = ""
+    """Set: a public load balancer serves HTTPS with it (and redirects HTTP)."""
+    public_http: bool = False
+    """Without a certificate: true serves plain HTTP on the internet; false (the
+    default) makes the load balancer internal, reachable from `client_cidrs` only."""
+    client_cidrs: list[pulumi.Input[str]] = field(default_factory=list)
+    """Who may call an internal API (the VPC's CIDR); ignored for a public one."""
     log_retention_days: int = 30
     tags: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def public(self) -> bool:
+        """Whether the load balancer faces the internet (HTTPS, or plain HTTP by choice)."""
+        return bool(self.certificate_arn) or self.public_http
+
     def validate(self) -> None:
         """Reject sizes and objectives no deployment could meet."""
-        if len(self.private_subnet_ids) < 2 or len(self.public_subnet_ids) < 2:
-            raise ValueError("RealtimeApiArgs needs public and private subnets in 2+ zones")
+        if len(self.private_subnet_ids) < 2:
+            raise ValueError("RealtimeApiArgs needs private subnets in 2+ zones")
+        if self.public and len(self.public_subnet_ids) < 2:
+            raise ValueError("RealtimeApiArgs: a public API needs public subnets in 2+ zones")
         if not 1 <= self.min_tasks <= self.desired_tasks <= self.max_tasks:
             raise ValueError("RealtimeApiArgs: 1 <= min_tasks <= desired_tasks <= max_tasks")
         if not 0 < self.target_cpu_pct <= 100:
@@ -98,6 +111,8 @@ class RealtimeApiArgs:
             raise ValueError("RealtimeApiArgs.health_check_path must start with /")
         if not self.package.isidentifier():
             raise ValueError("RealtimeApiArgs.package must be a Python package name")
+        if not self.public and not self.client_cidrs:
+            raise ValueError("RealtimeApiArgs: an internal API needs client_cidrs (the VPC's)")
 
 
 LB_NAME_PREFIX_MAX = 6
@@ -144,10 +159,15 @@ class RealtimeApi(pulumi.ComponentResource):
         https = bool(args.certificate_arn)
         listen_port = 443 if https else 80
 
+        clients: list[pulumi.Input[str]] = ["0.0.0.0/0"] if args.public else args.client_cidrs
         alb_sg = aws.ec2.SecurityGroup(
             f"{name}-alb-sg",
             vpc_id=args.vpc_id,
-            description="Load balancer: HTTP(S) from anywhere, out only to the API tasks",
+            description=(
+                "Load balancer: HTTP(S) from anywhere, out only to the API tasks"
+                if args.public
+                else "Internal load balancer: HTTP from the VPC, out only to the API tasks"
+            ),
             tags=tags,
             opts=child,
         )
@@ -158,7 +178,7 @@ class RealtimeApi(pulumi.ComponentResource):
                 f"{name}-alb-in-{port}",
                 type="ingress",
                 security_group_id=alb_sg.id,
-                cidr_blocks=["0.0.0.0/0"],
+                cidr_blocks=clients,
                 protocol="tcp",
                 from_port=port,
                 to_port=port,
@@ -205,9 +225,9 @@ class RealtimeApi(pulumi.ComponentResource):
             f"{name}-alb",
             name_prefix=lb_name_prefix(name),
             load_balancer_type="application",
-            internal=False,
+            internal=not args.public,
             security_groups=[alb_sg.id],
-            subnets=args.public_subnet_ids,
+            subnets=args.public_subnet_ids if args.public else args.private_subnet_ids,
             drop_invalid_header_fields=True,
             idle_timeout=30,
             tags=tags,

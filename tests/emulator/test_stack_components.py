@@ -58,6 +58,7 @@ def _program() -> None:
             models=lake.ref("models"),
             kms_key_arn=key.arn,
             alarm_topic_arn=topic.arn,
+            public_http=True,  # the public path, with its internet-facing listener
         ),
     )
     pulumi.export("buckets", lake.bucket_names)

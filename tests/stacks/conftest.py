@@ -16,6 +16,8 @@ from pulumi.runtime.sync_await import _sync_await
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
+EXISTING_VPC_CIDR = "10.42.0.0/16"
+"""The CIDR the mocks report for an existing VPC looked up by id."""
 
 
 @dataclass
@@ -73,6 +75,8 @@ class EchoMocks(Mocks):
             return {"name": REGION, "region": REGION, "id": REGION}
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if token == "aws:ec2/getVpc:getVpc":
+            return {"id": args.args.get("id"), "cidrBlock": EXISTING_VPC_CIDR}
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             return {"names": [f"{REGION}{s}" for s in "abc"], "zoneIds": ["z1", "z2", "z3"]}
         return {}

@@ -196,8 +196,11 @@ def test_main_turns_bad_config_into_a_run_error(monkeypatch) -> None:
     from archgen_stacks import program
 
     class Config:
+        def __init__(self, name: str | None = None) -> None:
+            self.values = {"region": "eu-west-1"} if name == "aws" else {"pattern": "nonsense"}
+
         def get(self, key: str) -> str | None:
-            return {"pattern": "nonsense"}.get(key)
+            return self.values.get(key)
 
     monkeypatch.setattr(program.pulumi, "Config", Config)
     with pytest.raises(pulumi.RunError, match="pattern"):
@@ -225,9 +228,10 @@ def test_existing_vpc_is_used_instead_of_a_new_one(mocked) -> None:
     assert run.of("aws:ec2/vpc:Vpc") == [] and run.of("aws:ec2/subnet:Subnet") == []
     service = run.of("aws:ecs/service:Service")[0].inputs["networkConfiguration"]
     assert service["subnets"] == ["subnet-p1", "subnet-p2"]
+    # without a certificate the API is internal: its load balancer sits in the private subnets
     assert run.of("aws:lb/loadBalancer:LoadBalancer")[0].inputs["subnets"] == [
-        "subnet-u1",
-        "subnet-u2",
+        "subnet-p1",
+        "subnet-p2",
     ]
     machine = json.loads(run.of("aws:sfn/stateMachine:StateMachine")[0].inputs["definition"])
     vpc = machine["States"]["Train"]["Parameters"]["NetworkConfiguration"]["AwsvpcConfiguration"]
@@ -241,7 +245,11 @@ def test_existing_vpc_needs_two_private_subnets() -> None:
     with pytest.raises(ValueError, match="existingPrivateSubnetIds"):
         settings("batch", existingVpcId="vpc-1", existingPrivateSubnetIds="subnet-1")
     with pytest.raises(ValueError, match="existingPublicSubnetIds"):
-        settings("realtime", existingVpcId="vpc-1", existingPrivateSubnetIds="a,b")
+        settings(
+            "realtime", existingVpcId="vpc-1", existingPrivateSubnetIds="a,b", publicHttp="true"
+        )
+    internal = settings("realtime", existingVpcId="vpc-1", existingPrivateSubnetIds="a,b")
+    assert internal.existing_public_subnet_ids == ""  # an internal API needs no public subnet
     assert settings("batch", existingVpcId="vpc-1", existingPrivateSubnetIds="a,b").existing_vpc_id
 
 

@@ -40,6 +40,7 @@ def build(**overrides: Any) -> RealtimeApi:
         requests_per_target=700,
         latency_target_ms=80,
         availability_target_pct=99.5,
+        client_cidrs=["10.1.0.0/16"],
         tags={"t": "1"},
     )
     values.update(overrides)
@@ -47,7 +48,7 @@ def build(**overrides: Any) -> RealtimeApi:
 
 
 def test_service_runs_in_private_subnets_without_public_ip(mocked) -> None:
-    run = mocked(build)
+    run = mocked(lambda: build(public_http=True))  # a public load balancer, private tasks
     service = run.named("api-service").inputs
     net = service["networkConfiguration"]
     private = [run.named(f"net-private-{i}").rid for i in range(2)]
@@ -194,3 +195,19 @@ def test_load_balancer_names_fit_aws_whatever_the_prefix(mocked, prefix: str) ->
     for name in (f"{prefix}-api", f"{prefix}-hybrid-api"):
         got = lb_name_prefix(name)
         assert 1 <= len(got) <= 6 and re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9-]*", got), got
+
+
+def test_the_vpc_default_group_is_emptied_and_flow_logs_are_kept(mocked) -> None:
+    key = "arn:aws:kms:eu-west-1:123456789012:key/logs"
+    run = mocked(lambda: Network("net", NetworkArgs(flow_logs_key_arn=key)))
+    [default] = run.of("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    assert not default.inputs.get("ingress") and not default.inputs.get("egress")
+    [flow] = run.of("aws:ec2/flowLog:FlowLog")
+    assert flow.inputs["trafficType"] == "ALL"
+    [group] = run.of("aws:cloudwatch/logGroup:LogGroup")
+    assert flow.inputs["logDestination"] == group.outputs["arn"]
+    assert group.inputs["kmsKeyId"] == key
+    trust = json.loads(run.named("net-flow-logs-role").inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    off = mocked(lambda: Network("net", NetworkArgs()))
+    assert off.of("aws:ec2/flowLog:FlowLog") == []

@@ -58,6 +58,11 @@ def _availability_zones(m: Backend, args: Mapping[str, Any]) -> R:
     }
 
 
+def _vpc(m: Backend, args: Mapping[str, Any]) -> R:
+    vpc = m.client("ec2").describe_vpcs(VpcIds=[str(args["id"])])["Vpcs"][0]
+    return {"id": vpc["VpcId"], "cidrBlock": vpc["CidrBlock"], "arn": "", "tags": {}}
+
+
 def _policy_document_json(m: Backend, args: Mapping[str, Any]) -> R:
     doc = _policy_document(args)
     text = json.dumps(doc, indent=2)
@@ -70,6 +75,7 @@ DATA_SOURCES: dict[str, Callable[[Backend, Mapping[str, Any]], R]] = {
     "aws:index/getPartition:getPartition": _partition,
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document_json,
+    "aws:ec2/getVpc:getVpc": _vpc,
 }
 
 

@@ -1,12 +1,13 @@
-"""The VPC network: VPC, subnets, gateways, routes, security groups and VPC
-endpoints, created in moto's EC2.
+"""The VPC network: VPC, subnets, gateways, routes, security groups, VPC
+endpoints and flow logs, created in moto's EC2.
 
 Emulated: a VPC with its DNS attributes and default route table and security
 group; subnets (zone, public IP on launch); an internet gateway attached to a
 VPC; route tables with inline routes, routes and associations; Elastic IPs
 and NAT gateways; security groups with inline rules and standalone rules
 (CIDR, IPv6, prefix lists, source groups, self); gateway and interface
-endpoints with their policy. Not emulated: tags on Elastic IPs and endpoints,
+endpoints with their policy; the default security group adopted with every
+rule revoked; VPC flow logs to a log group. Not emulated: tags on Elastic IPs and endpoints,
 rule descriptions, IPv6 VPC ranges; moto routes no packet, so nothing about
 reachability is checked.
 """
@@ -229,7 +230,47 @@ def _vpce(m: Backend, name: str, i: R) -> tuple[str, R]:
     }
 
 
+def _default_sg(m: Backend, name: str, i: R) -> tuple[str, R]:
+    """Adopt the VPC's default group and remove every rule, as the provider does."""
+    ec2 = m.client("ec2")
+    filters = [
+        {"Name": "vpc-id", "Values": [str(i["vpcId"])]},
+        {"Name": "group-name", "Values": ["default"]},
+    ]
+    group = ec2.describe_security_groups(Filters=filters)["SecurityGroups"][0]
+    gid = group["GroupId"]
+    if group.get("IpPermissions"):
+        ec2.revoke_security_group_ingress(GroupId=gid, IpPermissions=group["IpPermissions"])
+    if group.get("IpPermissionsEgress"):
+        ec2.revoke_security_group_egress(GroupId=gid, IpPermissions=group["IpPermissionsEgress"])
+    if i.get("tags"):
+        ec2.create_tags(
+            Resources=[gid], Tags=[{"Key": str(k), "Value": str(v)} for k, v in i["tags"].items()]
+        )
+    arn = f"arn:aws:ec2:{m.region}:{m.account_id}:security-group/{gid}"
+    return gid, {"name": "default", "ownerId": m.account_id, "arn": arn}
+
+
+def _flow_log(m: Backend, name: str, i: R) -> tuple[str, R]:
+    done = m.client("ec2").create_flow_logs(
+        ResourceIds=[str(i["vpcId"])],
+        ResourceType="VPC",
+        TrafficType=str(i["trafficType"]),
+        LogDestinationType=str(i["logDestinationType"]),
+        LogDestination=str(i["logDestination"]),
+        DeliverLogsPermissionArn=str(i["iamRoleArn"]),
+        MaxAggregationInterval=int(i.get("maxAggregationInterval", 600)),
+        TagSpecifications=_ec2_tags(i, "vpc-flow-log"),
+    )
+    if done.get("Unsuccessful"):
+        raise ValueError(f"flow log {name}: {done['Unsuccessful'][0]['Error']['Message']}")
+    fid = done["FlowLogIds"][0]
+    return fid, {"arn": f"arn:aws:ec2:{m.region}:{m.account_id}:vpc-flow-log/{fid}"}
+
+
 HANDLERS: dict[str, Handler] = {
+    "ec2.DefaultSecurityGroup": _default_sg,
+    "ec2.FlowLog": _flow_log,
     "ec2.Vpc": _vpc,
     "ec2.Subnet": _subnet,
     "ec2.InternetGateway": _igw,
@@ -244,6 +285,18 @@ HANDLERS: dict[str, Handler] = {
 }
 
 APPLIED: dict[str, frozenset[str]] = {
+    "ec2.DefaultSecurityGroup": frozenset({"egress", "ingress", "tags", "vpcId"}),
+    "ec2.FlowLog": frozenset(
+        {
+            "iamRoleArn",
+            "logDestination",
+            "logDestinationType",
+            "maxAggregationInterval",
+            "tags",
+            "trafficType",
+            "vpcId",
+        }
+    ),
     "ec2.Vpc": frozenset({"cidrBlock", "enableDnsHostnames", "enableDnsSupport", "tags"}),
     "ec2.Subnet": frozenset(
         {"availabilityZone", "cidrBlock", "mapPublicIpOnLaunch", "tags", "vpcId"}
@@ -289,6 +342,8 @@ APPLIED: dict[str, frozenset[str]] = {
 """Per kind, the inputs the handler reads and sends to moto."""
 
 NOT_EMULATED: dict[str, frozenset[str]] = {
+    "ec2.DefaultSecurityGroup": frozenset(),
+    "ec2.FlowLog": frozenset(),
     "ec2.Vpc": frozenset(),
     "ec2.Subnet": frozenset(),
     "ec2.InternetGateway": frozenset(),
