@@ -35,28 +35,16 @@ class _OneLineErrors:
 
 
 class UserPath(click.Path):
-    """A path option: a NUL byte or a name longer than the file system allows is a usage error.
+    """A path option where a NUL byte is a usage error (click's own Path raises ValueError).
 
-    (click's own Path raises ValueError on a NUL byte; the OS raises
-    ENAMETOOLONG only later, in the middle of the work.)
+    A path too long for the file system is left to the code that opens it, which
+    says which file it could not read.
     """
-
-    MAX_PATH = 4096
-    MAX_NAME = 255
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         text = os.fspath(value) if isinstance(value, os.PathLike) else value
-        if isinstance(text, str):
-            if "\0" in text:
-                self.fail("contains a NUL byte", param, ctx)
-            longest = max((len(part) for part in text.split("/")), default=0)
-            if len(text) > self.MAX_PATH or longest > self.MAX_NAME:
-                self.fail(
-                    f"is too long ({len(text)} characters; a path may have {self.MAX_PATH}, "
-                    f"a name in it {self.MAX_NAME})",
-                    param,
-                    ctx,
-                )
+        if isinstance(text, str) and "\0" in text:
+            self.fail("contains a NUL byte", param, ctx)
         return super().convert(value, param, ctx)
 
 
