@@ -338,6 +338,11 @@ def execution_role(
     return role
 
 
+SCRATCH_VOLUME = "scratch"
+SCRATCH_PATH = "/tmp"  # noqa: S108 - the container's own scratch volume, not the host's /tmp
+"""The writable volume of every task (its root filesystem is read-only)."""
+
+
 def container_definitions(
     *,
     container: str,
@@ -348,14 +353,22 @@ def container_definitions(
     region: pulumi.Input[str],
     port: int | None = None,
 ) -> pulumi.Output[str]:
-    """The one-container definition list of a Fargate task, as JSON."""
+    """The one-container definition list of a Fargate task, as JSON.
+
+    The root filesystem is read-only; the one writable place is the task's
+    scratch volume at `/tmp` (TMPDIR), which Fargate backs with its ephemeral storage.
+    """
+    env = {**dict(environment), "TMPDIR": SCRATCH_PATH}
     definition: dict[str, Any] = {
         "name": container,
         "image": image,
         "essential": True,
         "command": command,
-        "readonlyRootFilesystem": False,
-        "environment": [{"name": k, "value": v} for k, v in sorted(environment.items())],
+        "readonlyRootFilesystem": True,
+        "mountPoints": [
+            {"sourceVolume": SCRATCH_VOLUME, "containerPath": SCRATCH_PATH, "readOnly": False}
+        ],
+        "environment": [{"name": k, "value": v} for k, v in sorted(env.items())],
         "logConfiguration": {
             "logDriver": "awslogs",
             "options": {
@@ -403,6 +416,7 @@ def fargate_task(
         execution_role_arn=execution_role_arn,
         task_role_arn=task_role_arn,
         runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": "X86_64"},
+        volumes=[{"name": SCRATCH_VOLUME}],
         container_definitions=container_definitions(
             container=container,
             image=image,

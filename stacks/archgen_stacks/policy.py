@@ -35,6 +35,7 @@ ROUTE = "aws:ec2/route:Route"
 ROUTE_ASSOC = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 IGW = "aws:ec2/internetGateway:InternetGateway"
 ECR_REPO = "aws:ecr/repository:Repository"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 
 WILDCARD_RESOURCE_ACTIONS: dict[str, str] = {
     "ecr:GetAuthorizationToken": "registry login token is account-wide, not per repository",
@@ -271,6 +272,19 @@ def _ecr_scanning(v: ResourceView) -> list[str]:
     return out
 
 
+def _read_only_root(v: ResourceView) -> list[str]:
+    raw = v.props.get("containerDefinitions") or "[]"
+    try:
+        containers = json.loads(raw) if isinstance(raw, str) else list(raw)
+    except ValueError:
+        return ["task definition containers cannot be read"]
+    return [
+        f"container {c.get('name', '?')} may write its root filesystem"
+        for c in containers
+        if c.get("readonlyRootFilesystem") is not True
+    ]
+
+
 RESOURCE_RULES: tuple[Rule, ...] = (
     Rule("kms-key-rotation", "KMS keys rotate yearly", frozenset({KMS_KEY}), _kms_rotation),
     Rule("kinesis-encryption", "Kinesis streams use KMS", frozenset({STREAM}), _kinesis_encryption),
@@ -296,6 +310,12 @@ RESOURCE_RULES: tuple[Rule, ...] = (
         "ECS tasks get no public IP",
         frozenset({SERVICE, STATE_MACHINE}),
         _ecs_public_ip,
+    ),
+    Rule(
+        "ecs-read-only-root",
+        "Containers run with a read-only root filesystem",
+        frozenset({TASK_DEFINITION}),
+        _read_only_root,
     ),
     Rule("s3-encryption", "Bucket default encryption", frozenset({SSE}), _s3_sse),
     Rule("s3-versioning", "Bucket versioning enabled", frozenset({VERSIONING}), _s3_versioning),

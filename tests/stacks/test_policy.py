@@ -152,6 +152,11 @@ BAD: dict[str, Callable[[], Any]] = {
     "s3-bucket-controls": bucket_missing("pab"),
     "alarm-coverage": lambda: aws.sqs.Queue("bad", kms_master_key_id="k"),
     "ecs-private-subnets": public_service,
+    "ecs-read-only-root": lambda: aws.ecs.TaskDefinition(
+        "bad",
+        family="f",
+        container_definitions=json.dumps([{"name": "app", "image": "i"}]),
+    ),
 }
 
 

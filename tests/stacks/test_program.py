@@ -284,3 +284,21 @@ def test_every_pattern_also_builds_in_preview(mocked, pattern: str) -> None:
     run = mocked(lambda: build(settings(pattern), APP), None, True)
     assert run.of("aws:s3/bucket:Bucket")
     assert set(run.outputs) >= {"bucketNames", "dashboardName"}
+
+
+@pytest.mark.parametrize("pattern", ["batch", "realtime", "hybrid"])
+def test_every_container_has_a_read_only_root_and_one_writable_scratch_volume(
+    mocked, pattern: str
+) -> None:
+    run = mocked(lambda: build(settings(pattern), APP))
+    tasks = run.of("aws:ecs/taskDefinition:TaskDefinition")
+    assert tasks
+    for task in tasks:
+        volumes = {v["name"] for v in task.inputs["volumes"]}
+        for container in json.loads(task.inputs["containerDefinitions"]):
+            assert container["readonlyRootFilesystem"] is True
+            mounts = container["mountPoints"]
+            assert [m["containerPath"] for m in mounts] == ["/tmp"]
+            assert {m["sourceVolume"] for m in mounts} <= volumes
+            env = {e["name"]: e["value"] for e in container["environment"]}
+            assert env["TMPDIR"] == "/tmp"

@@ -47,6 +47,8 @@ def _ecs_taskdef(m: Backend, name: str, i: R) -> tuple[str, R]:
             kw[dst] = str(i[src]) if src in ("cpu", "memory") else i[src]
     if i.get("requiresCompatibilities"):
         kw["requiresCompatibilities"] = list(i["requiresCompatibilities"])
+    if i.get("volumes"):
+        kw["volumes"] = [{"name": str(v["name"])} for v in i["volumes"]]
     plat = i.get("runtimePlatform") or {}
     if plat:
         kw["runtimePlatform"] = {
@@ -112,6 +114,7 @@ APPLIED: dict[str, frozenset[str]] = {
             "requiresCompatibilities",
             "runtimePlatform",
             "taskRoleArn",
+            "volumes",
         }
     ),
     "ecs.Service": frozenset(
