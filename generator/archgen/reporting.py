@@ -21,6 +21,15 @@ def _fmt(value: float | int | str) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
 
 
+SOURCES: dict[str, str] = {
+    "latency": " (matrix)",
+    "volume": " (matrix)",
+    "complexity": " (parts)",
+    "cost": " (estimate)",
+}
+"""Where a criterion's figure comes from: the seed's matrix, the deployed parts, the estimate."""
+
+
 def decision_table(plan: Plan) -> Table:
     """Every pattern's fit per criterion (rows) with the weights, totals and feasibility."""
     matrix = load_matrix()
@@ -38,11 +47,8 @@ def decision_table(plan: Plan) -> Table:
         style = "bold green" if s.pattern is decision.chosen else ("dim" if not s.feasible else "")
         table.add_column(s.pattern.label + mark, justify="right", style=style)
     for c in CRITERIA:
-        level = ""
-        if c in matrix.matrix[scores[0].pattern]:
-            level = " (matrix)"
         table.add_row(
-            c.replace("_", " ") + level,
+            c.replace("_", " ") + SOURCES.get(c, ""),
             f"{matrix.weight(c):g}",
             *(f"{s.by_criterion.get(c, 0.0):.2f}" for s in scores),
         )
