@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from archgen.criteria import burden
 from archgen.decision import CRITERIA, load_matrix
 from archgen.plan import Plan
 
@@ -54,7 +55,14 @@ def decision_table(plan: Plan) -> Table:
         )
     table.add_row("Total", "", *(f"{s.total:.2f}" for s in scores), style="bold")
     table.add_row("Feasible", "", *("yes" if s.feasible else "no" for s in scores))
-    table.caption = "* recommended"
+    per_pattern = plan.cost.per_pattern
+    table.add_row(
+        "estimate, USD/month",
+        "",
+        *(f"{per_pattern[s.pattern]:,.0f}" if s.pattern in per_pattern else "" for s in scores),
+    )
+    table.add_row("complexity burden", "", *(f"{burden(s.pattern, matrix):g}" for s in scores))
+    table.caption = "* recommended; cost and complexity fits come from the last two rows"
     return table
 
 
