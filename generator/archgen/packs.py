@@ -17,7 +17,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from archgen.decision import PartConstraints
 from archgen.errors import PackError
 from archgen.pack_manifest import HookStage, Pack, PackQuestion
 from archgen.pack_sources import (
@@ -145,7 +144,7 @@ def apply_pack(
             tags[q.tag] = str(pack_answers[q.key])
     overrides = _settings_overrides(loaded, tags)
     rules = manifest.constraints
-    constraints = PartConstraints(
+    constraints = Constraints(
         forbid=list(rules.forbid),
         forbid_components=list(rules.forbid_components),
         forbid_services=list(rules.forbid_services),

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from archgen.catalogue import Part
 from archgen.patterns import Pattern
 from archgen.record import ProjectRecord
 
@@ -21,9 +22,12 @@ class _Frozen(BaseModel):
 
 
 class Constraints(_Frozen):
-    """Limits a team pack puts on the decision: patterns it forbids, a budget ceiling."""
+    """Limits a team pack puts on the decision: patterns, parts and AWS services it forbids
+    (a pattern deploying a forbidden part or service is infeasible), a budget ceiling."""
 
     forbid: list[Pattern] = Field(default_factory=list)
+    forbid_components: list[Part] = Field(default_factory=list)
+    forbid_services: list[str] = Field(default_factory=list)
     max_budget_usd: float | None = None
     source: str = ""
     """Who imposed them, e.g. `team pack acme-platform 1.2.0`, quoted in the warnings."""
@@ -39,6 +43,8 @@ class Score(_Frozen):
     """The hard constraints it fails, in plain sentences."""
     by_criterion: dict[str, float] = Field(default_factory=dict)
     """Criterion (latency, volume, complexity, cost, ...) -> fit in [0, 1]."""
+    basis: dict[str, str] = Field(default_factory=dict)
+    """Criterion -> the figures behind its fit, as the phrase the reasons quote."""
     total: float = 0.0
     """Weighted sum of the criteria; the highest feasible total wins."""
 

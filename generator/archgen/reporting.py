@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from archgen.criteria import burden
 from archgen.decision import CRITERIA, load_matrix
 from archgen.plan import Plan
 
@@ -19,6 +20,15 @@ def _fmt(value: float | int | str) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
+
+
+SOURCES: dict[str, str] = {
+    "latency": " (matrix)",
+    "volume": " (matrix)",
+    "complexity": " (parts)",
+    "cost": " (estimate)",
+}
+"""Where a criterion's figure comes from: the seed's matrix, the deployed parts, the estimate."""
 
 
 def decision_table(plan: Plan) -> Table:
@@ -38,17 +48,21 @@ def decision_table(plan: Plan) -> Table:
         style = "bold green" if s.pattern is decision.chosen else ("dim" if not s.feasible else "")
         table.add_column(s.pattern.label + mark, justify="right", style=style)
     for c in CRITERIA:
-        level = ""
-        if c in matrix.matrix[scores[0].pattern]:
-            level = " (matrix)"
         table.add_row(
-            c.replace("_", " ") + level,
+            c.replace("_", " ") + SOURCES.get(c, ""),
             f"{matrix.weight(c):g}",
             *(f"{s.by_criterion.get(c, 0.0):.2f}" for s in scores),
         )
     table.add_row("Total", "", *(f"{s.total:.2f}" for s in scores), style="bold")
     table.add_row("Feasible", "", *("yes" if s.feasible else "no" for s in scores))
-    table.caption = "* recommended"
+    per_pattern = plan.cost.per_pattern
+    table.add_row(
+        "estimate, USD/month",
+        "",
+        *(f"{per_pattern[s.pattern]:,.0f}" if s.pattern in per_pattern else "" for s in scores),
+    )
+    table.add_row("complexity burden", "", *(f"{burden(s.pattern, matrix):g}" for s in scores))
+    table.caption = "* recommended; cost and complexity fits come from the last two rows"
     return table
 
 

@@ -13,6 +13,7 @@ import keyword
 import re
 import sys
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -46,6 +47,50 @@ EXTRA_STDLIB: tuple[str, ...] = ("test",)
 _REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
+class Urgency(StrEnum):
+    """How soon a prediction is needed, in the words people answer with.
+
+    The first two are the source document's "urgent" (batch cannot serve them),
+    the last two its "non-urgent". The old answers `high`, `medium` and `low`
+    still load: they mean waiting, minutes and next day.
+    """
+
+    WAITING = "waiting"  # while the caller waits
+    SECONDS = "seconds"  # within seconds
+    MINUTES = "minutes"  # within minutes or hours
+    NEXT_DAY = "next_day"  # next day or later
+
+    @property
+    def urgent(self) -> bool:
+        """The document's urgent (a decision cannot wait for a scheduled run)."""
+        return self in (Urgency.WAITING, Urgency.SECONDS)
+
+    @property
+    def phrase(self) -> str:
+        """The answer in words: `while the caller waits`."""
+        return URGENCY_PHRASES[self]
+
+    @classmethod
+    def _missing_(cls, value: object) -> Urgency | None:
+        if isinstance(value, str):
+            return LEGACY_URGENCY.get(value.strip().lower())
+        return None
+
+
+URGENCY_PHRASES: dict[Urgency, str] = {
+    Urgency.WAITING: "while the caller waits",
+    Urgency.SECONDS: "within seconds",
+    Urgency.MINUTES: "within minutes or hours",
+    Urgency.NEXT_DAY: "the next day or later",
+}
+LEGACY_URGENCY: dict[str, Urgency] = {
+    "high": Urgency.WAITING,
+    "medium": Urgency.MINUTES,
+    "low": Urgency.NEXT_DAY,
+}
+"""The urgency values of archgen 0.2 answers files and flags, and what they mean now."""
+
+
 @dataclass(frozen=True)
 class Question:
     """One question of the review: what is asked, in which unit, with which default."""
@@ -66,9 +111,10 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "urgency",
         "How urgent are the predictions?",
-        "low: results can wait until the next run (hours); medium: within minutes; "
-        "high: a decision waits on the prediction.",
-        choices=("low", "medium", "high"),
+        "waiting: a caller waits for each answer; seconds: within seconds; "
+        "minutes: within minutes or hours; next_day: the next day or later "
+        "(the old high, medium and low still work and mean waiting, minutes and next_day).",
+        choices=tuple(u.value for u in Urgency),
     ),
     Question(
         "daily_volume",
@@ -209,7 +255,7 @@ class Requirements(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
     project_name: str = "ai-service"
-    urgency: Level = Level.MEDIUM
+    urgency: Urgency = Urgency.MINUTES
     daily_volume: int = Field(10_000, ge=1, le=10_000_000_000)
     peak_factor: float = Field(3.0, ge=1.0, le=100.0)
     scale_to_daily_volume: int | None = Field(None, ge=1, le=100_000_000_000)
@@ -250,7 +296,7 @@ class Requirements(BaseModel):
             raise ValueError(problem)
         return value
 
-    @field_validator("urgency", "complexity_tolerance")
+    @field_validator("complexity_tolerance")
     @classmethod
     def _three_levels(cls, value: Level) -> Level:
         if value is Level.VERY_HIGH:

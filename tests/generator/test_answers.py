@@ -15,7 +15,7 @@ from archgen.answers import dump_record, load_record, load_text, parse_record
 from archgen.errors import AnswersError
 from archgen.patterns import Level, Pattern
 from archgen.record import PackRef, ProjectRecord
-from archgen.requirements import QUESTIONS, Requirements
+from archgen.requirements import QUESTIONS, Requirements, Urgency
 
 REPO = Path(__file__).resolve().parents[2]
 CREDIT = REPO / "examples" / "credit-decisions" / ".archgen.yaml"
@@ -30,7 +30,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_credit_example_loads_and_round_trips_byte_for_byte() -> None:
     record = load_record(CREDIT)
     assert record.answers.project_name == "credit-decisions"
-    assert record.answers.urgency is Level.HIGH
+    assert record.answers.urgency is Urgency.WAITING
     assert record.answers.daily_volume == 10_000
     assert record.answers.scale_to_daily_volume == 1_000_000
     assert record.answers.latency_p99_ms == 100
@@ -60,7 +60,7 @@ def test_dump_then_load_gives_the_same_record(tmp_path: Path) -> None:
 
 def test_bare_answers_mapping_is_accepted(tmp_path: Path) -> None:
     record = load_record(write(tmp_path, "urgency: high\ndaily_volume: 5_000\npattern: realtime\n"))
-    assert record.answers.urgency is Level.HIGH
+    assert record.answers.urgency is Urgency.WAITING
     assert record.answers.daily_volume == 5000
     assert record.pattern is Pattern.REALTIME
 

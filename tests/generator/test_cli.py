@@ -72,7 +72,7 @@ def test_recommend_flags_override_the_answers_file() -> None:
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["answers"]["urgency"] == "low"
+    assert data["answers"]["urgency"] == "next_day"
     assert data["recommended"] == "batch"
 
 
@@ -107,7 +107,10 @@ def test_recommend_tables_show_decision_sizing_cost() -> None:
     [
         (["--daily-volume", "lots"], "--daily-volume: daily_volume"),
         (["--daily-volume", "0"], "daily_volume"),
-        (["--urgency", "extreme"], "--urgency: urgency: must be one of low, medium, high"),
+        (
+            ["--urgency", "extreme"],
+            "--urgency: urgency: must be one of waiting, seconds, minutes, next_day",
+        ),
         (["--peak-factor", "0.5"], "peak_factor"),
         (["--project-name", "Bad Name"], "project_name"),
         (["--region", "mars-1"], "region"),

@@ -232,9 +232,10 @@ STREAMING_ISH = {
     "urgency": "high",
     "latency_p99_ms": 200,
     "complexity_tolerance": "high",
-    "model_update": "continuous",
+    "model_update": "hourly",
 }
-"""Answers for which archgen alone recommends hybrid (a stream beside the API)."""
+"""Answers for which archgen alone recommends hybrid (online serving of a model retrained
+hourly: a batch pipeline and a stream beside the API)."""
 
 
 @pytest.mark.parametrize("pattern", [Pattern.STREAMING, Pattern.HYBRID])

@@ -513,7 +513,7 @@ def test_set_on_a_real_project_resizes_the_stack_config(tmp_path: Path) -> None:
     before = yaml.safe_load(config_path.read_text())["config"]
 
     result = CliRunner().invoke(
-        update_cmd, ["--set", "daily_volume=20,000,000", "--project", str(project)]
+        update_cmd, ["--set", "daily_volume=2,000,000", "--project", str(project)]
     )
 
     assert result.exit_code == 0, result.output
@@ -522,7 +522,7 @@ def test_set_on_a_real_project_resizes_the_stack_config(tmp_path: Path) -> None:
     assert "infra/Pulumi.dev.yaml" in result.output
     assert readme.read_text().endswith("Owned by the risk team.\n")
     assert yaml.safe_load((project / RECORD_FILE).read_text())["answers"]["daily_volume"] == (
-        20_000_000
+        2_000_000
     )
     assert check(project).ok
 

@@ -152,7 +152,8 @@ CASES: list[Case] = [
     Case(
         "100-kB-choice-in-file",
         ["recommend", "--answers", "{file}"],
-        r"answers\.yaml:2: answers\.urgency: must be one of low, medium, high \(got 'aaa+\.\.\.\)$",
+        r"answers\.yaml:2: answers\.urgency: must be one of waiting, seconds, minutes, next_day "
+        r"\(got 'aaa+\.\.\.\)$",
         answers(f"answers:\n  urgency: {BIG}\n"),
     ),
     Case(
