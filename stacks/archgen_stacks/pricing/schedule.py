@@ -22,6 +22,8 @@ def _count(field: str, span: int) -> float:
             step = max(1, int(step_text))
         if part in ("*", ""):
             total += len(range(0, span, step))
+        elif step > 1 and part.isdigit():
+            total += len(range(int(part), span, step))
         elif "-" in part and part.replace("-", "").isdigit():
             low, high = (int(x) for x in part.split("-", 1))
             total += len(range(low, high + 1, step))
