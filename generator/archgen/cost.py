@@ -20,7 +20,6 @@ from archgen.patterns import Pattern
 from archgen.plan import CostEstimate, CostLine, CostReport, PricingInfo, Sizing
 from archgen.requirements import Requirements
 from archgen.sizing import (
-    SCHEDULES,
     SCORE_RECORDS_PER_TASK_HOUR,
     batch_cadence,
     size,
@@ -116,7 +115,7 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
         lcu = max(1.0, req.daily_volume / 86_400 / 25)
         out.add("Load balancer capacity units", lcu * HOURS_PER_MONTH, "LCU-hours", "alb_lcu_hour")
     if catalogue.uses(pattern, Part.BATCH):
-        _, runs = SCHEDULES[batch_cadence(req, pattern)]
+        runs = batch_cadence(req, pattern).runs_per_month
         train_vcpu = int(cfg["train_cpu"]) / 1024
         train_gb = int(cfg["train_memory_mb"]) / 1024
         train_hours = runs * TRAIN_HOURS_PER_RUN
