@@ -213,3 +213,29 @@ def test_regions_use_their_own_figures_or_say_they_fall_back() -> None:
 )
 def test_schedule_runs_per_month(expression: str, runs: float) -> None:
     assert runs_per_month(expression) == pytest.approx(runs)
+
+
+@pytest.mark.parametrize("daily", [10_000, 1_000_000, 20_000_000])
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_the_decisions_estimate_stays_within_5_percent_of_the_priced_graph(
+    pattern: str, daily: int
+) -> None:
+    """`archgen.cost` (no pulumi; the README and the decision use it) models what is deployed."""
+    import dataclasses
+
+    from archgen.cost import estimate as model_estimate
+    from archgen.patterns import ModelUpdate, Pattern
+    from archgen.requirements import Requirements
+    from archgen.sizing import size
+
+    p = Pattern(pattern)
+    latency = 86_400_000 if p is Pattern.BATCH else 1_000
+    req = Requirements(daily_volume=daily, latency_p99_ms=latency, model_update=ModelUpdate.DAILY)
+    sizing = size(req, p)
+    known = {f.name for f in dataclasses.fields(StackSettings)}
+    config = {k: v for k, v in sizing.stack_config.items() if k in known}
+    graph = price_settings(
+        StackSettings(**config), answers={"daily_volume": daily, "peak_factor": req.peak_factor}
+    )
+    model = model_estimate(req, sizing)
+    assert model.total_usd == pytest.approx(graph.total_usd, rel=0.05)
