@@ -115,3 +115,27 @@ def test_without_archgen_stacks_cost_says_what_to_install(
         "archgen: error: archgen cost needs archgen-stacks (pinned in the project's "
         "infra/requirements.txt): pip install -r infra/requirements.txt"
     ]
+
+
+def test_diff_against_a_git_revision_of_the_same_stack_file(tmp_path: Path) -> None:
+    import subprocess
+
+    project = copy_project("fraud-scoring-api", tmp_path)
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "dev")
+    stack = project / "infra" / "Pulumi.dev.yaml"
+    text = stack.read_text(encoding="utf-8")
+    stack.write_text(text.replace("egress: nat", "egress: endpoints"), encoding="utf-8")
+    change = cost(project, "--diff", "HEAD")["diff"]
+    assert change["base"]["stack"] == "dev@HEAD"
+    removed = {r["type"] for r in change["removed"]}
+    added = {r["type"] for r in change["added"]}
+    assert "aws:ec2/natGateway:NatGateway" in removed
+    assert "aws:ec2/vpcEndpoint:VpcEndpoint" in added
+    result = CliRunner().invoke(cli, ["cost", "--project", str(project), "--diff", "no-such-ref"])
+    assert result.exit_code == 2 and "--diff no-such-ref" in result.output
