@@ -170,7 +170,7 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
         metrics = clusters * u.container_insights_metrics_per_cluster
         metrics += families * u.container_insights_metrics_per_task_family
         out.add(
-            f"Container Insights metrics ({clusters} clusters)",
+            f"Container Insights metrics ({clusters} cluster{'s' if clusters > 1 else ''})",
             metrics,
             "metrics",
             "cloudwatch_metric_month",
