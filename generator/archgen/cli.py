@@ -57,6 +57,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
         "Merge newer templates or changed answers into a project.",
     ),
     "check": ("archgen.cli_update", "check", "Report how a project drifted from its templates."),
+    "cost": ("archgen.cli_cost", "cost", "Price every resource a project's stack deploys."),
 }
 """Commands defined in other modules, imported only when invoked (keeps `--help` fast)."""
 

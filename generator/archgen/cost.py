@@ -1,76 +1,66 @@
-"""Cost: a monthly estimate per pattern from the versioned pricing table.
+"""Cost: a monthly estimate per pattern from the price table, as the pattern's stack deploys it.
 
 Each estimate is a list of lines (item, quantity, unit, unit price, monthly
-total) computed from the sized figures and today's volume, so a reviewer can
-check every number. Other regions apply the table's region multiplier.
+total) computed from the sized figures, today's volume and the usage
+assumptions (`data/usage-defaults.yaml`), so a reviewer can check every number.
+It models the resources each pattern's stack registers (per AZ, per cluster,
+per consumer); `archgen cost` inside a project prices the registered resources
+themselves (`archgen_stacks.pricing`), and a test keeps the two close.
+Prices: `data/prices.yaml`, per region, with the page and date of each price.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-
-import yaml
 
 from archgen import catalogue
+from archgen import prices as price_data
 from archgen.catalogue import Part
 from archgen.patterns import Pattern
 from archgen.plan import CostEstimate, CostLine, CostReport, PricingInfo, Sizing
 from archgen.requirements import Requirements
-from archgen.sizing import (
-    SCHEDULES,
-    SCORE_RECORDS_PER_TASK_HOUR,
-    batch_cadence,
-    size,
-)
+from archgen.sizing import batch_cadence, size
 
 HOURS_PER_MONTH = 730.0
 DAYS_PER_MONTH = 30.4
-RECORD_KB = 1.0
-LOG_KB_PER_PREDICTION = 0.5
-TRAIN_HOURS_PER_RUN = 1.0
-"""Assumed duration of one training run."""
-RAW_MONTHS_KEPT = 12
-"""The data lake keeps a year of raw records (raw_expiration_days = 365)."""
-ALARMS = 10
-CONSUMER_RECORDS_PER_S = 500.0
-PRICING_FILE = "data/pricing-us-east-1.yaml"
+GB = 1024**3
+AZS = 2
+"""Availability zones of the sized stack (`availabilityZones` defaults to 2)."""
+TABLE_TTL_DAYS = 30
+ALARMS = {Part.API: 8, Part.BATCH: 1, Part.STREAM: 3}
+"""CloudWatch alarms each part's component creates (target tracking adds its own two)."""
+LOG_GROUPS = {Part.API: 1, Part.BATCH: 3, Part.STREAM: 2}
+TASK_FAMILIES = {Part.API: 1, Part.BATCH: 2}
 
 
 @dataclass(frozen=True)
 class PriceTable:
-    """Prices of one region (us-east-1 list prices times the region multiplier)."""
+    """Prices of one region (its own figures, else us-east-1 times its multiplier)."""
 
     info: PricingInfo
     prices: dict[str, float]
 
 
-@cache
-def _raw_table() -> dict[str, object]:
-    text = resources.files("archgen").joinpath(PRICING_FILE).read_text(encoding="utf-8")
-    data: dict[str, object] = yaml.safe_load(text)
-    return data
-
-
 def price_table(region: str) -> PriceTable:
-    """The prices for `region`; a region without a multiplier is priced as us-east-1."""
-    raw = _raw_table()
-    multipliers = dict(raw["region_multipliers"])  # type: ignore[call-overload]
-    factor = float(multipliers.get(region, 1.0))
-    base_region = str(raw["region"])
-    if region == base_region:
+    """The prices for `region`; a region without figures is priced as us-east-1."""
+    table = price_data.PriceTable(region)
+    base = table.base_region
+    if region == base:
         label = region
-    elif region in multipliers:
-        label = f"{region} ({base_region} x {factor:g})"
+    elif table.known_region:
+        own = len(table.own_keys)
+        label = f"{region} ({own} prices of its own, the rest {base} x {table.multiplier:g})"
     else:
-        label = f"{region} (priced as {base_region}: no multiplier in the table)"
-    prices = {k: float(v) * factor for k, v in dict(raw["prices"]).items()}  # type: ignore[call-overload]
+        label = f"{region} (priced as {base}: no figures in the table)"
+    dates = table.dates
     info = PricingInfo(
-        version=str(raw["version"]), region=label, date=str(raw["date"]), source=str(raw["source"])
+        version=table.version,
+        region=label,
+        date=dates[-1] if dates else "",
+        source="AWS public price pages, each price's page and date in archgen/data/prices.yaml",
     )
-    return PriceTable(info=info, prices=prices)
+    return PriceTable(info=info, prices={k: table[k].usd for k in table.keys()})
 
 
 class _Lines:
@@ -91,48 +81,78 @@ class _Lines:
         )
 
 
+def _parts(pattern: Pattern) -> list[Part]:
+    return [p for p in (Part.API, Part.BATCH, Part.STREAM) if catalogue.uses(pattern, p)]
+
+
 def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None) -> CostEstimate:
-    """Itemised monthly estimate of the pattern `sizing` was made for."""
+    """Itemised monthly estimate of the stack `sizing` configures, as it is deployed."""
     table = table or price_table(req.region)
     pattern = sizing.pattern
     cfg = sizing.stack_config
+    u = price_data.usage({"daily_volume": req.daily_volume, "peak_factor": req.peak_factor})
     out = _Lines(table.prices)
     records = req.daily_volume * DAYS_PER_MONTH
+    record_gb = records * u.record_bytes / GB
+    parts = _parts(pattern)
+    runs = batch_cadence(req, pattern).runs_per_month if Part.BATCH in parts else 0.0
+    parallel = int(str(cfg.get("score_parallelism", 1))) if Part.BATCH in parts else 0
+    api_tasks = int(str(cfg.get("api_desired_tasks", 0))) if Part.API in parts else 0
+    starts = api_tasks * u.api_deploys_per_month + runs * (1 + parallel)
     if catalogue.uses(pattern, Part.NETWORK):
-        out.add("NAT gateways (2 AZs)", 2 * HOURS_PER_MONTH, "gateway-hours", "nat_gateway_hour")
-        out.add("NAT data processed", records * 2 * RECORD_KB / 1e6, "GB", "nat_gateway_gb")
-    if catalogue.uses(pattern, Part.API):
-        tasks = int(cfg["api_desired_tasks"])
-        vcpu = int(cfg["api_cpu"]) / 1024
-        gb = int(cfg["api_memory_mb"]) / 1024
+        nat_gb = starts * (u.image_gb + u.model_mb / 1024) + (2 * record_gb if runs else 0.0)
+        if Part.API in parts and Part.STREAM in parts:
+            nat_gb += record_gb  # the API's prediction log goes to Kinesis through the NAT
         out.add(
-            f"Fargate API vCPU ({tasks} tasks)",
-            tasks * vcpu * HOURS_PER_MONTH,
-            "vCPU-hours",
-            "fargate_vcpu_hour",
+            f"NAT gateways ({AZS} AZs)", AZS * HOURS_PER_MONTH, "gateway-hours", "nat_gateway_hour"
         )
-        out.add("Fargate API memory", tasks * gb * HOURS_PER_MONTH, "GB-hours", "fargate_gb_hour")
-        out.add("Load balancer", HOURS_PER_MONTH, "hours", "alb_hour")
-        lcu = max(1.0, req.daily_volume / 86_400 / 25)
-        out.add("Load balancer capacity units", lcu * HOURS_PER_MONTH, "LCU-hours", "alb_lcu_hour")
-    if catalogue.uses(pattern, Part.BATCH):
-        _, runs = SCHEDULES[batch_cadence(req, pattern)]
-        train_vcpu = int(cfg["train_cpu"]) / 1024
-        train_gb = int(cfg["train_memory_mb"]) / 1024
-        train_hours = runs * TRAIN_HOURS_PER_RUN
+        out.add("NAT data processed", nat_gb, "GB", "nat_gateway_gb")
         out.add(
-            f"Fargate training vCPU ({runs:g} runs x {TRAIN_HOURS_PER_RUN:g} h)",
+            f"Public IPv4 addresses (NAT {AZS}"
+            + (f", load balancer {AZS})" if Part.API in parts else ")"),
+            (AZS * (2 if Part.API in parts else 1)) * HOURS_PER_MONTH,
+            "address-hours",
+            "public_ipv4_hour",
+        )
+    if Part.API in parts:
+        vcpu = int(str(cfg["api_cpu"])) / 1024
+        mem = int(str(cfg["api_memory_mb"])) / 1024
+        hours = api_tasks * HOURS_PER_MONTH
+        out.add(
+            f"Fargate API vCPU ({api_tasks} tasks)", hours * vcpu, "vCPU-hours", "fargate_vcpu_hour"
+        )
+        out.add("Fargate API memory", hours * mem, "GB-hours", "fargate_gb_hour")
+        out.add("Load balancer", HOURS_PER_MONTH, "hours", "alb_hour")
+        gb_per_hour = req.daily_volume / 24 * (u.record_bytes + u.response_bytes) / GB
+        lcu = max(1.0, req.daily_volume / 86_400 / 25, gb_per_hour)
+        out.add(
+            "Load balancer capacity units (at least 1)",
+            lcu * HOURS_PER_MONTH,
+            "LCU-hours",
+            "alb_lcu_hour",
+        )
+        out.add(
+            "API responses to the internet",
+            records * u.response_bytes / GB,
+            "GB",
+            "data_transfer_out_gb",
+        )
+    if Part.BATCH in parts:
+        train_vcpu = int(str(cfg["train_cpu"])) / 1024
+        train_gb = int(str(cfg["train_memory_mb"])) / 1024
+        train_hours = runs * u.train_hours_per_run
+        out.add(
+            f"Fargate training vCPU ({runs:g} runs x {u.train_hours_per_run:g} h)",
             train_hours * train_vcpu,
             "vCPU-hours",
             "fargate_vcpu_hour",
         )
         out.add("Fargate training memory", train_hours * train_gb, "GB-hours", "fargate_gb_hour")
-        parallel = int(cfg["score_parallelism"])
+        # every run scores what arrived since the last one (1 minute minimum per task)
+        score_hours = max(runs * parallel / 60, records / u.score_records_per_task_hour)
+        out.add("Fargate scoring vCPU", score_hours, "vCPU-hours", "fargate_vcpu_hour")
+        out.add("Fargate scoring memory", score_hours * 2, "GB-hours", "fargate_gb_hour")
         transitions = runs * (8 + 2 * parallel)
-        if pattern is Pattern.BATCH:
-            score_hours = max(1.0, records / SCORE_RECORDS_PER_TASK_HOUR)
-            out.add("Fargate scoring vCPU", score_hours, "vCPU-hours", "fargate_vcpu_hour")
-            out.add("Fargate scoring memory", score_hours * 2, "GB-hours", "fargate_gb_hour")
         out.add(
             "Step Functions state transitions",
             transitions,
@@ -140,54 +160,109 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
             "step_functions_transitions_thousand",
             per=1000,
         )
-    if catalogue.uses(pattern, Part.STREAM):
-        if cfg["stream_mode"] == "ON_DEMAND":
-            out.add(
-                "Kinesis on-demand stream",
-                HOURS_PER_MONTH,
-                "stream-hours",
-                "kinesis_on_demand_stream_hour",
-            )
-            gb = records * RECORD_KB / 1e6
-            out.add("Kinesis on-demand ingest", gb, "GB", "kinesis_on_demand_ingest_gb")
-            out.add("Kinesis on-demand retrieval", gb, "GB", "kinesis_on_demand_retrieval_gb")
-        else:
-            shards = int(cfg["stream_shards"])
-            out.add(
-                f"Kinesis shards ({shards})",
-                shards * HOURS_PER_MONTH,
-                "shard-hours",
-                "kinesis_shard_hour",
-            )
-            out.add(
-                "Kinesis PUT payload units", records, "units", "kinesis_put_units_million", per=1e6
-            )
-        batch = int(cfg["consumer_batch_size"])
-        invocations = math.ceil(records / batch)
-        seconds = records / CONSUMER_RECORDS_PER_S + invocations * 0.05
+        out.add("S3 raw records (kept a year)", record_gb * 12, "GB-months", "s3_storage_gb_month")
+        out.add("S3 predictions (at month 12)", record_gb * 12, "GB-months", "s3_storage_gb_month")
+    if Part.STREAM in parts:
+        _stream(out, req, cfg, u, records, record_gb)
+    families = sum(TASK_FAMILIES.get(p, 0) for p in parts)
+    clusters = sum(1 for p in parts if p in TASK_FAMILIES)
+    if clusters:
+        metrics = clusters * u.container_insights_metrics_per_cluster
+        metrics += families * u.container_insights_metrics_per_task_family
         out.add(
-            "Lambda consumer requests", invocations, "requests", "lambda_requests_million", per=1e6
+            f"Container Insights metrics ({clusters} cluster{'s' if clusters > 1 else ''})",
+            metrics,
+            "metrics",
+            "cloudwatch_metric_month",
         )
-        out.add("Lambda consumer compute (512 MB)", seconds * 0.5, "GB-seconds", "lambda_gb_second")
-        out.add(
-            "DynamoDB prediction writes",
-            records,
-            "write units",
-            "dynamodb_write_units_million",
-            per=1e6,
-        )
-        out.add("Firehose archive ingest", records * RECORD_KB / 1e6, "GB", "firehose_ingest_gb")
-    stored = records * RECORD_KB / 1e6 * RAW_MONTHS_KEPT
-    out.add("S3 data lake storage (a year of records)", stored, "GB-months", "s3_storage_gb_month")
-    logs = records * LOG_KB_PER_PREDICTION / 1e6
-    out.add("CloudWatch Logs ingestion", logs, "GB", "cloudwatch_logs_ingest_gb")
-    out.add("CloudWatch alarms", ALARMS, "alarms", "cloudwatch_alarm_month")
+    groups = sum(LOG_GROUPS.get(p, 0) for p in parts)
+    out.add(
+        f"CloudWatch Logs ({groups} log groups)",
+        groups * u.log_gb_per_group_month,
+        "GB",
+        "cloudwatch_logs_ingest_gb",
+    )
+    alarms = sum(ALARMS.get(p, 0) for p in parts) + (4 if Part.API in parts else 0)
+    out.add("CloudWatch alarms", alarms, "alarms", "cloudwatch_alarm_month")
+    out.add("CloudWatch dashboard", 1, "dashboards", "cloudwatch_dashboard_month")
     out.add("KMS key", 1, "keys", "kms_key_month")
     if catalogue.uses(pattern, Part.IMAGES):
-        out.add("ECR image storage", 1, "GB-months", "ecr_storage_gb_month")
+        out.add(
+            "ECR image storage", u.images_kept * u.image_gb, "GB-months", "ecr_storage_gb_month"
+        )
     lines = [line for line in out.lines if line.monthly_usd > 0 or line.quantity > 0]
     total = round(sum(line.monthly_usd for line in lines), 2)
     return CostEstimate(pattern=pattern, lines=lines, total_usd=total)
+
+
+def _stream(
+    out: _Lines,
+    req: Requirements,
+    cfg: dict[str, object],
+    u: price_data.Usage,
+    records: float,
+    record_gb: float,
+) -> None:
+    if cfg["stream_mode"] == "ON_DEMAND":
+        out.add(
+            "Kinesis on-demand stream",
+            HOURS_PER_MONTH,
+            "stream-hours",
+            "kinesis_on_demand_stream_hour",
+        )
+        out.add("Kinesis on-demand writes", record_gb, "GB", "kinesis_on_demand_ingest_gb")
+        out.add(
+            "Kinesis on-demand reads (2 consumers)",
+            2 * record_gb,
+            "GB",
+            "kinesis_on_demand_retrieval_gb",
+        )
+    else:
+        shards = int(str(cfg["stream_shards"]))
+        out.add(
+            f"Kinesis shards ({shards})",
+            shards * HOURS_PER_MONTH,
+            "shard-hours",
+            "kinesis_shard_hour",
+        )
+        units = records * max(1, math.ceil(u.record_bytes / (25 * 1024)))
+        out.add("Kinesis PUT payload units", units, "units", "kinesis_put_units_million", per=1e6)
+    batch = int(str(cfg["consumer_batch_size"]))
+    invocations = math.ceil(records / batch)
+    seconds = (
+        records * u.consumer_ms_per_record + invocations * u.consumer_ms_per_invocation
+    ) / 1000
+    out.add("Lambda consumer requests", invocations, "requests", "lambda_requests_million", per=1e6)
+    out.add("Lambda consumer compute (512 MB)", seconds * 0.5, "GB-seconds", "lambda_gb_second")
+    writes = records * max(1, math.ceil(u.item_bytes / 1024))
+    out.add(
+        "DynamoDB prediction writes", writes, "write units", "dynamodb_write_units_million", per=1e6
+    )
+    stored = req.daily_volume * TABLE_TTL_DAYS * u.item_bytes / GB
+    out.add(
+        f"DynamoDB storage ({TABLE_TTL_DAYS} days of predictions)",
+        stored,
+        "GB-months",
+        "dynamodb_storage_gb_month",
+    )
+    out.add("DynamoDB point-in-time recovery", stored, "GB-months", "dynamodb_pitr_gb_month")
+    billed_kb = 5 * max(1, math.ceil(u.record_bytes / (5 * 1024)))
+    out.add(
+        f"Firehose archive ingest ({billed_kb} KB billed a record)",
+        records * billed_kb * 1024 / GB,
+        "GB",
+        "firehose_ingest_gb",
+    )
+    daily = req.daily_volume * u.record_bytes / GB / u.archive_compression_ratio
+    hot = 30.0
+    out.add("S3 archive, first 30 days (GZIP)", daily * hot, "GB-months", "s3_storage_gb_month")
+    cold = daily * (u.priced_month * DAYS_PER_MONTH - hot)
+    out.add(
+        f"S3 archive in Glacier IR (at month {u.priced_month:g})",
+        cold,
+        "GB-months",
+        "s3_glacier_ir_gb_month",
+    )
 
 
 def estimate_all(req: Requirements) -> dict[Pattern, CostEstimate]:

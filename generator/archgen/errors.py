@@ -45,3 +45,7 @@ class UpdateError(ArchgenError):
 
 class ConflictsError(UpdateError):
     """An update left merge conflicts in the tree."""
+
+
+class CostError(ArchgenError):
+    """`archgen cost` cannot price a project: archgen-stacks is missing or its program fails."""

@@ -8,6 +8,7 @@ Pure functions; the assumptions are the module constants below.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from archgen import catalogue
 from archgen.catalogue import Part
@@ -35,35 +36,55 @@ MAX_API_TASKS = 1000
 MAX_SCORE_PARALLELISM = 40
 """An Inline Map state runs at most 40 iterations at once (Step Functions; archgen.aws_limits)."""
 
+
+@dataclass(frozen=True)
+class Cadence:
+    """A schedule a batch run can have: its name, EventBridge Scheduler expression and period."""
+
+    name: str
+    expression: str
+    period_h: float
+    runs_per_month: float
+
+
+HOURLY = Cadence("hourly", "cron(0 * * * ? *)", 1.0, 730.0)
+EVERY_6H = Cadence("every 6 h", "cron(0 0/6 * * ? *)", 6.0, 121.6)
+EVERY_12H = Cadence("every 12 h", "cron(0 2/12 * * ? *)", 12.0, 60.8)
+DAILY = Cadence("daily", "cron(0 2 * * ? *)", 24.0, 30.4)
+WEEKLY = Cadence("weekly", "cron(0 2 ? * SUN *)", 168.0, 4.35)
+MONTHLY = Cadence("monthly", "cron(0 2 1 * ? *)", 730.0, 1.0)
+CADENCES = (MONTHLY, WEEKLY, DAILY, EVERY_12H, EVERY_6H, HOURLY)
+"""Longest period first. A day is 24 h here, not 730 / 30.4 h, so a 24 h p99 runs daily."""
+
+UPDATE_CADENCE: dict[ModelUpdate, Cadence] = {
+    ModelUpdate.CONTINUOUS: HOURLY,
+    ModelUpdate.HOURLY: HOURLY,
+    ModelUpdate.DAILY: DAILY,
+    ModelUpdate.WEEKLY: WEEKLY,
+    ModelUpdate.MONTHLY: MONTHLY,
+}
 SCHEDULES: dict[ModelUpdate, tuple[str, float]] = {
     # cadence -> (EventBridge Scheduler expression, runs per month)
-    ModelUpdate.CONTINUOUS: ("cron(0 * * * ? *)", 730.0),
-    ModelUpdate.HOURLY: ("cron(0 * * * ? *)", 730.0),
-    ModelUpdate.DAILY: ("cron(0 2 * * ? *)", 30.4),
-    ModelUpdate.WEEKLY: ("cron(0 2 ? * SUN *)", 4.35),
-    ModelUpdate.MONTHLY: ("cron(0 2 1 * ? *)", 1.0),
+    update: (c.expression, c.runs_per_month)
+    for update, c in UPDATE_CADENCE.items()
 }
 
 
-PERIOD_HOURS: dict[ModelUpdate, float] = {u: 730.0 / runs for u, (_, runs) in SCHEDULES.items()}
-
-
-def batch_cadence(req: Requirements, pattern: Pattern) -> ModelUpdate:
+def batch_cadence(req: Requirements, pattern: Pattern) -> Cadence:
     """How often the batch run goes: the model-update cadence, or more often for batch results.
 
     A batch-only system answers from its last run, so its run period must also
-    fit the latency requirement (e.g. results within 6 h need an hourly run).
+    fit the latency requirement: results within 6 h need a run every 6 h, within
+    24 h a daily run. The run trains and scores, so that is also how often it trains.
     """
-    cadence = req.model_update
+    model = UPDATE_CADENCE[req.model_update]
     if pattern is not Pattern.BATCH:
-        return cadence
+        return model
     latency_h = req.latency_p99_ms / 3_600_000
-    order = (ModelUpdate.MONTHLY, ModelUpdate.WEEKLY, ModelUpdate.DAILY, ModelUpdate.HOURLY)
-    for candidate in order:
-        period = PERIOD_HOURS[candidate]
-        if period <= latency_h and period <= PERIOD_HOURS[cadence]:
+    for candidate in CADENCES:
+        if candidate.period_h <= latency_h + 1e-9 and candidate.period_h <= model.period_h:
             return candidate
-    return ModelUpdate.HOURLY
+    return HOURLY
 
 
 def _ceil(value: float) -> int:
@@ -219,8 +240,7 @@ def stream_figures(req: Requirements) -> tuple[list[Figure], dict[str, int | str
 def batch_figures(req: Requirements, pattern: Pattern) -> tuple[list[Figure], dict[str, int | str]]:
     """Schedule from the model-update cadence, scoring parallelism from volume per run."""
     cadence = batch_cadence(req, pattern)
-    schedule, runs = SCHEDULES[cadence]
-    period_h = 730.0 / runs
+    schedule, runs, period_h = cadence.expression, cadence.runs_per_month, cadence.period_h
     window_h = max(1.0, min(4.0, period_h / 2))
     records_per_run = req.growth_target * (30.4 / runs)
     scores = pattern is Pattern.BATCH
@@ -242,9 +262,9 @@ def batch_figures(req: Requirements, pattern: Pattern) -> tuple[list[Figure], di
             value=schedule,
             basis=(
                 f"model updated {req.model_update.value}"
-                if cadence is req.model_update
+                if cadence == UPDATE_CADENCE[req.model_update]
                 else f"results within {req.latency_p99_ms / 3_600_000:g} h need a run "
-                f"{cadence.value} (the model is updated {req.model_update.value})"
+                f"{cadence.name} (the model is updated {req.model_update.value})"
             ),
         ),
         Figure(

@@ -27,14 +27,30 @@ CREDIT = Requirements(
 )
 
 
-def test_price_table_records_region_date_source_and_version() -> None:
-    text = resources.files("archgen").joinpath("data/pricing-us-east-1.yaml").read_text("utf-8")
+def test_price_table_records_page_date_and_version_of_every_price() -> None:
+    text = resources.files("archgen").joinpath("data/prices.yaml").read_text("utf-8")
     raw = yaml.safe_load(text)
-    for key in ("version", "region", "date", "source"):
-        assert raw[key]
-    assert raw["region"] == "us-east-1"
+    assert raw["base_region"] == "us-east-1"
+    for key, price in raw["prices"].items():
+        assert price["page"] in raw["pages"], key
+        assert price["date"] and price["unit"], key
+        for region, entry in raw["regions"].items():
+            own = (entry.get("prices") or {}).get(key)
+            assert own is None or (own["page"] in raw["pages"] and own["date"]), (region, key)
     info = price_table("us-east-1").info
-    assert (info.version, info.date) == (str(raw["version"]), str(raw["date"]))
+    assert info.version == str(raw["version"])
+    assert info.date == max(str(p["date"]) for p in raw["prices"].values())
+
+
+def test_streaming_pays_what_its_stack_deploys_and_nothing_it_does_not() -> None:
+    req = CREDIT.model_copy(update={"daily_volume": 20_000_000})
+    items = [line.item for line in estimate(req, size(req, Pattern.STREAMING)).lines]
+    assert not [i for i in items if "training" in i or "raw records" in i or "NAT" in i]
+    for item in ("DynamoDB storage", "DynamoDB point-in-time", "Firehose archive ingest (5 KB"):
+        assert any(i.startswith(item) for i in items), item
+    realtime = [line.item for line in estimate(req, size(req, Pattern.REALTIME)).lines]
+    assert not [i for i in realtime if i.startswith("S3")]
+    assert any(i.startswith("Public IPv4") for i in realtime)
 
 
 def test_lines_add_up_and_price_quantities() -> None:

@@ -13,7 +13,17 @@ from archgen.errors import UsageError
 from archgen.patterns import DataArrival, Level, ModelUpdate, Pattern
 from archgen.record import ProjectRecord
 from archgen.requirements import Requirements
-from archgen.sizing import batch_cadence, size
+from archgen.sizing import (
+    CADENCES,
+    DAILY,
+    EVERY_6H,
+    EVERY_12H,
+    HOURLY,
+    WEEKLY,
+    Cadence,
+    batch_cadence,
+    size,
+)
 from archgen.stack_settings import StackSettings
 
 CREDIT = Requirements(
@@ -95,14 +105,22 @@ def test_consumer_batching_follows_latency() -> None:
 
 def test_batch_schedule_follows_model_updates_and_latency() -> None:
     weekly = Requirements(latency_p99_ms=7 * 86_400_000, model_update=ModelUpdate.WEEKLY)
-    assert batch_cadence(weekly, Pattern.BATCH) is ModelUpdate.WEEKLY
+    assert batch_cadence(weekly, Pattern.BATCH) is WEEKLY
     six_hours = weekly.model_copy(update={"latency_p99_ms": 6 * 3_600_000})
-    assert batch_cadence(six_hours, Pattern.BATCH) is ModelUpdate.HOURLY
+    assert batch_cadence(six_hours, Pattern.BATCH) is EVERY_6H
+    twelve_hours = weekly.model_copy(update={"latency_p99_ms": 12 * 3_600_000})
+    assert batch_cadence(twelve_hours, Pattern.BATCH) is EVERY_12H
+    # A p99 of exactly 24 h is a daily run (a "day" is 24 h, not 730 / 30.4 h).
+    one_day = weekly.model_copy(update={"latency_p99_ms": 24 * 3_600_000})
+    assert batch_cadence(one_day, Pattern.BATCH) is DAILY
+    assert size(one_day, Pattern.BATCH).stack_config["batch_schedule"] == "cron(0 2 * * ? *)"
+    under_an_hour = weekly.model_copy(update={"latency_p99_ms": 1_800_000})
+    assert batch_cadence(under_an_hour, Pattern.BATCH) is HOURLY
     # Hybrid answers online; its batch run only retrains, on the model's cadence.
-    assert batch_cadence(six_hours, Pattern.HYBRID) is ModelUpdate.WEEKLY
+    assert batch_cadence(six_hours, Pattern.HYBRID) is WEEKLY
     monthly = weekly.model_copy(update={"model_update": ModelUpdate.MONTHLY})
     # Results within a week cannot wait for a monthly run.
-    assert batch_cadence(monthly, Pattern.BATCH) is ModelUpdate.WEEKLY
+    assert batch_cadence(monthly, Pattern.BATCH) is WEEKLY
     schedules = {
         size(weekly.model_copy(update={"model_update": u}), Pattern.HYBRID).stack_config[
             "batch_schedule"
@@ -166,3 +184,12 @@ def test_bad_settings_overrides_are_usage_errors() -> None:
         make_plan(ProjectRecord(answers=CREDIT), settings_overrides={"no_such_key": 1})
     with pytest.raises(UsageError, match="apiMinTasks"):
         make_plan(ProjectRecord(answers=CREDIT), settings_overrides={"api_max_tasks": 1})
+
+
+@pytest.mark.parametrize("cadence", CADENCES, ids=lambda c: c.name)
+def test_every_cadence_is_a_schedule_aws_accepts(cadence: Cadence) -> None:
+    from archgen import aws_limits
+    from archgen.stack_settings import StackSettings
+
+    settings = StackSettings.from_mapping({"pattern": "batch", "batchSchedule": cadence.expression})
+    assert aws_limits.settings_violations(settings, "us-east-1") == []

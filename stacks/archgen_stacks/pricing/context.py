@@ -1,0 +1,166 @@
+"""What the pricing rules know about a stack: its resources, usage and derived volumes."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from functools import cached_property
+from typing import Any
+
+from .graph import Resource
+from .schedule import runs_per_month
+from .table import PriceTable, Usage
+
+HOURS_PER_MONTH = 730.0
+DAYS_PER_MONTH = 30.4
+GB = 1024**3
+
+
+def number(value: Any, default: float = 0.0) -> float:
+    """A numeric input as the mocks echo it (a float, an int or a numeric string)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """An object input: a dict, or a JSON string the program serialised."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        try:
+            loaded = json.loads(value)
+        except ValueError:
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
+    return {}
+
+
+class Context:
+    """The graph of one stack with the usage that drives its bill."""
+
+    def __init__(self, resources: Iterable[Resource], table: PriceTable, usage: Usage) -> None:
+        self.resources = list(resources)
+        self.table = table
+        self.usage = usage
+        self._by_arn = {r.arn: r for r in self.resources}
+        self._by_name = {r.name: r for r in self.resources}
+
+    def of(self, typ: str) -> list[Resource]:
+        """Resources of one type token."""
+        return [r for r in self.resources if r.typ == typ]
+
+    def by_arn(self, arn: Any) -> Resource | None:
+        """The resource an input refers to by ARN (or by the mocks' `<name>-id`)."""
+        text = str(arn)
+        found = self._by_arn.get(text)
+        if found is None and text.endswith("-id"):
+            found = self._by_name.get(text[: -len("-id")])
+        return found
+
+    def siblings(self, resource: Resource, typ: str) -> list[Resource]:
+        """Resources of `typ` under the same component as `resource`."""
+        return [r for r in self.of(typ) if r.parent == resource.parent]
+
+    def referring(self, typ: str, key: str, target: Resource) -> list[Resource]:
+        """Resources of `typ` whose input `key` (or one nested level of it) names `target`."""
+        found = []
+        for r in self.of(typ):
+            value = r.inputs.get(key)
+            nested = as_dict(value)
+            texts = {str(value), *(str(v) for v in nested.values())}
+            if target.arn in texts or f"{target.name}-id" in texts:
+                found.append(r)
+        return found
+
+    # volumes -----------------------------------------------------------------
+
+    @property
+    def requests_per_month(self) -> float:
+        return self.usage.requests_per_day * DAYS_PER_MONTH
+
+    @property
+    def average_rps(self) -> float:
+        return self.usage.requests_per_day / 86_400
+
+    @cached_property
+    def batch_runs(self) -> float:
+        """Runs a month of the batch schedule (0 without one)."""
+        return sum(
+            runs_per_month(str(s.inputs.get("scheduleExpression", "")))
+            for s in self.of("aws:scheduler/schedule:Schedule")
+        )
+
+    @cached_property
+    def has_api(self) -> bool:
+        return bool(self.of("aws:ecs/service:Service"))
+
+    @cached_property
+    def endpoints(self) -> set[str]:
+        """Services reached through VPC endpoints (`s3`, `ecr.dkr`, `logs`, ...)."""
+        names = set()
+        for r in self.of("aws:ec2/vpcEndpoint:VpcEndpoint"):
+            service = str(r.inputs.get("serviceName", ""))
+            names.add(service.split(".", 3)[-1] if service.count(".") >= 3 else service)
+        return names
+
+    @cached_property
+    def score_task_hours_per_run(self) -> float:
+        records = self.requests_per_month / max(1.0, self.batch_runs)
+        return records / self.usage.score_records_per_task_hour
+
+    @cached_property
+    def task_starts(self) -> float:
+        """Fargate task starts a month: deploys x API tasks, and the jobs of every run."""
+        starts = 0.0
+        for service in self.of("aws:ecs/service:Service"):
+            starts += (
+                number(service.inputs.get("desiredCount"), 1) * self.usage.api_deploys_per_month
+            )
+        if self.batch_runs:
+            parallel = max(1.0, self.map_concurrency)
+            starts += self.batch_runs * (1 + parallel)
+        return starts
+
+    @cached_property
+    def map_concurrency(self) -> float:
+        for machine in self.of("aws:sfn/stateMachine:StateMachine"):
+            states = as_dict(machine.inputs.get("definition")).get("States", {})
+            for state in states.values():
+                if isinstance(state, dict) and state.get("Type") == "Map":
+                    return number(state.get("MaxConcurrency"), 1)
+        return 1.0
+
+    @cached_property
+    def log_gb(self) -> float:
+        """CloudWatch Logs GB a month across the stack's log groups."""
+        groups = len(self.of("aws:cloudwatch/logGroup:LogGroup"))
+        per_request = self.requests_per_month * self.usage.log_bytes_per_request / GB
+        return groups * self.usage.log_gb_per_group_month + per_request
+
+    @cached_property
+    def nat_gb(self) -> float:
+        """GB a month the NAT gateways process: image pulls, model reads, S3, Kinesis, logs."""
+        u = self.usage
+        total = 0.0
+        if "ecr.dkr" not in self.endpoints:
+            total += self.task_starts * u.image_gb
+        if "s3" not in self.endpoints:
+            total += self.task_starts * u.model_mb / 1024
+            if self.batch_runs:
+                total += 2 * self.requests_per_month * u.record_bytes / GB
+        if (
+            self.has_api
+            and self.of("aws:kinesis/stream:Stream")
+            and "kinesis-streams" not in self.endpoints
+        ):
+            total += self.requests_per_month * u.record_bytes / GB
+        if "logs" not in self.endpoints:
+            total += self.log_gb
+        return total
+
+    def put_units(self, record_bytes: float, unit_kb: float) -> float:
+        """Billing units per record when each record is rounded up to `unit_kb`."""
+        return float(max(1, math.ceil(record_bytes / (unit_kb * 1024))))

@@ -1,0 +1,241 @@
+"""The resource-graph pricer: every registered resource priced once, billing rules, hand sums.
+
+Hand-computed figures below use the us-east-1 list prices of these pages, read
+on 2026-01-15 unless said otherwise (the dates recorded in archgen/data/prices.yaml):
+- Fargate https://aws.amazon.com/fargate/pricing/ ($0.04048 per vCPU-hour, $0.004445 per GB-hour)
+- VPC https://aws.amazon.com/vpc/pricing/ (NAT gateway $0.045 per hour and per GB)
+- public IPv4, https://aws.amazon.com/blogs/aws/new-aws-public-ipv4-address-charge-public-ip-insights/
+  ($0.005 per address-hour, from 2024-02-01)
+- ELB https://aws.amazon.com/elasticloadbalancing/pricing/ ($0.0225 per ALB-hour,
+  $0.008 per LCU-hour)
+- Kinesis https://aws.amazon.com/kinesis/data-streams/pricing/ ($0.015 per shard-hour,
+  $0.014 per million PUT payload units; on demand $0.04 per stream-hour, $0.08 per GB written,
+  $0.04 per GB read per consumer)
+- Firehose https://aws.amazon.com/firehose/pricing/ ($0.029 per GB, each record rounded up to 5 KB)
+- DynamoDB https://aws.amazon.com/dynamodb/pricing/on-demand/ ($0.625 per million writes from
+  2024-11-01, storage $0.25 per GB-month, PITR $0.20 per GB-month)
+- CloudWatch https://aws.amazon.com/cloudwatch/pricing/ ($3 per dashboard, $0.30 per metric)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from archgen.errors import UsageError
+from archgen.stack_settings import PATTERNS, StackSettings
+from archgen_stacks.pricing import (
+    Estimate,
+    PriceTable,
+    Resource,
+    estimate,
+    price_settings,
+    registered,
+    usage,
+)
+from archgen_stacks.pricing.schedule import runs_per_month
+from archgen_stacks.program import AppArtifacts, build
+
+APP = AppArtifacts(package="credit", consumer_code=".")
+CREDIT = {"daily_volume": 10_000, "peak_factor": 3.0}
+"""The credit-decision example's volume."""
+
+VARIANTS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "3 AZs": {"availabilityZones": 3},
+    "egress endpoints": {"egress": "endpoints"},
+    "existing VPC": {
+        "existingVpcId": "vpc-0123456789abcdef0",
+        "existingPublicSubnetIds": "subnet-0a,subnet-0b",
+        "existingPrivateSubnetIds": "subnet-0c,subnet-0d",
+    },
+    "on-demand stream": {"streamMode": "ON_DEMAND"},
+}
+
+
+def settings(pattern: str, **values: Any) -> StackSettings:
+    return StackSettings.from_mapping({"pattern": pattern, "namePrefix": "credit", **values})
+
+
+def priced(pattern: str, answers: dict[str, Any] | None = None, **values: Any) -> Estimate:
+    return price_settings(settings(pattern, **values), answers=answers or CREDIT)
+
+
+def line(est: Estimate, suffix: str) -> Any:
+    found = [x for x in est.lines if x.resource.endswith(suffix)]
+    assert len(found) == 1, (suffix, [x.resource for x in found])
+    return found[0]
+
+
+def charge(est: Estimate, suffix: str, item: str) -> float:
+    found = [c for c in line(est, suffix).charges if c.item.startswith(item)]
+    assert len(found) == 1, (suffix, item)
+    return round(found[0].monthly_usd, 2)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_every_registered_resource_is_priced_once_and_nothing_else(
+    pattern: str, variant: str
+) -> None:
+    s = settings(pattern, **VARIANTS[variant])
+    graph = registered(lambda: build(s, APP))
+    est = estimate(graph, region="us-east-1", use=usage(CREDIT))
+    resources = [r.name for r in graph if r.typ.startswith("aws:")]
+    names = [x.resource for x in est.lines]
+    assert sorted(names) == sorted(resources)
+    assert len(names) == len(set(names))
+    assert not est.not_priced, [x.resource for x in est.not_priced]
+
+
+def test_settings_that_add_or_remove_resources_change_the_priced_set() -> None:
+    base = {x.resource for x in priced("realtime").lines}
+    three = {x.resource for x in priced("realtime", availabilityZones=3).lines}
+    assert {"credit-net-nat-2", "credit-net-private-2", "credit-net-public-2"} <= three - base
+    endpoints = priced("realtime", egress="endpoints")
+    assert not [x for x in endpoints.lines if x.type == "aws:ec2/natGateway:NatGateway"]
+    assert [x for x in endpoints.lines if x.type == "aws:ec2/vpcEndpoint:VpcEndpoint"]
+    existing = priced("realtime", **VARIANTS["existing VPC"])
+    assert not [x for x in existing.lines if x.type.startswith("aws:ec2/nat")]
+
+
+def test_an_unknown_type_is_listed_not_priced_never_zero() -> None:
+    odd = Resource(typ="aws:neptune/cluster:Cluster", name="graph-db", parent=None, inputs={})
+    est = estimate([odd], region="us-east-1", use=usage())
+    assert [x.resource for x in est.not_priced] == ["graph-db"]
+    assert est.to_json()["not_priced"] == ["graph-db"]
+
+
+def test_streaming_has_no_training_line_and_its_table_pays_storage_and_backups() -> None:
+    est = priced("streaming")
+    items = [c.item for x in est.lines for c in x.charges]
+    assert not [i for i in items if "training" in i or "scoring" in i]
+    table = line(est, "-stream-table")
+    assert [c.item.split(" (")[0] for c in table.charges] == [
+        "write request units",
+        "storage",
+        "point-in-time recovery",
+    ]
+
+
+def test_hand_priced_realtime_at_the_credit_volume() -> None:
+    est = priced("realtime")
+    # 2 tasks x 0.5 vCPU x 730 h x $0.04048; 2 x 1 GB x 730 h x $0.004445
+    assert charge(est, "-api-service", "2 tasks vCPU") == 29.55
+    assert charge(est, "-api-service", "2 tasks memory") == 6.49
+    # NAT: 730 h x $0.045 per AZ; its Elastic IP 730 h x $0.005
+    assert charge(est, "-net-nat-0", "gateway hours") == 32.85
+    assert charge(est, "-net-nat-1", "gateway hours") == 32.85
+    assert charge(est, "-net-nat-0-eip", "public IPv4") == 3.65
+    # ALB: 730 h x $0.0225; 0.12 req/s is below one LCU, billed as 1 x 730 h x $0.008;
+    # two public IPv4 addresses (one per AZ) x 730 h x $0.005
+    assert charge(est, "-api-alb", "load balancer hours") == 16.43
+    assert charge(est, "-api-alb", "capacity units") == 5.84
+    assert charge(est, "-api-alb", "public IPv4") == 7.30
+    assert line(est, "-realtime-dashboard").monthly_usd == 3.00
+
+
+def test_hand_priced_streaming_at_the_credit_volume() -> None:
+    est = priced("streaming", streamShards=1)
+    records = 10_000 * 30.4  # a month of records
+    assert charge(est, "-stream-stream", "shard hours") == 10.95  # 1 x 730 h x $0.015
+    # Firehose bills 5 KB per 1 KB record: 304,000 x 5 KB = 1.4496 GB x $0.029
+    assert charge(est, "-stream-archive", "ingest") == round(records * 5 / 1024**2 * 0.029, 2)
+    # DynamoDB: 304,000 writes x $0.625 / million
+    assert charge(est, "-stream-table", "write request units") == round(records * 0.625e-6, 2)
+    assert not [x for x in est.lines if x.type.startswith("aws:ec2/")]
+
+
+def test_hand_priced_batch_and_hybrid_at_the_credit_volume() -> None:
+    daily = "cron(0 2 * * ? *)"
+    batch = priced("batch", batchSchedule=daily, trainCpu=1024, trainMemoryMb=4096)
+    # 30.4 daily runs x 1 h x (1 vCPU x $0.04048 + 4 GB x $0.004445)
+    train = line(batch, "-batch-train-task")
+    assert train.monthly_usd == round(30.4 * (0.04048 + 4 * 0.004445), 2)
+    hybrid = priced("hybrid", batchSchedule=daily)
+    assert charge(hybrid, "-api-service", "2 tasks vCPU") == 29.55
+    assert charge(hybrid, "-predlog-stream", "shard hours") == 10.95
+    assert charge(hybrid, "-hybrid-dashboard", "dashboard") == 3.00
+
+
+def test_on_demand_kinesis_bills_reads_per_consumer() -> None:
+    est = priced("streaming", {"daily_volume": 1_000_000}, streamMode="ON_DEMAND")
+    stream = line(est, "-stream-stream")
+    read = next(c for c in stream.charges if c.item.startswith("data read"))
+    written = next(c for c in stream.charges if c.item.startswith("data written"))
+    assert read.item == "data read (2 consumers)"  # the Lambda consumer and the Firehose archive
+    assert read.quantity == pytest.approx(2 * written.quantity)
+
+
+def test_firehose_rounds_each_record_up_to_5_kb() -> None:
+    small = priced("streaming", {"daily_volume": 1_000_000})
+    large = price_settings(
+        settings("streaming"), answers={"daily_volume": 1_000_000}, overrides={"record_bytes": 6000}
+    )
+    assert charge(large, "-stream-archive", "ingest") == pytest.approx(
+        2 * charge(small, "-stream-archive", "ingest"), abs=0.01
+    )
+
+
+def test_the_usage_file_moves_the_estimate_and_rejects_unknown_keys() -> None:
+    base = priced("streaming")
+    longer = price_settings(settings("streaming"), answers=CREDIT, overrides={"item_bytes": 2048})
+    assert charge(longer, "-stream-table", "storage") > charge(base, "-stream-table", "storage")
+    with pytest.raises(UsageError, match="unknown key"):
+        usage(overrides={"recrod_bytes": 1})
+
+
+def test_regions_use_their_own_figures_or_say_they_fall_back() -> None:
+    frankfurt = PriceTable("eu-central-1")
+    assert frankfurt["fargate_vcpu_hour"].usd == 0.04656
+    assert frankfurt["fargate_vcpu_hour"].fallback is None
+    assert frankfurt["public_ipv4_hour"].usd == 0.005  # the same in every region
+    assert "fallback" in frankfurt["alb_hour"].source
+    unknown = PriceTable("mars-north-1")
+    assert "no figures for mars-north-1" in unknown["alb_hour"].source
+    for key in PriceTable("us-east-1").keys():
+        price = PriceTable("us-east-1")[key]
+        assert price.page.startswith("https://") and price.date and price.unit
+
+
+@pytest.mark.parametrize(
+    ("expression", "runs"),
+    [
+        ("cron(0 * * * ? *)", 729.6),
+        ("cron(0 0/6 * * ? *)", 121.6),
+        ("cron(0 2 * * ? *)", 30.4),
+        ("cron(0 2 ? * SUN *)", 30.4 / 7),
+        ("cron(0 2 1 * ? *)", 1.0),
+        ("rate(12 hours)", 730 / 12),
+        ("", 0.0),
+    ],
+)
+def test_schedule_runs_per_month(expression: str, runs: float) -> None:
+    assert runs_per_month(expression) == pytest.approx(runs)
+
+
+@pytest.mark.parametrize("daily", [10_000, 1_000_000, 20_000_000])
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_the_decisions_estimate_stays_within_5_percent_of_the_priced_graph(
+    pattern: str, daily: int
+) -> None:
+    """`archgen.cost` (no pulumi; the README and the decision use it) models what is deployed."""
+    import dataclasses
+
+    from archgen.cost import estimate as model_estimate
+    from archgen.patterns import ModelUpdate, Pattern
+    from archgen.requirements import Requirements
+    from archgen.sizing import size
+
+    p = Pattern(pattern)
+    latency = 86_400_000 if p is Pattern.BATCH else 1_000
+    req = Requirements(daily_volume=daily, latency_p99_ms=latency, model_update=ModelUpdate.DAILY)
+    sizing = size(req, p)
+    known = {f.name for f in dataclasses.fields(StackSettings)}
+    config = {k: v for k, v in sizing.stack_config.items() if k in known}
+    graph = price_settings(
+        StackSettings(**config), answers={"daily_volume": daily, "peak_factor": req.peak_factor}
+    )
+    model = model_estimate(req, sizing)
+    assert model.total_usd == pytest.approx(graph.total_usd, rel=0.05)
