@@ -107,10 +107,14 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
             f"NAT gateways ({AZS} AZs)", AZS * HOURS_PER_MONTH, "gateway-hours", "nat_gateway_hour"
         )
         out.add("NAT data processed", nat_gb, "GB", "nat_gateway_gb")
+        # an internal load balancer (no certificate, no publicHttp) has no public address
+        public_api = Part.API in parts and bool(
+            cfg.get("certificate_arn") or str(cfg.get("public_http", "")).lower() == "true"
+        )
         out.add(
             f"Public IPv4 addresses (NAT {AZS}"
-            + (f", load balancer {AZS})" if Part.API in parts else ")"),
-            (AZS * (2 if Part.API in parts else 1)) * HOURS_PER_MONTH,
+            + (f", load balancer {AZS})" if public_api else ")"),
+            (AZS * (2 if public_api else 1)) * HOURS_PER_MONTH,
             "address-hours",
             "public_ipv4_hour",
         )
@@ -176,6 +180,8 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
             "cloudwatch_metric_month",
         )
     groups = sum(LOG_GROUPS.get(p, 0) for p in parts)
+    if Part.NETWORK in parts and str(cfg.get("vpc_flow_logs", True)).lower() != "false":
+        groups += 1  # the VPC's flow logs
     out.add(
         f"CloudWatch Logs ({groups} log groups)",
         groups * u.log_gb_per_group_month,

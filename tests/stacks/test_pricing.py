@@ -128,11 +128,14 @@ def test_hand_priced_realtime_at_the_credit_volume() -> None:
     assert charge(est, "-net-nat-0", "gateway hours") == 32.85
     assert charge(est, "-net-nat-1", "gateway hours") == 32.85
     assert charge(est, "-net-nat-0-eip", "public IPv4") == 3.65
-    # ALB: 730 h x $0.0225; 0.12 req/s is below one LCU, billed as 1 x 730 h x $0.008;
-    # two public IPv4 addresses (one per AZ) x 730 h x $0.005
+    # ALB: 730 h x $0.0225; 0.12 req/s is below one LCU, billed as 1 x 730 h x $0.008
     assert charge(est, "-api-alb", "load balancer hours") == 16.43
     assert charge(est, "-api-alb", "capacity units") == 5.84
-    assert charge(est, "-api-alb", "public IPv4") == 7.30
+    # without a certificate it is internal: no public address
+    assert not [c for c in line(est, "-api-alb").charges if "public IPv4" in c.item]
+    # public (HTTPS): two public IPv4 addresses (one per AZ) x 730 h x $0.005
+    public = priced("realtime", certificateArn="arn:aws:acm:us-east-1:123456789012:certificate/c")
+    assert charge(public, "-api-alb", "public IPv4") == 7.30
     assert line(est, "-realtime-dashboard").monthly_usd == 3.00
 
 

@@ -43,6 +43,8 @@ FREE: dict[str, str] = {
     "aws:ec2/routeTableAssociation:RouteTableAssociation": "free",
     "aws:ec2/securityGroup:SecurityGroup": "security groups are free",
     "aws:ec2/securityGroupRule:SecurityGroupRule": "free",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "security groups are free",
+    "aws:ec2/flowLog:FlowLog": "priced on its log group (the records are ingested there)",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "bucket setting",
     "aws:s3/bucketLogging:BucketLogging": "bucket setting (the log bucket's storage is priced)",
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "bucket setting",
