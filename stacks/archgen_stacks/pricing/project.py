@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import runpy
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +11,7 @@ import yaml
 
 from archgen.errors import UsageError
 
+from ..project_dir import program_dir
 from .graph import registered
 from .model import Estimate
 from .table import Usage, usage
@@ -62,23 +60,6 @@ def project_usage(project_dir: Path) -> Usage:
     return usage(answers, overrides)
 
 
-@contextlib.contextmanager
-def _in_program_dir(infra_dir: Path) -> Iterator[None]:
-    where = str(infra_dir)
-    sys.path.insert(0, where)
-    before = set(sys.modules)
-    try:
-        with contextlib.chdir(infra_dir):
-            yield
-    finally:
-        with contextlib.suppress(ValueError):
-            sys.path.remove(where)
-        for name in set(sys.modules) - before:
-            origin = getattr(sys.modules.get(name), "__file__", None) or ""
-            if origin.startswith(where):
-                del sys.modules[name]
-
-
 def price_project(
     project_dir: Path,
     *,
@@ -104,7 +85,7 @@ def price_project(
     program = infra / "__main__.py"
 
     def run() -> None:
-        with _in_program_dir(infra):
+        with program_dir(infra):
             runpy.run_path(str(program), run_name="__main__")
 
     graph = registered(run, config, region=region, project=name, stack=stack)

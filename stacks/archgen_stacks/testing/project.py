@@ -7,16 +7,15 @@ the config of `Pulumi.<stack>.yaml` passed the way the Pulumi engine passes it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import runpy
-import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from archgen_stacks.project_dir import program_dir
 from archgen_stacks.testing.emulator import DeployResult, MotoMocks, deploy
 
 
@@ -43,26 +42,6 @@ def stack_config(infra_dir: Path, stack: str) -> dict[str, str]:
     return {str(key): config_value(value) for key, value in config.items()}
 
 
-@contextlib.contextmanager
-def _program_dir(infra_dir: Path) -> Iterator[None]:
-    """Run inside `infra/` with it first on sys.path, as the Pulumi language host does."""
-    where = str(infra_dir)
-    sys.path.insert(0, where)
-    before = set(sys.modules)
-    try:
-        with contextlib.chdir(infra_dir):
-            yield
-    finally:
-        with contextlib.suppress(ValueError):
-            sys.path.remove(where)
-        # the project's own modules (components/...) are not left to the next project
-        for name in set(sys.modules) - before:
-            module = sys.modules.get(name)
-            origin = getattr(module, "__file__", None) or ""
-            if origin.startswith(where):
-                del sys.modules[name]
-
-
 def deploy_project(
     infra_dir: Path,
     *,
@@ -81,7 +60,7 @@ def deploy_project(
     program = infra_dir / "__main__.py"
 
     def run() -> None:
-        with _program_dir(infra_dir):
+        with program_dir(infra_dir):
             runpy.run_path(str(program), run_name="__main__")
 
     return deploy(run, mocks=mocks, stack=stack, project=name, config=config)
