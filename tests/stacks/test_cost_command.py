@@ -30,7 +30,7 @@ def registered_names(project: Path) -> list[str]:
     """What the project's own program registers, run directly under the mocks."""
     import runpy
 
-    from archgen_stacks.pricing.project import _in_program_dir
+    from archgen_stacks.project_dir import program_dir
 
     infra = project / "infra"
     config = project_config((infra / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
@@ -38,7 +38,7 @@ def registered_names(project: Path) -> list[str]:
     config[f"{name}:consumerCodePath"] = str(infra)
 
     def run() -> None:
-        with _in_program_dir(infra):
+        with program_dir(infra):
             runpy.run_path(str(infra / "__main__.py"), run_name="__main__")
 
     graph = registered(run, config, region=config.get("aws:region", "us-east-1"), project=name)
