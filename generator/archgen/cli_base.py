@@ -8,6 +8,7 @@ boundary, however a command is invoked.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import click
@@ -46,6 +47,16 @@ class UserPath(click.Path):
         if isinstance(text, str) and "\0" in text:
             self.fail("contains a NUL byte", param, ctx)
         return super().convert(value, param, ctx)
+
+
+project_option = click.option(
+    "--project",
+    type=UserPath(file_okay=False, exists=True, path_type=Path),
+    default=Path(),
+    show_default=True,
+    help="The generated project.",
+)
+"""`--project DIR` (default: the working directory) of the commands run inside a project."""
 
 
 class ArchgenCommand(_OneLineErrors, click.Command):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from archgen.cli_base import ArchgenCommand, UserPath
+from archgen.cli_base import ArchgenCommand, project_option
 from archgen.errors import CostError, UsageError
 
 if TYPE_CHECKING:
@@ -150,13 +150,7 @@ Examples (inside a generated project):
 @click.option("--stack", default="dev", show_default=True, help="The stack config to price.")
 @click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
 @click.option("--diff", "ref", metavar="REF", help="Compare with another stack or a git revision.")
-@click.option(
-    "--project",
-    type=UserPath(file_okay=False, exists=True, path_type=Path),
-    default=Path(),
-    show_default=True,
-    help="The generated project.",
-)
+@project_option
 def cost(stack: str, as_json: bool, ref: str | None, project: Path) -> None:
     """Price every resource the project's stack config deploys (offline, before `pulumi up`)."""
     head = price(project, stack)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from archgen.cli_base import ArchgenCommand, UserPath
+from archgen.cli_base import ArchgenCommand, UserPath, project_option
 from archgen.errors import ConflictsError
 from archgen.update import check as check_project
 from archgen.update import update as update_project
@@ -36,13 +36,7 @@ Examples (inside a generated project):
     type=UserPath(file_okay=False, path_type=Path),
     help="The team pack version the project was made with, when it is not cached.",
 )
-@click.option(
-    "--project",
-    type=UserPath(file_okay=False, exists=True, path_type=Path),
-    default=Path(),
-    show_default=True,
-    help="The generated project.",
-)
+@project_option
 def update(
     dry_run: bool,
     sets: tuple[str, ...],
@@ -90,13 +84,7 @@ Examples:
     type=UserPath(file_okay=False, path_type=Path),
     help="Template folder of the archgen version the project was made with.",
 )
-@click.option(
-    "--project",
-    type=UserPath(file_okay=False, exists=True, path_type=Path),
-    default=Path(),
-    show_default=True,
-    help="The generated project.",
-)
+@project_option
 def check(from_dir: Path | None, project: Path) -> None:
     """Report drift between .archgen.yaml and the project; exit 1 when there is some."""
     report = check_project(project, from_dir=from_dir)
