@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from archgen.model_spec import ModelSpec
 from archgen.patterns import Pattern
 from archgen.requirements import Requirements
 
@@ -39,3 +40,5 @@ class ProjectRecord(BaseModel):
     pack: PackRef | None = None
     pack_answers: dict[str, Any] = Field(default_factory=dict)
     """Answers to a team pack's extra questions."""
+    model_spec: ModelSpec | None = None
+    """The user's prediction problem; none means the credit-decision example."""

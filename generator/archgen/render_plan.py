@@ -17,7 +17,8 @@ Context handed to every template as `cookiecutter.<name>`:
   `cost_per_pattern` (rows), `budget`, `budget_note`, `pricing`,
   `pulumi_dev_yaml`, `pulumi_local_yaml`, `docker_cmd`, `entrypoints` (rows),
   `deploy_steps` (shell lines run before `pulumi up`), `stacks_requirement`,
-  `stacks_requirement_policy`, `main_py`.
+  `stacks_requirement_policy`, `main_py`, and `spec` (the model spec's
+  `template_context()`, see `model_spec.py`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import yaml
 
 from archgen import __version__, catalogue
 from archgen.errors import RenderError
+from archgen.model_spec import DEFAULT_SPEC
 from archgen.patterns import Pattern
 from archgen.plan import Plan
 from archgen.requirements import package_name
@@ -318,6 +320,7 @@ def build_context(
         "docker_cmd": json.dumps(docker_cmd.format(package=package).split()),
         "entrypoints": [[what, how.format(package=package)] for what, how in entrypoints],
         "deploy_steps": _unique([step for layer in layers for step in layer.items("deploy_steps")]),
+        "spec": (plan.record.model_spec or DEFAULT_SPEC).template_context(),
         **_plan_tables(plan),
     }
     context: dict[str, Any] = {
