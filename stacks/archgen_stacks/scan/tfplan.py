@@ -187,9 +187,18 @@ def _convert(
             if any(e for _, e in pairs):
                 expressions[name] = [e for _, e in pairs]
         else:
-            values[name] = value
-            expressions[name] = {"constant_value": value}
+            values[name] = _number(value)
+            expressions[name] = {"constant_value": values[name]}
     return values, expressions
+
+
+def _number(value: Any) -> Any:
+    """Whole numbers as integers: the mocks pass every number as a float (`80.0`)."""
+    if isinstance(value, list):
+        return [_number(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def to_plan(resources: Iterable[Resource]) -> tuple[dict[str, Any], list[Entry]]:
