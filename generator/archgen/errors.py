@@ -52,4 +52,4 @@ class CostError(ArchgenError):
 
 
 class ScanError(ArchgenError):
-    """`archgen scan` cannot scan: checkov is missing, a type has no Terraform name, or it failed."""
+    """`archgen scan` cannot run: checkov is missing or failed, or a type has no Terraform name."""

@@ -117,7 +117,9 @@ def test_an_unmapped_token_is_an_error_that_lists_it() -> None:
         Resource("aws:glue/job:Job", "job", None, {}),
         Resource("aws:s3/bucket:Bucket", "b", None, {}),
     ]
-    with pytest.raises(ScanError, match=r"2 type\(s\): aws:glue/job:Job, aws:rds/instance:Instance"):
+    with pytest.raises(
+        ScanError, match=r"2 type\(s\): aws:glue/job:Job, aws:rds/instance:Instance"
+    ):
         to_plan(odd)
 
 

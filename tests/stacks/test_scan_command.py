@@ -105,7 +105,10 @@ def test_bad_input_is_one_line_and_never_a_traceback(
 
     assert run("--project", str(tmp_path / "missing"))[0] == 2
     code, out = run("--project", str(tmp_path))
-    assert code == 2 and out == f"archgen: error: {tmp_path} has no infra/ (is this a generated project?)"
+    assert (
+        code == 2
+        and out == f"archgen: error: {tmp_path} has no infra/ (is this a generated project?)"
+    )
     project = copy_project("churn-nightly", tmp_path)
     code, out = run("--project", str(project), "--stack", "nope")
     assert code == 2 and "no stack config" in out and "Pulumi.nope.yaml" in out

@@ -169,7 +169,9 @@ def _convert(
     for key, value in inputs.items():
         if key.startswith("__") or not isinstance(value, _PLAIN):
             continue  # engine keys, unset inputs, assets (a Lambda's code archive)
-        is_blocks = isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+        is_blocks = (
+            isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+        )
         name = renames.get(key) or snake(singular(key) if is_blocks else key)
         if key in MAP_ATTRIBUTES and isinstance(value, dict):
             values[name] = dict(value)
