@@ -12,7 +12,6 @@ import dataclasses
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,7 +20,7 @@ from archgen.errors import ScanError, UsageError
 from archgen.stack_settings import PATTERNS, StackSettings
 from archgen_stacks.pricing import Resource, registered
 from archgen_stacks.program import AppArtifacts, build
-from archgen_stacks.scan import accepted, find_checkov, scan_resources, terraform_type, to_plan
+from archgen_stacks.scan import accepted, scan_resources, terraform_type, to_plan
 from archgen_stacks.scan.runner import Finding
 
 APP = AppArtifacts(package="credit", consumer_code=".")
@@ -43,18 +42,6 @@ def graph(pattern: str, variant: str = "default") -> list[Resource]:
     values = {"pattern": pattern, "namePrefix": "credit", **VARIANTS.get(variant, {})}
     settings = StackSettings.from_mapping(values)
     return registered(lambda: build(settings, APP), region="eu-west-1")
-
-
-@pytest.fixture(scope="session")
-def checkov() -> Iterator[str]:
-    """checkov's executable; required in CI, skipped where it is not installed."""
-    try:
-        exe = find_checkov()
-    except ScanError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("checkov is not installed (set ARCHGEN_CHECKOV)")
-    yield exe
 
 
 @pytest.fixture(scope="session")

@@ -36,15 +36,7 @@ def scan(project: Path, *args: str) -> tuple[int, Any]:
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, Any]]:
-    try:
-        scan_runner.find_checkov()
-    except Exception:
-        import os
-
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("checkov is not installed (set ARCHGEN_CHECKOV)")
+def reports(checkov: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, Any]]:
     where = tmp_path_factory.mktemp("scan")
     return {name: scan(copy_project(name, where)) for name in PROJECTS}
 
