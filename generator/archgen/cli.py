@@ -58,6 +58,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "check": ("archgen.cli_update", "check", "Report how a project drifted from its templates."),
     "cost": ("archgen.cli_cost", "cost", "Price every resource a project's stack deploys."),
+    "scan": ("archgen.cli_scan", "scan", "Check a project's stack with checkov's AWS rules."),
 }
 """Commands defined in other modules, imported only when invoked (keeps `--help` fast)."""
 

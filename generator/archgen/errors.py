@@ -49,3 +49,7 @@ class ConflictsError(UpdateError):
 
 class CostError(ArchgenError):
     """`archgen cost` cannot price a project: archgen-stacks is missing or its program fails."""
+
+
+class ScanError(ArchgenError):
+    """`archgen scan` cannot run: checkov is missing or failed, or a type has no Terraform name."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,3 +174,18 @@ def views(run: Run) -> list[Any]:
         ResourceView(type=r.typ, name=r.name, props=r.outputs, urn=f"urn:{r.name}", id=r.rid)
         for r in run.resources
     ]
+
+
+@pytest.fixture(scope="session")
+def checkov() -> Iterator[str]:
+    """checkov's executable; required in CI, skipped where it is not installed."""
+    from archgen.errors import ScanError
+    from archgen_stacks.scan import find_checkov
+
+    try:
+        exe = find_checkov()
+    except ScanError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("checkov is not installed (set ARCHGEN_CHECKOV)")
+    yield exe

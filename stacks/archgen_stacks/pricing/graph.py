@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -27,12 +27,17 @@ COMPONENT_PREFIX = "archgen:"
 
 @dataclass(frozen=True)
 class Resource:
-    """One registered resource: type token, logical name, parent component's name, inputs."""
+    """One registered resource: type token, logical name, parent component's name, inputs.
+
+    `outputs` are what the mocks answered (the inputs echoed, the computed
+    attributes and the `id`): what other resources' inputs refer to it by.
+    """
 
     typ: str
     name: str
     parent: str | None
     inputs: Mapping[str, Any]
+    outputs: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def arn(self) -> str:
@@ -56,6 +61,7 @@ class _EchoMocks(Mocks):
     def __init__(self, region: str) -> None:
         self.region = region
         self.inputs: dict[str, dict[str, Any]] = {}
+        self.outputs: dict[str, dict[str, Any]] = {}
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         inputs = dict(args.inputs)
@@ -76,6 +82,7 @@ class _EchoMocks(Mocks):
             extra["url"] = f"https://sqs.example/{name}"
         outputs = {**inputs, **{k: v for k, v in extra.items() if k not in inputs}}
         self.inputs[name] = {**inputs, "arn": outputs.get("arn", arn)}
+        self.outputs[name] = {**outputs, "id": f"{name}-id"}
         return f"{name}-id", outputs
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
@@ -92,6 +99,8 @@ class _EchoMocks(Mocks):
                 "dnsSuffix": "amazonaws.com",
                 "id": "aws",
             },
+            # an existing VPC (`existingVpcId`): the CIDR its clients are allowed from
+            "aws:ec2/getVpc:getVpc": {"id": args.args.get("id"), "cidrBlock": "10.0.0.0/8"},
             "aws:index/getAvailabilityZones:getAvailabilityZones": {
                 "names": [f"{region}{s}" for s in "abcdef"],
                 "zoneIds": [f"z{i}" for i in range(6)],
@@ -132,6 +141,12 @@ def registered(
 
     contextvars.copy_context().run(run)
     return [
-        Resource(typ=typ, name=name, parent=parents.get(name), inputs=mocks.inputs.get(name, {}))
+        Resource(
+            typ=typ,
+            name=name,
+            parent=parents.get(name),
+            inputs=mocks.inputs.get(name, {}),
+            outputs=mocks.outputs.get(name, {}),
+        )
         for typ, name in order
     ]

@@ -12,7 +12,7 @@ import yaml
 from archgen.errors import UsageError
 
 from ..project_dir import program_dir
-from .graph import registered
+from .graph import Resource, registered
 from .model import Estimate
 from .table import Usage, usage
 
@@ -60,6 +60,37 @@ def project_usage(project_dir: Path) -> Usage:
     return usage(answers, overrides)
 
 
+def project_graph(
+    project_dir: Path, *, stack: str = "dev", config_text: str | None = None
+) -> tuple[list[Resource], str]:
+    """Run `infra/__main__.py` under mocks with `Pulumi.<stack>.yaml` (or `config_text`).
+
+    Returns every registered resource and the stack's region. The pricer and
+    `archgen scan` both read a project through this one run.
+    """
+    project_dir = Path(project_dir).resolve()
+    infra = project_dir / "infra"
+    stack_file = infra / f"Pulumi.{stack}.yaml"
+    if not infra.is_dir():
+        raise UsageError(f"{project_dir} has no infra/ (is this a generated project?)")
+    if config_text is None:
+        if not stack_file.is_file():
+            raise UsageError(f"no stack config {stack_file} (is this a generated project?)")
+        config_text = stack_file.read_text(encoding="utf-8")
+    name = str(_yaml((infra / "Pulumi.yaml").read_text(encoding="utf-8"), "Pulumi.yaml")["name"])
+    config = project_config(config_text, f"Pulumi.{stack}.yaml")
+    # the consumer package need not be built to be read
+    config[f"{name}:consumerCodePath"] = str(infra)
+    region = config.get("aws:region", "us-east-1")
+    program = infra / "__main__.py"
+
+    def run() -> None:
+        with program_dir(infra):
+            runpy.run_path(str(program), run_name="__main__")
+
+    return registered(run, config, region=region, project=name, stack=stack), region
+
+
 def price_project(
     project_dir: Path,
     *,
@@ -70,23 +101,6 @@ def price_project(
     """Run `infra/__main__.py` under mocks with `Pulumi.<stack>.yaml` or `config_text`; price it."""
     from . import estimate
 
-    project_dir = Path(project_dir).resolve()
-    infra = project_dir / "infra"
-    stack_file = infra / f"Pulumi.{stack}.yaml"
-    if config_text is None:
-        if not stack_file.is_file():
-            raise UsageError(f"no stack config {stack_file} (is this a generated project?)")
-        config_text = stack_file.read_text(encoding="utf-8")
-    name = str(_yaml((infra / "Pulumi.yaml").read_text(encoding="utf-8"), "Pulumi.yaml")["name"])
-    config = project_config(config_text, f"Pulumi.{stack}.yaml")
-    # the consumer package need not be built to be priced
-    config[f"{name}:consumerCodePath"] = str(infra)
-    region = config.get("aws:region", "us-east-1")
-    program = infra / "__main__.py"
-
-    def run() -> None:
-        with program_dir(infra):
-            runpy.run_path(str(program), run_name="__main__")
-
-    graph = registered(run, config, region=region, project=name, stack=stack)
-    return estimate(graph, region=region, use=use or project_usage(project_dir), stack=stack)
+    graph, region = project_graph(project_dir, stack=stack, config_text=config_text)
+    use = use or project_usage(Path(project_dir).resolve())
+    return estimate(graph, region=region, use=use, stack=stack)
