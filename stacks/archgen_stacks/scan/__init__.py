@@ -15,11 +15,12 @@ from typing import Any
 
 from ..pricing.project import project_graph
 from .accepted import ACCEPTED_FILE, Accepted, load, split
-from .runner import Finding, Results, find_checkov, run_checkov, scan_resources
+from .runner import CHECKOV_ENV, Finding, Results, find_checkov, run_checkov, scan_resources
 from .tfplan import terraform_type, to_plan
 
 __all__ = [
     "ACCEPTED_FILE",
+    "CHECKOV_ENV",
     "Accepted",
     "Finding",
     "Report",
