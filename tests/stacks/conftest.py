@@ -19,6 +19,12 @@ from pulumi.runtime.sync_await import _sync_await
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
 EXISTING_VPC_CIDR = "10.42.0.0/16"
+EXISTING_VPC: dict[str, str] = {
+    "existingVpcId": "vpc-0123456789abcdef0",
+    "existingPublicSubnetIds": "subnet-0a,subnet-0b",
+    "existingPrivateSubnetIds": "subnet-0c,subnet-0d",
+}
+"""Stack config that deploys into a VPC the team already has (its CIDR: EXISTING_VPC_CIDR)."""
 """The CIDR the mocks report for an existing VPC looked up by id."""
 
 

@@ -37,6 +37,8 @@ from archgen_stacks.pricing import (
 from archgen_stacks.pricing.schedule import runs_per_month
 from archgen_stacks.program import AppArtifacts, build
 
+from .conftest import EXISTING_VPC
+
 APP = AppArtifacts(package="credit", consumer_code=".")
 CREDIT = {"daily_volume": 10_000, "peak_factor": 3.0}
 """The credit-decision example's volume."""
@@ -45,11 +47,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "default": {},
     "3 AZs": {"availabilityZones": 3},
     "egress endpoints": {"egress": "endpoints"},
-    "existing VPC": {
-        "existingVpcId": "vpc-0123456789abcdef0",
-        "existingPublicSubnetIds": "subnet-0a,subnet-0b",
-        "existingPrivateSubnetIds": "subnet-0c,subnet-0d",
-    },
+    "existing VPC": EXISTING_VPC,
     "on-demand stream": {"streamMode": "ON_DEMAND"},
 }
 

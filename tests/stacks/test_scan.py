@@ -23,16 +23,14 @@ from archgen_stacks.program import AppArtifacts, build
 from archgen_stacks.scan import accepted, scan_resources, terraform_type, to_plan
 from archgen_stacks.scan.runner import Finding
 
+from .conftest import EXISTING_VPC
+
 APP = AppArtifacts(package="credit", consumer_code=".")
 CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/abc"
 VARIANTS: dict[str, dict[str, str]] = {
     "https": {"certificateArn": CERT},
     "endpoints": {"egress": "endpoints"},
-    "existing-vpc": {
-        "existingVpcId": "vpc-0abc",
-        "existingPrivateSubnetIds": "subnet-p1,subnet-p2",
-        "existingPublicSubnetIds": "subnet-u1,subnet-u2",
-    },
+    "existing-vpc": EXISTING_VPC,
     "byo-key": {"kmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:key/mine"},
 }
 CASES = [(p, "default") for p in PATTERNS] + [("hybrid", v) for v in VARIANTS]
