@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,9 @@ from click.testing import CliRunner
 from archgen.cli import cli
 from archgen_stacks.scan import ACCEPTED_FILE, load
 from archgen_stacks.scan import runner as scan_runner
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hostile"))
+from harness import snapshot, tree_diff  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -121,3 +126,27 @@ def test_checkov_is_an_extra_that_a_plain_install_does_not_pull() -> None:
     plain = [*stacks["project"]["dependencies"], *archgen["project"]["dependencies"]]
     assert not [d for d in plain if d.startswith("checkov")]
     assert "scan" in CliRunner().invoke(cli, ["--help"]).output
+
+
+@pytest.mark.parametrize(
+    "accepted_text", ["[]\n", "- check_id: CKV_AWS_1\n"], ids=["failing", "malformed"]
+)
+def test_a_scan_changes_nothing_in_the_project_and_leaves_no_debris(
+    tmp_path: Path,
+    accepted_text: str,
+    monkeypatch: pytest.MonkeyPatch,
+    reports: dict[str, tuple[int, Any]],
+) -> None:
+    """Failed or refused, a scan writes nothing into the project and cleans its temp files."""
+    project = copy_project("churn-nightly", tmp_path / "p")
+    (project / "infra" / ACCEPTED_FILE).write_text(accepted_text, encoding="utf-8")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    before = snapshot(project)
+    result = CliRunner().invoke(cli, ["scan", "--project", str(project)])
+    assert result.exit_code == (1 if accepted_text == "[]\n" else 2), result.output
+    assert "Traceback" not in result.output
+    assert tree_diff(before, snapshot(project)) == []
+    assert list(scratch.iterdir()) == []

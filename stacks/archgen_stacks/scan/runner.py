@@ -79,6 +79,8 @@ def run_checkov(plan: Mapping[str, Any], *, checks: Iterable[str] = ()) -> dict[
         if checks:
             args += ["--check", ",".join(checks)]
         env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE"}
+        # checkov's parsers cache into the temp dir; this run's own one goes with the run
+        env["TMPDIR"] = where
         try:
             done = subprocess.run(
                 args, capture_output=True, text=True, check=False, env=env, cwd=where
