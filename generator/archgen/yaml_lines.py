@@ -151,6 +151,8 @@ def read_located(
         raise error(f"{source}: no such {what}") from err
     except UnsafeInput as err:
         raise error(f"{source}: {err}") from err
+    except ValueError as err:  # a NUL byte in the path
+        raise error(f"{source}: cannot read ({err})") from err
     data, lines = parse(text, source, error)
     return data, lines, source
 
