@@ -58,6 +58,13 @@ VALUE_PUNCTUATION = frozenset(" _-.,:/+&()%")
 or opens a Jinja tag, so a value is safe in a Python string literal, JSON, CSV and Markdown."""
 DESCRIPTION_FORBIDDEN = frozenset('"\\{}`')
 """What a description may not hold (it lands in docstrings and Field(description=...))."""
+MAX_CODE_POINT = 0xFFFF
+"""Beyond it, `tojson` writes a surrogate pair (`\\ud83c\\udf00`) that a Python string literal
+reads as two broken characters, so values and descriptions stay within the BMP."""
+
+
+def _embeddable(c: str) -> bool:
+    return c.isprintable() and ord(c) <= MAX_CODE_POINT
 
 RESERVED_NAMES = frozenset(
     {
@@ -117,7 +124,10 @@ def check_value(value: str) -> str:
         raise ValueError("a category value is 1 to 64 characters")
     if not value[0].isalnum() or value != value.strip():
         raise ValueError(f"category value {value[:20]!r} must start with a letter or digit")
-    bad = next((c for c in value if not (c.isalnum() or c in VALUE_PUNCTUATION)), None)
+    bad = next(
+        (c for c in value if not (c.isalnum() or c in VALUE_PUNCTUATION) or not _embeddable(c)),
+        None,
+    )
     if bad is not None:
         raise ValueError(
             f"category value {value[:20]!r} holds {bad!r}: only letters, digits, spaces "
@@ -127,7 +137,7 @@ def check_value(value: str) -> str:
 
 
 def _check_description(value: str) -> str:
-    bad = next((c for c in value if c in DESCRIPTION_FORBIDDEN or not c.isprintable()), None)
+    bad = next((c for c in value if c in DESCRIPTION_FORBIDDEN or not _embeddable(c)), None)
     if bad is not None:
         raise ValueError(f"holds {bad!r}: one line without quotes, backslashes or braces")
     return value
