@@ -66,6 +66,7 @@ reads as two broken characters, so values and descriptions stay within the BMP."
 def _embeddable(c: str) -> bool:
     return c.isprintable() and ord(c) <= MAX_CODE_POINT
 
+
 RESERVED_NAMES = frozenset(
     {
         # keys the generated records and models use for themselves

@@ -170,7 +170,8 @@ CASES: list[Case] = [
     Case(
         "spec-value-jinja",
         [*NEW, "--schema", "{file}"],
-        r"spec\.yaml:7: features\[1\]\.values\[1\]: category value 'x \{\{ cookiecutter\.__' holds '\{'",
+        r"spec\.yaml:7: features\[1\]\.values\[1\]: "
+        r"category value 'x \{\{ cookiecutter\.__' holds '\{'",
         spec(SPEC.replace("[north, south]", "[north, 'x {{ cookiecutter.__class__ }}']")),
     ),
     Case(

@@ -77,9 +77,9 @@ def test_unknown_goal_is_refused() -> None:
 def test_goal_is_a_validated_stack_config_key() -> None:
     settings = StackSettings.from_mapping({"modelMetricGoal": "min", "modelMetricName": "rmse"})
     assert settings.model_metric_goal == "min"
-    assert "modelMetricGoal: must be max or min" in StackSettings(
-        model_metric_goal="up"
-    ).violations()
+    assert (
+        "modelMetricGoal: must be max or min" in StackSettings(model_metric_goal="up").violations()
+    )
     args = BatchPipelineArgs(
         raw=None,  # type: ignore[arg-type]
         models=None,  # type: ignore[arg-type]
