@@ -62,31 +62,37 @@ def alias_spec() -> str:
     )
 
 
+def schema_case(name: str, message: str, text: str | bytes, within_s: float = 20.0) -> Case:
+    """`archgen new --schema spec.yaml` holding `text` must fail with `message`."""
+    return Case(name, [*NEW, "--schema", "{file}"], message, spec(text), within_s=within_s)
+
+
+def sample_case(name: str, message: str, text: str | bytes) -> Case:
+    """`archgen new --sample data.csv` holding `text` must fail with `message`."""
+    return Case(name, [*NEW, "--sample", "{file}"], message, spec(text, "data.csv"))
+
+
 CASES: list[Case] = [
-    Case(
+    schema_case(
         "spec-anchor",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml:7:\d+: invalid YAML: YAML anchors \(&name\) are not allowed$",
-        spec(alias_spec()),
+        alias_spec(),
     ),
-    Case(
+    schema_case(
         "spec-alias-bomb",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml:\d+:\d+: invalid YAML: YAML anchors",
-        spec("a: &a [x, x, x]\nb: &b [*a, *a, *a, *a]\n" + SPEC),
+        "a: &a [x, x, x]\nb: &b [*a, *a, *a, *a]\n" + SPEC,
         within_s=5,
     ),
-    Case(
+    schema_case(
         "spec-10-MB",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml: is larger than 1024 KiB$",
-        spec(SPEC + "#" * (10 * 1024 * 1024) + "\n"),
+        SPEC + "#" * (10 * 1024 * 1024) + "\n",
     ),
-    Case(
+    schema_case(
         "spec-nul-byte",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml: holds a NUL byte \(not a text file\)$",
-        spec(SPEC.encode() + b"  - {name: x\x00, type: bool}\n"),
+        SPEC.encode() + b"  - {name: x\x00, type: bool}\n",
     ),
     Case(
         "spec-fifo",
@@ -101,108 +107,91 @@ CASES: list[Case] = [
         r"^archgen: error: /dev/zero: is not a regular file$",
         within_s=5,
     ),
-    Case(
+    schema_case(
         "spec-1e400-bound",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml:8: features\[2\]\.max: must be a finite number within \+-1e\+15$",
-        spec(with_feature("{name: load, type: float, min: 0, max: 1.0e+400}")),
+        with_feature("{name: load, type: float, min: 0, max: 1.0e+400}"),
     ),
-    Case(
+    schema_case(
         "spec-1e400-plain",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml:8: features\[2\]\.max: must be a number \(got '1e400'\)$",
-        spec(with_feature("{name: load, type: float, min: 0, max: 1e400}")),
+        with_feature("{name: load, type: float, min: 0, max: 1e400}"),
     ),
-    Case(
+    schema_case(
         "spec-huge-int-bound",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml:8: features\[2\]\.max: must be a finite number",
-        spec(with_feature("{name: load, type: int, min: 0, max: " + "9" * 400 + "}")),
+        with_feature("{name: load, type: int, min: 0, max: " + "9" * 400 + "}"),
     ),
-    Case(
+    schema_case(
         "spec-nan-bound",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml:8: features\[2\]\.min: must be a finite number",
-        spec(with_feature("{name: load, type: float, min: .nan, max: 1}")),
+        with_feature("{name: load, type: float, min: .nan, max: 1}"),
     ),
-    Case(
+    schema_case(
         "spec-10000-features",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml:5: features: must have at most 200 items \(got 10002\)$",
-        spec(many_features(10_000)),
+        many_features(10_000),
     ),
-    Case(
+    schema_case(
         "spec-keyword-name",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml:8: features\[2\]\.name: name 'import' is reserved in the generated code$",
-        spec(with_feature("{name: import, type: bool}")),
+        with_feature("{name: import, type: bool}"),
     ),
-    Case(
+    schema_case(
         "spec-dunder-name",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml:8: features\[2\]\.name: name '__class__' must be lower-case letters",
-        spec(with_feature("{name: __class__, type: bool}")),
+        with_feature("{name: __class__, type: bool}"),
     ),
-    Case(
+    schema_case(
         "spec-dunder-entity",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml:1: entity: name '__init__' must be lower-case",
-        spec(SPEC.replace("entity: reading", "entity: __init__")),
+        SPEC.replace("entity: reading", "entity: __init__"),
     ),
-    Case(
+    schema_case(
         "spec-pydantic-attribute",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml:8: features\[2\]\.name: name 'schema' is reserved",
-        spec(with_feature("{name: schema, type: bool}")),
+        with_feature("{name: schema, type: bool}"),
     ),
-    Case(
+    schema_case(
         "spec-name-with-newline",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml:2: id: name 'sensor_id\\n' must be lower-case",
-        spec(SPEC.replace("id: sensor_id", 'id: "sensor_id\\n"')),
+        SPEC.replace("id: sensor_id", 'id: "sensor_id\\n"'),
     ),
-    Case(
+    schema_case(
         "spec-value-newline",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml:7: features\[1\]\.values\[1\]: category value 'sou\\nth' holds '\\n'",
-        spec(SPEC.replace("[north, south]", '[north, "sou\\nth"]')),
+        SPEC.replace("[north, south]", '[north, "sou\\nth"]'),
     ),
-    Case(
+    schema_case(
         "spec-value-jinja",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml:7: features\[1\]\.values\[1\]: "
         r"category value 'x \{\{ cookiecutter\.__' holds '\{'",
-        spec(SPEC.replace("[north, south]", "[north, 'x {{ cookiecutter.__class__ }}']")),
+        SPEC.replace("[north, south]", "[north, 'x {{ cookiecutter.__class__ }}']"),
     ),
-    Case(
+    schema_case(
         "spec-value-quote",
-        [*NEW, "--schema", "{file}"],
         r"features\[1\]\.values\[0\]: category value 'a\"\).*' holds '\"'",
-        spec(SPEC.replace("[north, south]", "['a\")\\; import os', south]")),
+        SPEC.replace("[north, south]", "['a\")\\; import os', south]"),
     ),
-    Case(
+    schema_case(
         "spec-description-jinja",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml:8: features\[2\]\.description: holds '\{'",
-        spec(with_feature("{name: ok, type: bool, description: '{% raw %}'}")),
+        with_feature("{name: ok, type: bool, description: '{% raw %}'}"),
     ),
-    Case(
+    schema_case(
         "spec-description-newline",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml:8: features\[2\]\.description: holds '\\n'",
-        spec(with_feature('{name: ok, type: bool, description: "a\\n\\"\\"\\"b"}')),
+        with_feature('{name: ok, type: bool, description: "a\\n\\"\\"\\"b"}'),
     ),
-    Case(
+    schema_case(
         "spec-category-not-text",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml:7: features\[1\]\.values\[0\]: must be text \(got \[1\]\)$",
-        spec(SPEC.replace("[north, south]", "[[1], south]")),
+        SPEC.replace("[north, south]", "[[1], south]"),
     ),
-    Case(
+    schema_case(
         "spec-100-kB-name",
-        [*NEW, "--schema", "{file}"],
         r"spec\.yaml:2: id: name 'a+' must be lower-case",
-        spec(SPEC.replace("sensor_id", "a" * 100_000)),
+        SPEC.replace("sensor_id", "a" * 100_000),
     ),
     Case(
         "spec-and-sample",
@@ -217,23 +206,20 @@ CASES: list[Case] = [
         fifo,
         within_s=5,
     ),
-    Case(
+    sample_case(
         "sample-nul-byte",
-        [*NEW, "--sample", "{file}"],
         r"data\.csv: holds a NUL byte",
-        spec(b"a,b,y\n1,2,3\n\x00,1,2\n", "data.csv"),
+        b"a,b,y\n1,2,3\n\x00,1,2\n",
     ),
-    Case(
+    sample_case(
         "sample-ragged",
-        [*NEW, "--sample", "{file}"],
         r"data\.csv:3: 2 fields in a row, 3 in the header$",
-        spec("a,b,y\n1,2,3\n1,2\n", "data.csv"),
+        "a,b,y\n1,2,3\n1,2\n",
     ),
-    Case(
+    sample_case(
         "sample-jinja-header",
-        [*NEW, "--sample", "{file}"],
         r"data\.csv:1: column '\{\{ 1 \}\}' cannot be a field name",
-        spec("{{ 1 }},y\n1,2\n", "data.csv"),
+        "{{ 1 }},y\n1,2\n",
     ),
 ]
 
