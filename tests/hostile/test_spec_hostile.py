@@ -17,10 +17,10 @@ import json
 import keyword
 
 import pytest
-from harness import Sandbox, assert_clean_failure
+from harness import Sandbox
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_input_hostile import Case, answers, fifo, run_bounded
+from test_input_hostile import Case, answers, check_case, fifo, run_bounded
 
 from archgen.model_spec import (
     DEFAULT_SPEC,
@@ -226,10 +226,7 @@ CASES: list[Case] = [
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_hostile_spec_is_refused_in_one_line(sandbox: Sandbox, case: Case) -> None:
-    file = case.setup(sandbox) if case.setup is not None else None
-    argv = [str(file) if arg == "{file}" and file is not None else arg for arg in case.argv]
-    run, _ = run_bounded(sandbox, argv, timeout=case.within_s)
-    assert_clean_failure(run, case.exit_code, case.message)
+    check_case(sandbox, case)
 
 
 def test_hostile_category_values_in_a_sample_are_skipped_not_embedded(sandbox: Sandbox) -> None:
