@@ -320,12 +320,12 @@ def choose_pattern(plan: Plan) -> Pattern:
 @click.option("--no-input", is_flag=True, help="Ask nothing: use the flags, the file, defaults.")
 @click.option(
     "--schema",
-    type=UserPath(path_type=Path, dir_okay=False),
+    type=UserPath(path_type=Path),
     help="Model spec file (YAML): your prediction problem (docs/model-spec.md).",
 )
 @click.option(
     "--sample",
-    type=UserPath(path_type=Path, dir_okay=False),
+    type=UserPath(path_type=Path),
     help="CSV sample of your data: infer the model spec from its first rows (at most 1 MiB).",
 )
 @click.option("--target", metavar="COLUMN", help="The --sample column to predict.")

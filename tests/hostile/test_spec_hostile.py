@@ -20,7 +20,7 @@ import pytest
 from harness import Sandbox
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_input_hostile import Case, answers, check_case, fifo, run_bounded
+from test_input_hostile import Case, answers, check_case, fifo, folder, run_bounded
 
 from archgen.model_spec import (
     DEFAULT_SPEC,
@@ -100,6 +100,12 @@ CASES: list[Case] = [
         r"answers\.fifo: is not a regular file$",
         fifo,
         within_s=5,
+    ),
+    Case(
+        "spec-folder",
+        [*NEW, "--schema", "{file}"],
+        r"answers\.d: is a folder, not a file$",
+        folder,
     ),
     Case(
         "spec-dev-zero",
