@@ -13,9 +13,7 @@ decisions (`DEFAULT_SPEC`).
 
 from __future__ import annotations
 
-import keyword
 import math
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -32,6 +30,12 @@ from pydantic import (
 )
 
 from archgen.errors import SpecError
+from archgen.spec_names import (
+    check_class,
+    check_description,
+    check_name,
+    check_value,
+)
 from archgen.yaml_lines import (
     Lines,
     LocatedError,
@@ -50,48 +54,7 @@ MAX_FEATURES = 200
 MAX_CATEGORIES = 100
 MAX_BOUND = 1e15
 """The largest magnitude of a bound: far beyond any real feature, safely inside a float."""
-NAME_PATTERN = r"[a-z][a-z0-9_]{0,62}"
-"""Field names become Python identifiers, JSON keys, CSV columns and DynamoDB attributes."""
-CLASS_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
-VALUE_PUNCTUATION = frozenset(" _-.,:/+&()%")
-"""Besides letters and digits, what a category value may hold: nothing that quotes, escapes
-or opens a Jinja tag, so a value is safe in a Python string literal, JSON, CSV and Markdown."""
-DESCRIPTION_FORBIDDEN = frozenset('"\\{}`')
-"""What a description may not hold (it lands in docstrings and Field(description=...))."""
-MAX_CODE_POINT = 0xFFFF
-"""Beyond it, `tojson` writes a surrogate pair (`\\ud83c\\udf00`) that a Python string literal
-reads as two broken characters, so values and descriptions stay within the BMP."""
 
-
-def _embeddable(c: str) -> bool:
-    return c.isprintable() and ord(c) <= MAX_CODE_POINT
-
-
-RESERVED_NAMES = frozenset(
-    {
-        # keys the generated records and models use for themselves
-        "request_id",
-        "entity_id",
-        "prediction",
-        "probability",
-        "probabilities",
-        "score",
-        "model_version",
-        "features",
-        "latency_ms",
-        "time",
-        "event_id",
-        "pk",
-        "sequence_number",
-        "scored_at",
-        "expires_at",
-        "row",
-        "self",
-        "cls",
-        # attributes of pydantic's BaseModel, which the request and response models extend
-        *(name for name in dir(BaseModel) if not name.startswith("_")),
-    }
-)
 
 DEFAULT_METRIC: dict[str, MetricName] = {
     "binary": "auc",
@@ -105,51 +68,6 @@ METRIC_FOR_TASK: dict[str, frozenset[str]] = {
 }
 METRIC_GOAL: dict[str, Literal["max", "min"]] = {"auc": "max", "macro_f1": "max", "rmse": "min"}
 """Whether a higher (max) or a lower (min) value of the metric is the better model."""
-
-
-def check_name(value: str, what: str = "name") -> str:
-    """A field or entity name: a lower-case identifier that the generated code does not use."""
-    if not re.fullmatch(NAME_PATTERN, value):
-        raise ValueError(
-            f"{what} {value[:40]!r} must be lower-case letters, digits and underscores, "
-            "starting with a letter (at most 63 characters)"
-        )
-    if keyword.iskeyword(value) or value in RESERVED_NAMES or value.startswith("model_"):
-        raise ValueError(f"{what} {value!r} is reserved in the generated code")
-    return value
-
-
-def check_value(value: str) -> str:
-    """A category value: 1-64 letters, digits and plain punctuation (see VALUE_PUNCTUATION)."""
-    if not 1 <= len(value) <= 64:
-        raise ValueError("a category value is 1 to 64 characters")
-    if not value[0].isalnum() or value != value.strip():
-        raise ValueError(f"category value {value[:20]!r} must start with a letter or digit")
-    bad = next(
-        (c for c in value if not (c.isalnum() or c in VALUE_PUNCTUATION) or not _embeddable(c)),
-        None,
-    )
-    if bad is not None:
-        raise ValueError(
-            f"category value {value[:20]!r} holds {bad!r}: only letters, digits, spaces "
-            f"and {''.join(sorted(VALUE_PUNCTUATION - {' '}))} are allowed"
-        )
-    return value
-
-
-def _check_description(value: str) -> str:
-    bad = next((c for c in value if c in DESCRIPTION_FORBIDDEN or not _embeddable(c)), None)
-    if bad is not None:
-        raise ValueError(f"holds {bad!r}: one line without quotes, backslashes or braces")
-    return value
-
-
-def _check_class(value: str) -> str:
-    if not re.fullmatch(CLASS_PATTERN, value):
-        raise ValueError(
-            f"class {value[:20]!r} must be letters, digits, '_', '.', '-' (at most 64 characters)"
-        )
-    return value
 
 
 def _number(value: Any) -> Any:
@@ -178,8 +96,8 @@ def _repeat(items: list[str], field: str) -> None:
 
 Name = Annotated[str, AfterValidator(check_name)]
 CategoryValue = Annotated[str, AfterValidator(check_value)]
-ClassName = Annotated[str, AfterValidator(_check_class)]
-Description = Annotated[str, Field(max_length=200), AfterValidator(_check_description)]
+ClassName = Annotated[str, AfterValidator(check_class)]
+Description = Annotated[str, Field(max_length=200), AfterValidator(check_description)]
 
 
 class _Strict(BaseModel):

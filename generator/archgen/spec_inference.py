@@ -35,17 +35,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from archgen.errors import SpecError
-from archgen.model_spec import (
-    CLASS_PATTERN,
-    MAX_BOUND,
-    MAX_CATEGORIES,
-    MAX_FEATURES,
-    ModelSpec,
-    check_name,
-    check_value,
-    spec_from_data,
-)
+from archgen.model_spec import MAX_BOUND, MAX_CATEGORIES, MAX_FEATURES, ModelSpec, spec_from_data
 from archgen.safe_io import MAX_BYTES, UnsafeInput, quote, read_head
+from archgen.spec_names import CLASS_PATTERN, check_name, check_value
 from archgen.yaml_lines import source_name
 
 SAMPLE_ROWS = 10_000

@@ -19,7 +19,6 @@ from archgen.errors import AnswersError, SpecError
 from archgen.model_spec import (
     DEFAULT_SPEC,
     MAX_FEATURES,
-    VALUE_PUNCTUATION,
     ModelSpec,
     describe_spec,
     dump_spec,
@@ -27,6 +26,7 @@ from archgen.model_spec import (
     spec_data,
 )
 from archgen.record import ProjectRecord
+from archgen.spec_names import VALUE_PUNCTUATION
 
 IOT = """\
 entity: reading                 # what one prediction is about

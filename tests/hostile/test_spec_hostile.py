@@ -26,10 +26,9 @@ from archgen.model_spec import (
     DEFAULT_SPEC,
     FeatureSpec,
     ModelSpec,
-    check_name,
-    check_value,
     spec_data,
 )
+from archgen.spec_names import check_name, check_value
 
 SPEC = """\
 entity: reading
