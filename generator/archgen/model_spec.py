@@ -8,7 +8,11 @@ batch columns, stream message and table item are all generated from it. The
 spec is recorded in `.archgen.yaml`, so a project replays.
 
 Without a spec, a project gets the source document's example: credit
-decisions (`DEFAULT_SPEC`).
+decisions (`DEFAULT_SPEC`). `load_spec` reads a spec file (`--schema`) through
+`safe_io`; every error is one `SpecError` line naming `file:line: field`
+(`features[1].max`), which is why the validators raise `LocatedError` for the
+exact item. `spec_data` and `dump_spec` write a spec back so it loads equal.
+What names and texts may hold lives in `spec_names.py`.
 """
 
 from __future__ import annotations
