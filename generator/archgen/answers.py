@@ -4,7 +4,9 @@ An answers file is the `.archgen.yaml` a generated project records, so any
 project replays. Two shapes are accepted:
 
 - the record: `answers:` (the questions) plus optional `pattern`,
-  `archgen_version`, `pack` and `pack_answers`;
+  `archgen_version`, `pack`, `pack_answers` and `model_spec` (the user's
+  prediction problem, inline; absent means the credit-decision example, so
+  a spec equal to that example is not written either);
 - a bare answers mapping: question keys (and optionally `pattern`) at the top
   level, handy for hand-written files. A mapping without `answers:` that holds
   at least one question key is read this way; any other key in it is reported
@@ -30,12 +32,12 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import ValidationError
 
 from archgen.errors import AnswersError
+from archgen.model_spec import DEFAULT_SPEC, spec_data
 from archgen.patterns import Pattern
 from archgen.record import ProjectRecord
 from archgen.requirements import QUESTIONS, Requirements
-from archgen.safe_io import QUOTE_CHARS, NoAliasLoader, UnsafeInput, quote, read_text
-
-Loc = tuple[str | int, ...]
+from archgen.safe_io import quote
+from archgen.yaml_lines import Loc, describe, dotted, error_loc, parse, read_located, where
 
 RECORD_KEYS: tuple[str, ...] = tuple(ProjectRecord.model_fields)
 ANSWER_KEYS: tuple[str, ...] = tuple(q.key for q in QUESTIONS)
@@ -127,7 +129,7 @@ def _message(err: Mapping[str, Any], key: str) -> str:
         return text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if key in Requirements.model_fields or key == "pattern":
         return f"must be {accepted(key)} (got {quote(given)})"
-    return str(err.get("msg", "invalid value"))
+    return describe(err)
 
 
 def _suggest(key: str) -> str:
@@ -138,32 +140,9 @@ def _suggest(key: str) -> str:
 
 def _first_error(err: ValidationError) -> tuple[Loc, str]:
     first = err.errors()[0]
-    loc: Loc = tuple(first.get("loc", ()))
+    loc = error_loc(first)
     key = str(loc[-1]) if loc else ""
     return loc, _message(first, key)
-
-
-def _dotted(loc: Loc) -> str:
-    """A field path for a message, each part cut short (a key may be a user's long text)."""
-    parts = [str(part) for part in loc]
-    return ".".join(
-        part if len(part) <= QUOTE_CHARS else part[: QUOTE_CHARS - 3] + "..." for part in parts
-    )
-
-
-def _source(path: Path) -> str:
-    """The path as messages name it, its start cut off when very long."""
-    text = str(path)
-    return text if len(text) <= 2 * QUOTE_CHARS else "..." + text[3 - 2 * QUOTE_CHARS :]
-
-
-def _where(source: str, lines: Mapping[Loc, int], loc: Loc) -> str:
-    probe = loc
-    while probe:
-        if probe in lines:
-            return f"{source}:{lines[probe]}"
-        probe = probe[:-1]
-    return f"{source}:{lines[()]}" if () in lines else source
 
 
 def _is_bare(data: Mapping[str, Any]) -> bool:
@@ -173,10 +152,10 @@ def _is_bare(data: Mapping[str, Any]) -> bool:
 
 def _validate(data: Any, source: str, lines: Mapping[Loc, int]) -> ProjectRecord:
     if data is None:
-        raise AnswersError(f"{_where(source, lines, ())}: the answers file is empty")
+        raise AnswersError(f"{where(source, lines, ())}: the answers file is empty")
     if not isinstance(data, Mapping):
         raise AnswersError(
-            f"{_where(source, lines, ())}: expected a mapping of keys to answers, "
+            f"{where(source, lines, ())}: expected a mapping of keys to answers, "
             f"got {type(data).__name__}"
         )
     bare = _is_bare(data)
@@ -196,17 +175,17 @@ def _validate(data: Any, source: str, lines: Mapping[Loc, int]) -> ProjectRecord
     for key in ("answers",):
         value = shaped.get(key)
         if value is not None and not isinstance(value, Mapping):
-            raise AnswersError(f"{_where(source, located, (key,))}: {key}: expected a mapping")
+            raise AnswersError(f"{where(source, located, (key,))}: {key}: expected a mapping")
     if isinstance(shaped.get("answers"), Mapping):
         shaped["answers"] = {k: clean_number(str(k), v) for k, v in shaped["answers"].items()}
     try:
         return ProjectRecord.model_validate(shaped)
     except ValidationError as err:
         loc, message = _first_error(err)
-        field = _dotted(loc)
+        field = dotted(loc)
         if bare and field.startswith("answers."):
             field = field.removeprefix("answers.")
-        raise AnswersError(f"{_where(source, located, loc)}: {field}: {message}") from err
+        raise AnswersError(f"{where(source, located, loc)}: {field}: {message}") from err
 
 
 def parse_record(data: Mapping[str, Any], source: str) -> ProjectRecord:
@@ -214,67 +193,16 @@ def parse_record(data: Mapping[str, Any], source: str) -> ProjectRecord:
     return _validate(data, source, {})
 
 
-def _line_map(node: yaml.Node | None) -> tuple[dict[Loc, int], list[tuple[Loc, int]]]:
-    """Line of every key in the document, and the duplicated keys with their lines."""
-    lines: dict[Loc, int] = {}
-    duplicates: list[tuple[Loc, int]] = []
-    if node is None:
-        return lines, duplicates
-    lines[()] = node.start_mark.line + 1
-
-    def walk(n: yaml.Node, path: Loc) -> None:
-        if isinstance(n, yaml.MappingNode):
-            seen: set[str] = set()
-            for key_node, value_node in n.value:
-                key = str(key_node.value)
-                loc = (*path, key)
-                if key in seen:
-                    duplicates.append((loc, key_node.start_mark.line + 1))
-                seen.add(key)
-                lines[loc] = key_node.start_mark.line + 1
-                walk(value_node, loc)
-        elif isinstance(n, yaml.SequenceNode):
-            for i, item in enumerate(n.value):
-                loc = (*path, i)
-                lines[loc] = item.start_mark.line + 1
-                walk(item, loc)
-
-    walk(node, ())
-    return lines, duplicates
-
-
 def load_text(text: str, source: str) -> ProjectRecord:
     """Parse YAML text (an answers file or `.archgen.yaml`) into a record."""
-    loader = NoAliasLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        problem = err.problem or err.context or "not valid YAML"
-        raise AnswersError(f"{where}: invalid YAML: {problem}") from err
-    except yaml.YAMLError as err:
-        raise AnswersError(f"{source}: invalid YAML: {err}") from err
-    finally:
-        loader.dispose()
-    lines, duplicates = _line_map(node)
-    if duplicates:
-        loc, line = duplicates[0]
-        raise AnswersError(f"{source}:{line}: {_dotted(loc)}: duplicate key")
+    data, lines = parse(text, source, AnswersError)
     return _validate(data, source, lines)
 
 
 def load_record(path: Path) -> ProjectRecord:
     """Read an answers file or a project's `.archgen.yaml`."""
-    source = _source(path)
-    try:
-        text = read_text(Path(path))
-    except FileNotFoundError as err:
-        raise AnswersError(f"{source}: no such answers file") from err
-    except UnsafeInput as err:
-        raise AnswersError(f"{source}: {err}") from err
-    return load_text(text, source)
+    data, lines, source = read_located(path, AnswersError, "answers file")
+    return _validate(data, source, lines)
 
 
 # -- building answers from flags and prompts -------------------------------------------
@@ -325,6 +253,8 @@ def record_data(record: ProjectRecord) -> dict[str, Any]:
         data["pack"] = record.pack.model_dump(mode="json")
     if record.pack_answers:
         data["pack_answers"] = {k: record.pack_answers[k] for k in sorted(record.pack_answers)}
+    if record.model_spec is not None and record.model_spec != DEFAULT_SPEC:
+        data["model_spec"] = spec_data(record.model_spec)
     return data
 
 

@@ -210,6 +210,8 @@ Examples:
   archgen new                       # asks every question, shows the recommendation
   archgen new --no-input --answers examples/credit-decisions/.archgen.yaml -o out
   archgen new --no-input --project-name fraud-scores --urgency high --latency-p99-ms 50
+  archgen new --schema my-spec.yaml                 # your own prediction problem
+  archgen new --sample readings.csv --target vibration_rms   # infer the spec from data
 """
 
 
@@ -317,6 +319,17 @@ def choose_pattern(plan: Plan) -> Pattern:
     help="Answers file (YAML) to replay, e.g. a project's .archgen.yaml.",
 )
 @click.option("--no-input", is_flag=True, help="Ask nothing: use the flags, the file, defaults.")
+@click.option(
+    "--schema",
+    type=UserPath(path_type=Path),
+    help="Model spec file (YAML): your prediction problem (docs/model-spec.md).",
+)
+@click.option(
+    "--sample",
+    type=UserPath(path_type=Path),
+    help="CSV sample of your data: infer the model spec from its first rows (at most 1 MiB).",
+)
+@click.option("--target", metavar="COLUMN", help="The --sample column to predict.")
 @answer_options
 @click.option(
     "--pattern",
@@ -338,6 +351,9 @@ def choose_pattern(plan: Plan) -> Pattern:
 def new(
     answers_file: Path | None,
     no_input: bool,
+    schema: Path | None,
+    sample: Path | None,
+    target: str | None,
     pattern: str | None,
     output_dir: Path,
     force: bool,
@@ -347,14 +363,20 @@ def new(
     **flags: Any,
 ) -> None:
     """Ask the questions, recommend a pattern and render the project."""
+    from archgen.cli_spec import ask_spec, choose_spec
     from archgen.pipeline import Pipeline
 
     record = build_record(answers_file, flags, pattern)
+    record = choose_spec(
+        record, schema=schema, sample=sample, target=target, interactive=not no_input
+    )
     pipeline = Pipeline(resolve_pack(pack), trust=trust)
     if pipeline.pack is not None and answers_file is None:
         record = with_pack_defaults(record, flags, pipeline)
     if not no_input:
         record = prompt_answers(record, flags)
+        if schema is None and sample is None:
+            record = ask_spec(record)
         record = prompt_pack_answers(record, pipeline)
         if pattern is None:
             plan = pipeline.plan(record.model_copy(update={"pattern": None}))
@@ -376,6 +398,9 @@ def new(
     for warning in result.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     if pretend:
+        from archgen.model_spec import DEFAULT_SPEC, describe_spec
+
+        click.echo(f"Model spec: {describe_spec(result.plan.record.model_spec or DEFAULT_SPEC)}")
         for name in result.files:
             click.echo(f"  {name}")
 

@@ -19,6 +19,10 @@ class AnswersError(UsageError):
     """An answer (from a prompt, a flag or a file) is missing, unknown or out of range."""
 
 
+class SpecError(UsageError):
+    """A model spec (a `--schema` file, a `--sample` CSV) is missing, malformed or unusable."""
+
+
 class DecisionError(ArchgenError):
     """No pattern satisfies the hard constraints, or a forced pattern is impossible."""
 

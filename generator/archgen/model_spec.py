@@ -8,16 +8,47 @@ batch columns, stream message and table item are all generated from it. The
 spec is recorded in `.archgen.yaml`, so a project replays.
 
 Without a spec, a project gets the source document's example: credit
-decisions (`DEFAULT_SPEC`).
+decisions (`DEFAULT_SPEC`). `load_spec` reads a spec file (`--schema`) through
+`safe_io`; every error is one `SpecError` line naming `file:line: field`
+(`features[1].max`), which is why the validators raise `LocatedError` for the
+exact item. `spec_data` and `dump_spec` write a spec back so it loads equal.
+What names and texts may hold lives in `spec_names.py`.
 """
 
 from __future__ import annotations
 
-import keyword
-import re
-from typing import Any, Literal
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from archgen.errors import SpecError
+from archgen.spec_names import (
+    check_class,
+    check_description,
+    check_name,
+    check_value,
+)
+from archgen.yaml_lines import (
+    Lines,
+    LocatedError,
+    describe,
+    dotted,
+    error_loc,
+    read_located,
+    where,
+)
 
 Task = Literal["binary", "multiclass", "regression"]
 FeatureType = Literal["float", "int", "category", "bool"]
@@ -25,32 +56,9 @@ MetricName = Literal["auc", "macro_f1", "rmse"]
 
 MAX_FEATURES = 200
 MAX_CATEGORIES = 100
-NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
-"""Field names become Python identifiers, JSON keys, CSV columns and DynamoDB attributes."""
+MAX_BOUND = 1e15
+"""The largest magnitude of a bound: far beyond any real feature, safely inside a float."""
 
-RESERVED_NAMES = frozenset(
-    {
-        # keys the generated records and models use for themselves
-        "request_id",
-        "entity_id",
-        "prediction",
-        "probability",
-        "probabilities",
-        "score",
-        "model_version",
-        "features",
-        "latency_ms",
-        "time",
-        "event_id",
-        "pk",
-        "sequence_number",
-        "scored_at",
-        "expires_at",
-        "model_config",
-        "model_fields",
-        "row",
-    }
-)
 
 DEFAULT_METRIC: dict[str, MetricName] = {
     "binary": "auc",
@@ -62,17 +70,38 @@ METRIC_FOR_TASK: dict[str, frozenset[str]] = {
     "multiclass": frozenset({"macro_f1"}),
     "regression": frozenset({"rmse"}),
 }
+METRIC_GOAL: dict[str, Literal["max", "min"]] = {"auc": "max", "macro_f1": "max", "rmse": "min"}
+"""Whether a higher (max) or a lower (min) value of the metric is the better model."""
 
 
-def _check_name(value: str, what: str) -> str:
-    if not re.match(NAME_PATTERN, value):
-        raise ValueError(
-            f"{what} {value!r} must be lower-case letters, digits and underscores, "
-            "starting with a letter (at most 63 characters)"
-        )
-    if keyword.iskeyword(value) or value in RESERVED_NAMES:
-        raise ValueError(f"{what} {value!r} is reserved in the generated code")
+def _number(value: Any) -> Any:
+    """Accept an integer where a number is asked; refuse a boolean (YAML's yes/no)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    if isinstance(value, int):
+        return float(value) if abs(value) <= 2 * MAX_BOUND else math.inf
     return value
+
+
+def _bounded(value: float) -> float:
+    if not -MAX_BOUND <= value <= MAX_BOUND:
+        raise ValueError(f"must be a finite number within +-{MAX_BOUND:g}")
+    return value
+
+
+def _repeat(items: list[str], field: str) -> None:
+    """A LocatedError at the second occurrence of a repeated item."""
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if item in first:
+            raise LocatedError((i,), f"{item[:20]!r} repeats {field}[{first[item]}]")
+        first[item] = i
+
+
+Name = Annotated[str, AfterValidator(check_name)]
+CategoryValue = Annotated[str, AfterValidator(check_value)]
+ClassName = Annotated[str, AfterValidator(check_class)]
+Description = Annotated[str, Field(max_length=200), AfterValidator(check_description)]
 
 
 class _Strict(BaseModel):
@@ -82,52 +111,48 @@ class _Strict(BaseModel):
 class FeatureSpec(_Strict):
     """One model input: its name, type and the values a real request may hold."""
 
-    name: str
+    name: Name
     type: FeatureType
     min: float | None = None
     max: float | None = None
-    values: list[str] = Field(default_factory=list)
-    description: str = Field(default="", max_length=200)
+    values: list[CategoryValue] = Field(default_factory=list)
+    description: Description = ""
 
-    @field_validator("min", "max", mode="before")
+    _as_number = field_validator("min", "max", mode="before")(_number)
+
+    @field_validator("min", "max")
     @classmethod
-    def _number(cls, value: Any) -> Any:
-        if isinstance(value, bool):
-            raise ValueError("must be a number")
-        if isinstance(value, int):
-            return float(value)
+    def _bound(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is None:
+            return None
+        _bounded(value)
+        if info.data.get("type") == "int" and not value.is_integer():
+            raise ValueError("an int feature's bounds are whole numbers")
+        low = info.data.get("min")
+        if info.field_name == "max" and low is not None and not value > low:
+            raise ValueError("must be greater than min")
         return value
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return _check_name(value, "feature name")
 
     @model_validator(mode="after")
     def _consistent(self) -> FeatureSpec:
         numeric = self.type in ("float", "int")
-        if not numeric and (self.min is not None or self.max is not None):
-            raise ValueError(f"feature {self.name!r}: min/max apply to float and int features")
-        if numeric:
-            if self.min is None or self.max is None:
-                raise ValueError(f"feature {self.name!r}: a {self.type} feature needs min and max")
-            if not (-1e15 <= self.min < self.max <= 1e15):
-                raise ValueError(f"feature {self.name!r}: needs min < max, both within +-1e15")
+        for key in ("min", "max"):
+            given = getattr(self, key) is not None
+            if numeric and not given:
+                raise LocatedError((key,), f"a {self.type} feature needs min and max")
+            if given and not numeric:
+                raise LocatedError((key,), "min and max apply to float and int features")
         if self.type == "category":
             if not 2 <= len(self.values) <= MAX_CATEGORIES:
-                raise ValueError(
-                    f"feature {self.name!r}: a category needs 2 to {MAX_CATEGORIES} values"
+                raise LocatedError(
+                    ("values",), f"a category feature needs 2 to {MAX_CATEGORIES} values"
                 )
-            if len(set(self.values)) != len(self.values):
-                raise ValueError(f"feature {self.name!r}: category values repeat")
-            for value in self.values:
-                if not 1 <= len(value) <= 64 or not value.isprintable():
-                    raise ValueError(
-                        f"feature {self.name!r}: category value {value[:20]!r} must be "
-                        "1-64 printable characters"
-                    )
+            try:
+                _repeat(self.values, "values")
+            except LocatedError as err:
+                raise LocatedError(("values", *err.loc), str(err)) from None
         elif self.values:
-            raise ValueError(f"feature {self.name!r}: values apply to category features")
+            raise LocatedError(("values",), "values apply to category features")
         return self
 
 
@@ -137,16 +162,16 @@ class TargetRange(_Strict):
     min: float
     max: float
 
-    @field_validator("min", "max", mode="before")
-    @classmethod
-    def _number(cls, value: Any) -> Any:
-        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    _as_number = field_validator("min", "max", mode="before")(_number)
 
-    @model_validator(mode="after")
-    def _ordered(self) -> TargetRange:
-        if not self.min < self.max:
-            raise ValueError("target_range needs min < max")
-        return self
+    @field_validator("min", "max")
+    @classmethod
+    def _bound(cls, value: float, info: ValidationInfo) -> float:
+        _bounded(value)
+        low = info.data.get("min")
+        if info.field_name == "max" and low is not None and not value > low:
+            raise ValueError("must be greater than min")
+        return value
 
 
 class Gate(_Strict):
@@ -155,74 +180,66 @@ class Gate(_Strict):
     metric: MetricName
     threshold: float
 
-    @field_validator("threshold", mode="before")
+    _as_number = field_validator("threshold", mode="before")(_number)
+
+    @field_validator("threshold")
     @classmethod
-    def _number(cls, value: Any) -> Any:
-        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    def _finite(cls, value: float) -> float:
+        return _bounded(value)
 
 
 class ModelSpec(_Strict):
     """The user's prediction problem."""
 
-    entity: str
-    id: str
+    entity: Name
+    id: Name
     task: Task
-    target: str
-    classes: list[str] = Field(default_factory=list)
+    target: Name
+    classes: list[ClassName] = Field(default_factory=list)
     target_range: TargetRange | None = None
     gate: Gate | None = None
     features: list[FeatureSpec] = Field(min_length=1, max_length=MAX_FEATURES)
 
-    @field_validator("entity")
-    @classmethod
-    def _entity(cls, value: str) -> str:
-        return _check_name(value, "entity")
-
-    @field_validator("id", "target")
-    @classmethod
-    def _field(cls, value: str) -> str:
-        return _check_name(value, "field name")
-
     @model_validator(mode="after")
     def _consistent(self) -> ModelSpec:
         names = [f.name for f in self.features]
-        seen: set[str] = set()
-        for name in names:
-            if name in seen:
-                raise ValueError(f"feature {name!r} appears twice")
-            seen.add(name)
-        for what, name in (("id", self.id), ("target", self.target)):
-            if name in seen:
-                raise ValueError(f"{what} {name!r} is also a feature")
+        try:
+            _repeat(names, "features")
+        except LocatedError as err:
+            raise LocatedError(("features", *err.loc, "name"), str(err)) from None
+        for key in ("id", "target"):
+            name = getattr(self, key)
+            if name in names:
+                raise LocatedError((key,), f"{name!r} is also features[{names.index(name)}]")
         if self.id == self.target:
-            raise ValueError("id and target must differ")
-        for cls_name in self.classes:
-            if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", cls_name):
-                raise ValueError(
-                    f"class {cls_name[:20]!r} must be letters, digits, '_', '.', '-' "
-                    "(at most 64 characters)"
-                )
-        if len(set(self.classes)) != len(self.classes):
-            raise ValueError("classes repeat")
-        if self.task == "binary" and self.classes and len(self.classes) != 2:
-            raise ValueError("a binary task has exactly two classes: [negative, positive]")
-        if self.task == "multiclass" and not 3 <= len(self.classes) <= MAX_CATEGORIES:
-            raise ValueError(f"a multiclass task needs 3 to {MAX_CATEGORIES} classes")
-        if self.task == "regression" and self.classes:
-            raise ValueError("a regression task has no classes")
-        if self.task != "regression" and self.target_range is not None:
-            raise ValueError("target_range applies to regression")
-        if self.gate is not None and self.gate.metric not in METRIC_FOR_TASK[self.task]:
-            allowed = ", ".join(sorted(METRIC_FOR_TASK[self.task]))
-            raise ValueError(
-                f"gate metric {self.gate.metric!r} does not fit {self.task} ({allowed})"
-            )
-        if self.gate is not None and self.gate.metric in ("auc", "macro_f1"):
-            if not 0.0 < self.gate.threshold <= 1.0:
-                raise ValueError(f"gate threshold for {self.gate.metric} is within (0, 1]")
-        if self.gate is not None and self.gate.metric == "rmse" and self.gate.threshold <= 0:
-            raise ValueError("gate threshold for rmse must be positive")
+            raise LocatedError(("target",), "must differ from id")
+        try:
+            _repeat(self.classes, "classes")
+        except LocatedError as err:
+            raise LocatedError(("classes", *err.loc), str(err)) from None
+        task, classes = self.task, self.classes
+        if task == "binary" and classes and len(classes) != 2:
+            raise LocatedError(("classes",), "a binary task has two classes: [negative, positive]")
+        if task == "multiclass" and not 3 <= len(classes) <= MAX_CATEGORIES:
+            raise LocatedError(("classes",), f"a multiclass task needs 3 to {MAX_CATEGORIES}")
+        if task == "regression" and classes:
+            raise LocatedError(("classes",), "a regression task has no classes")
+        if task != "regression" and self.target_range is not None:
+            raise LocatedError(("target_range",), "applies to a regression task only")
+        if self.gate is not None:
+            self._check_gate(self.gate)
         return self
+
+    def _check_gate(self, gate: Gate) -> None:
+        if gate.metric not in METRIC_FOR_TASK[self.task]:
+            allowed = ", ".join(sorted(METRIC_FOR_TASK[self.task]))
+            raise LocatedError(
+                ("gate", "metric"), f"{gate.metric!r} does not fit a {self.task} task ({allowed})"
+            )
+        if gate.metric != "rmse" and not 0.0 < gate.threshold <= 1.0:
+            raise LocatedError(("gate", "threshold"), f"a {gate.metric} threshold is in (0, 1]")
+        if gate.metric == "rmse" and gate.threshold <= 0:
+            raise LocatedError(("gate", "threshold"), "an rmse threshold is positive")
 
     # Derived values -------------------------------------------------------------------------
 
@@ -236,6 +253,10 @@ class ModelSpec(_Strict):
     @property
     def metric(self) -> MetricName:
         return self.gate.metric if self.gate else DEFAULT_METRIC[self.task]
+
+    @property
+    def metric_goal(self) -> Literal["max", "min"]:
+        return METRIC_GOAL[self.metric]
 
     @property
     def target_bounds(self) -> tuple[float, float]:
@@ -265,7 +286,7 @@ class ModelSpec(_Strict):
             "classes": classes,
             "positive_class": classes[1] if self.task == "binary" else "",
             "metric": self.metric,
-            "metric_goal": "min" if self.metric == "rmse" else "max",
+            "metric_goal": self.metric_goal,
             "metric_threshold": self.metric_threshold,
             "target_min": low,
             "target_max": high,
@@ -318,3 +339,64 @@ DEFAULT_SPEC = ModelSpec(
     ],
 )
 """The source document's credit-decision example: decline an applicant likely to default."""
+
+
+# Reading and writing spec files -------------------------------------------------------------
+
+
+def spec_from_data(data: Any, source: str, lines: Lines | None = None) -> ModelSpec:
+    """Validate loaded spec data; an error is one SpecError line naming file:line and field."""
+    lines = lines or {}
+    if not isinstance(data, dict):
+        got = "nothing" if data is None else type(data).__name__
+        raise SpecError(f"{where(source, lines, ())}: expected a model spec mapping, got {got}")
+    try:
+        return ModelSpec.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = error_loc(first)
+        field = f"{dotted(loc)}: " if loc else ""
+        raise SpecError(f"{where(source, lines, loc)}: {field}{describe(first)}") from err
+
+
+def load_spec(path: Path) -> ModelSpec:
+    """Read a model spec file (YAML, through `safe_io`: small, regular, no aliases)."""
+    data, lines, source = read_located(path, SpecError, "model spec file")
+    return spec_from_data(data, source, lines)
+
+
+def _readable(value: Any) -> Any:
+    """Whole floats as integers (`max: 40`, not `max: 40.0`); they load back equal."""
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_BOUND:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _readable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_readable(v) for v in value]
+    return value
+
+
+def spec_data(spec: ModelSpec) -> dict[str, Any]:
+    """The spec as plain data in field order, defaults left out: what files and records hold."""
+    data: dict[str, Any] = _readable(spec.model_dump(mode="json", exclude_defaults=True))
+    return data
+
+
+def dump_spec(spec: ModelSpec) -> str:
+    """The spec as a YAML document that `load_spec` reads back equal."""
+    text: str = yaml.safe_dump(
+        spec_data(spec), sort_keys=False, default_flow_style=None, allow_unicode=True, width=100
+    )
+    return text
+
+
+def describe_spec(spec: ModelSpec) -> str:
+    """One line: `reading: regression of vibration_rms from 4 features (rmse, at most 8)`."""
+    kind = {"binary": "binary classification", "multiclass": "multiclass classification"}
+    what = kind.get(spec.task, spec.task)
+    goal = "at least" if spec.metric_goal == "max" else "at most"
+    count = len(spec.features)
+    return (
+        f"{spec.entity}: {what} of {spec.target} from {count} feature{'s' * (count != 1)} "
+        f"(gate: {spec.metric} {goal} {spec.metric_threshold:g})"
+    )

@@ -129,8 +129,17 @@ def _yaml(data: Mapping[str, Any]) -> str:
 
 
 def _sized_settings(plan: Plan, region: str, project_values: Mapping[str, Any]) -> StackSettings:
-    """The sized stack settings over the project's own names (package, prefix)."""
-    values = {**project_values, **plan.sizing.stack_config, "pattern": plan.decision.chosen.value}
+    """The sized stack settings over the project's own names (package, prefix) and the model
+    spec's quality gate (metric, threshold and which side of it passes; a pack may override)."""
+    spec = plan.record.model_spec or DEFAULT_SPEC
+    values = {
+        **project_values,
+        "model_metric_name": spec.metric,
+        "model_metric_threshold": spec.metric_threshold,
+        "model_metric_goal": spec.metric_goal,
+        **plan.sizing.stack_config,
+        "pattern": plan.decision.chosen.value,
+    }
     try:
         settings = StackSettings(**values)
         settings.validate(region)

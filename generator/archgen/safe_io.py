@@ -43,6 +43,24 @@ def read_text(path: Path, *, limit: int = MAX_BYTES) -> str:
     Raises FileNotFoundError when the file is missing (callers word that one
     themselves) and UnsafeInput for every other refusal.
     """
+    data, _ = _read(path, limit, whole=True)
+    return _decode(data)
+
+
+def read_head(path: Path, *, limit: int = MAX_BYTES) -> tuple[str, bool]:
+    """The first `limit` bytes of the regular file `path` as UTF-8 text, cut after its last
+    complete line, and whether the file went on (a data sample: `--sample FILE.csv`).
+
+    The same refusals as `read_text`, except that a larger file is read only in part.
+    """
+    data, more = _read(path, limit, whole=False)
+    if more:
+        data = data[: data.rfind(b"\n") + 1]
+    return _decode(data), more
+
+
+def _read(path: Path, limit: int, *, whole: bool) -> tuple[bytes, bool]:
+    """At most `limit` bytes (and whether there were more) of a regular file; never blocks."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
         fd = os.open(path, flags)
@@ -58,7 +76,7 @@ def read_text(path: Path, *, limit: int = MAX_BYTES) -> str:
             raise UnsafeInput("is a folder, not a file")
         if not stat.S_ISREG(info.st_mode):
             raise UnsafeInput("is not a regular file")
-        if info.st_size > limit:
+        if whole and info.st_size > limit:
             raise UnsafeInput(f"is larger than {limit // 1024} KiB")
         chunks: list[bytes] = []
         size = 0
@@ -73,8 +91,12 @@ def read_text(path: Path, *, limit: int = MAX_BYTES) -> str:
     finally:
         os.close(fd)
     data = b"".join(chunks)
-    if len(data) > limit:
+    if len(data) > limit and whole:
         raise UnsafeInput(f"is larger than {limit // 1024} KiB")
+    return data[:limit], len(data) > limit
+
+
+def _decode(data: bytes) -> str:
     if b"\0" in data:
         raise UnsafeInput("holds a NUL byte (not a text file)")
     try:

@@ -82,7 +82,11 @@ class StackSettings:
     model_metric_name: str = "auc"
     """Metric the evaluate step reports and the gate checks."""
     model_metric_threshold: float = 0.7
-    """A model scoring below this is not promoted; the run stops before scoring."""
+    """The gate's threshold: a model on the wrong side of it is not promoted and the run stops
+    before scoring (see `modelMetricGoal`)."""
+    model_metric_goal: str = "max"
+    """Which side of the threshold passes: `max` (at least it: auc, macro_f1) or `min`
+    (at most it: rmse)."""
 
     # -- real-time API -----------------------------------------------------
     vpc_cidr: str = "10.0.0.0/16"
@@ -255,6 +259,7 @@ class StackSettings:
                 "PROVISIONED or ON_DEMAND",
             ),
             ("streamShards", self.stream_shards >= 1, "at least 1"),
+            ("modelMetricGoal", self.model_metric_goal in ("max", "min"), "max or min"),
             ("errorRateAlarmPct", 0.0 < self.error_rate_alarm_pct <= 100.0, "in (0, 100]"),
             ("burnRateAlarm", self.burn_rate_alarm > 0.0, "positive"),
             ("packageName", self.package_name.isidentifier(), "a Python package name"),

@@ -67,6 +67,8 @@ class BatchPipelineArgs:
     timeout_minutes: int = 120
     metric_name: str = "auc"
     metric_threshold: float = 0.7
+    metric_goal: str = "max"
+    """`max`: a model passes the gate at or above the threshold; `min`: at or below it."""
     log_retention_days: int = 30
     tags: Mapping[str, str] = field(default_factory=dict)
 
@@ -82,6 +84,8 @@ class BatchPipelineArgs:
             raise ValueError("BatchPipelineArgs.timeout_minutes must be at least 1")
         if not self.package.isidentifier():
             raise ValueError("BatchPipelineArgs.package must be a Python package name")
+        if self.metric_goal not in ("max", "min"):
+            raise ValueError("BatchPipelineArgs.metric_goal must be max or min")
         for cpu, mem in (
             (self.train_cpu, self.train_memory_mb),
             (self.score_cpu, self.score_memory_mb),
@@ -226,6 +230,7 @@ class BatchPipeline(pulumi.ComponentResource):
                     package=args.package,
                     metric_name=args.metric_name,
                     metric_threshold=args.metric_threshold,
+                    metric_goal=args.metric_goal,
                     score_parallelism=args.score_parallelism,
                     timeout_s=args.timeout_minutes * 60,
                 )

@@ -12,6 +12,8 @@ from typing import Any
 TRAINING_PREFIX = "training/"
 RAW_PREFIX = "raw/"
 MODELS_PREFIX = "models/"
+GATE_COMPARISON = {"max": "NumericGreaterThanEquals", "min": "NumericLessThanEquals"}
+"""The gate's comparison per metric goal: a higher AUC is better, a lower RMSE is."""
 PREDICTIONS_PREFIX = "predictions/"
 RUNS_PREFIX = "predictions/_runs/"
 
@@ -89,15 +91,19 @@ def batch_definition(
     metric_threshold: float,
     score_parallelism: int,
     timeout_s: int,
+    metric_goal: str = "max",
 ) -> dict[str, Any]:
     """The Amazon States Language definition of one train-and-score run.
 
     The execution name is the model version: train writes
     `models/<execution>/metadata.json`, evaluate reads its metric, the gate
-    compares it with `metric_threshold`, score runs one task per shard.
+    compares it with `metric_threshold` (at least it for a `max` goal such as AUC,
+    at most it for a `min` goal such as RMSE), score runs one task per shard.
     """
     if score_parallelism < 1:
         raise ValueError("score_parallelism must be at least 1")
+    if metric_goal not in GATE_COMPARISON:
+        raise ValueError(f"metric_goal must be max or min, not {metric_goal!r}")
     task = {
         "cluster_arn": cluster_arn,
         "subnets": subnets,
@@ -164,7 +170,7 @@ def batch_definition(
                     {"Variable": "$.evaluation.model.metric", "IsNumeric": True},
                     {
                         "Variable": "$.evaluation.model.metric",
-                        "NumericGreaterThanEquals": metric_threshold,
+                        GATE_COMPARISON[metric_goal]: metric_threshold,
                     },
                 ],
                 "Next": score_start,

@@ -194,6 +194,7 @@ def build(
             timeout_minutes=settings.batch_timeout_minutes,
             metric_name=settings.model_metric_name,
             metric_threshold=settings.model_metric_threshold,
+            metric_goal=settings.model_metric_goal,
             kms_key_arn=key,
             logs_kms_key_arn=logs_key_arn,
             alarm_topic_arn=topic,

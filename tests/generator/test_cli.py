@@ -215,7 +215,8 @@ def test_interactive_new_asks_every_question_and_renders(tmp_path: Path) -> None
         "urgency": "high",
         "latency_p99_ms": "80",
     }
-    lines = [answers.get(k, "") for k in keys] + [""]  # Enter keeps defaults and the recommendation
+    # Enter keeps the defaults, the credit-decision model spec and the recommendation
+    lines = [answers.get(k, "") for k in keys] + ["", ""]
     result = run("new", "-o", str(tmp_path), input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output + result.stderr
     for q in QUESTIONS:
@@ -229,7 +230,7 @@ def test_interactive_new_asks_every_question_and_renders(tmp_path: Path) -> None
 
 
 def test_interactive_override_warns_and_is_recorded(tmp_path: Path) -> None:
-    lines = [""] * len(QUESTIONS) + ["realtime", "y"]
+    lines = [""] * len(QUESTIONS) + ["", "realtime", "y"]
     result = run(
         "new", "--answers", str(CREDIT), "-o", str(tmp_path), input="\n".join(lines) + "\n"
     )
@@ -241,7 +242,7 @@ def test_interactive_override_warns_and_is_recorded(tmp_path: Path) -> None:
 
 def test_flags_are_not_asked_again(tmp_path: Path) -> None:
     given = ["--project-name", "fraud-scores", "--urgency", "high"]
-    lines = [""] * (len(QUESTIONS) - 2) + [""]
+    lines = [""] * (len(QUESTIONS) - 2) + ["", ""]
     result = run("new", *given, "-o", str(tmp_path), "--pretend", input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output + result.stderr
     assert "Project name" not in result.stderr
@@ -324,7 +325,7 @@ def test_interactive_new_with_a_pack_offers_only_what_the_pack_allows(tmp_path: 
         "complexity_tolerance": "high",
     }
     pack_lines = ["fraud-ops", "confidential"]  # the pack's own questions, after the built-in
-    lines = [values.get(q.key, "") for q in QUESTIONS] + pack_lines + ["hybrid", ""]
+    lines = [values.get(q.key, "") for q in QUESTIONS] + [""] + pack_lines + ["hybrid", ""]
     result = run(
         "new", "--pack", str(pack), "--trust", "-o", str(tmp_path), input="\n".join(lines) + "\n"
     )
@@ -360,7 +361,7 @@ def test_every_help_shows_an_example(command: tuple[str, ...]) -> None:
 
 
 def test_the_prompt_refuses_a_name_that_would_break_the_project(tmp_path: Path) -> None:
-    lines = ["class", "numpy", "fraud-scores"] + [""] * len(QUESTIONS)
+    lines = ["class", "numpy", "fraud-scores"] + [""] * (len(QUESTIONS) + 1)
     result = run("new", "-o", str(tmp_path), "--pretend", input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output + result.stderr
     assert "project_name: 'class' is a Python keyword" in result.stderr

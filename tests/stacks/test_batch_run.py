@@ -89,6 +89,8 @@ def holds(rule: dict[str, Any], doc: Any, ctx: dict[str, Any]) -> bool:
         return value > rule["NumericGreaterThan"]
     if "NumericGreaterThanEquals" in rule:
         return value >= rule["NumericGreaterThanEquals"]
+    if "NumericLessThanEquals" in rule:
+        return value <= rule["NumericLessThanEquals"]
     raise AssertionError(f"rule not interpreted: {rule}")
 
 
