@@ -104,7 +104,8 @@ def problem_response(
 
 async def _validation_failed(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return problem_response(422, "the request does not match the schema", field_errors(exc.errors()))
+    detail = field_errors(exc.errors())
+    return problem_response(422, "the request does not match the schema", detail)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
