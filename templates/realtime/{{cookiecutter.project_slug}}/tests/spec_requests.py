@@ -29,7 +29,7 @@ def valid_request(entity_id: str = "r-42") -> dict[str, Any]:
 def invalid_values(feature: Feature) -> list[tuple[str, Any]]:
     """(why, value) pairs the feature must refuse."""
     if feature.kind == "bool":
-        return [("not a boolean", "maybe"), ("a number", 2)]
+        return [("not a boolean", "maybe"), ("a number", 1), ("a string", "true")]
     if feature.kind == "category":
         unknown = "not-" + "-".join(feature.values)[:50]
         return [("unknown category", unknown), ("a number", 7), ("null", None)]
@@ -38,6 +38,8 @@ def invalid_values(feature: Feature) -> list[tuple[str, Any]]:
         ("below the minimum", feature.minimum - 1),
         ("above the maximum", feature.maximum + 1),
         ("a string", "many"),
+        ("a numeric string", str(valid_value(feature))),
+        ("a boolean", True),
         ("null", None),
     ]
     if feature.kind == "int":

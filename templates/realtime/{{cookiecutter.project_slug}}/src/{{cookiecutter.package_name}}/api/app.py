@@ -34,6 +34,7 @@ from ..config import Settings
 from ..model import Model
 from ..monitoring.prediction_log import PredictionSink, open_prediction_log
 from ..schema import Prediction, PredictionLogRecord, PredictionRequest, predict
+from ..spec import FEATURES
 from ..storage import load_configured_model
 from .errors import install_error_handlers, problem_responses
 
@@ -103,21 +104,53 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     return bytes(body)
 
 
+class _DuplicateKey(ValueError):
+    """A JSON object names the same key twice."""
+
+
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: set[str] = set()
     for key, _ in pairs:
         if key in seen:
-            raise ValueError(key)
+            raise _DuplicateKey(key)
         seen.add(key)
     return dict(pairs)
+
+
+JSON_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "float": ((int, float), "a number"),
+    "int": ((int, float), "an integer"),
+    "bool": ((bool,), "a boolean"),
+    "category": ((str,), "a string"),
+}
+"""Feature kind -> the JSON values its OpenAPI type admits (1.0 is an integer, `true` is not)."""
+
+
+def json_type_errors(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Values pydantic's lax mode would coerce but the OpenAPI document's types refuse."""
+    errors: list[dict[str, Any]] = []
+    for feature in FEATURES:
+        value = document.get(feature.name)
+        allowed, expected = JSON_TYPES[feature.kind]
+        if not isinstance(value, allowed) or (feature.kind != "bool" and isinstance(value, bool)):
+            errors.append(
+                {
+                    "loc": ("body", feature.name),
+                    "msg": f"Input should be {expected}",
+                    "type": f"{feature.kind}_type",
+                }
+            )
+    return errors
 
 
 def parse_request(body: bytes) -> PredictionRequest:
     """Validate `body` (JSON bytes) into a request; 422 for anything else.
 
     pydantic-core validates straight from bytes (bad UTF-8, NaN, infinities,
-    out-of-range numbers and deep nesting are its errors); a key given twice is
-    refused too, rather than letting the last one win silently.
+    out-of-range numbers and deep nesting are its errors). A valid body is read
+    once more, to hold it to the types the OpenAPI document states (`true` is
+    not an integer, "7" is not a number) and to refuse a key given twice rather
+    than let the last one win silently.
     """
     try:
         request = PredictionRequest.model_validate_json(body)
@@ -125,10 +158,16 @@ def parse_request(body: bytes) -> PredictionRequest:
         errors = [{**error, "loc": ("body", *error["loc"])} for error in err.errors()]
         raise RequestValidationError(errors) from err
     try:
-        json.loads(body, object_pairs_hook=_refuse_duplicates)
-    except ValueError as err:
+        document = json.loads(body, object_pairs_hook=_refuse_duplicates)
+    except _DuplicateKey as err:
         duplicate = {"loc": ("body", str(err)), "msg": "key given twice", "type": "duplicate_key"}
         raise RequestValidationError([duplicate]) from err
+    except ValueError as err:
+        invalid = {"loc": ("body",), "msg": "invalid JSON", "type": "json_invalid"}
+        raise RequestValidationError([invalid]) from err
+    errors = json_type_errors(document)
+    if errors:
+        raise RequestValidationError(errors)
     return request
 
 
