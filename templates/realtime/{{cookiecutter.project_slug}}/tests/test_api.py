@@ -22,7 +22,7 @@ from {{ cookiecutter.package_name }}.api.app import create_app
 from {{ cookiecutter.package_name }}.api.logs import JsonFormatter
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.model import ModelError, SpecModel
-from {{ cookiecutter.package_name }}.schema import PredictionRequest, predict
+from {{ cookiecutter.package_name }}.schema import PredictionLogRecord, PredictionRequest, predict
 from {{ cookiecutter.package_name }}.spec import CLASSES, FEATURE_NAMES, ID_FIELD, TASK
 from {{ cookiecutter.package_name }}.storage import load_configured_model
 
@@ -285,6 +285,36 @@ def test_startup_fails_without_a_model(aws: None) -> None:
     with pytest.raises(ModelError, match="no model to load"):
         with TestClient(create_app(Settings.from_env())):
             pass
+
+
+class Collected:
+    """A prediction sink that keeps what the API writes."""
+
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+
+    def write(self, record: Any) -> None:
+        self.records.append(dict(record))
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("req-1", True), ("x" * 128, True), ("x" * 129, False), ("has space", False), ("", False)],
+)
+def test_the_prediction_log_gets_records_its_consumer_accepts(
+    trained_model: SpecModel, given: str, kept: bool
+) -> None:
+    sink = Collected()
+    with TestClient(create_app(Settings.from_env({}), trained_model, sink)) as running:
+        response = running.post("/predict", json=REQUEST, headers={"x-request-id": given})
+        assert response.status_code == 200
+    (record,) = sink.records
+    parsed = PredictionLogRecord.model_validate(record)
+    assert (parsed.request_id == given) is kept
+    assert parsed.entity_id == "r-42" and parsed.prediction == response.json()["prediction"]
 
 
 def test_predictions_are_logged_as_json_at_debug(

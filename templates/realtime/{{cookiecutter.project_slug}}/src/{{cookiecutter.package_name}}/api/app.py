@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -46,6 +47,7 @@ DESCRIPTION = (
 )
 MAX_BODY_BYTES = 16 * 1024
 """A request is a few hundred bytes; anything far larger is refused before parsing."""
+REQUEST_ID = re.compile(r"[\x21-\x7e]{1,128}")
 
 
 class Health(BaseModel):
@@ -108,6 +110,12 @@ class _DuplicateKey(ValueError):
     """A JSON object names the same key twice."""
 
 
+def request_id(request: Request) -> str:
+    """The caller's `x-request-id` when it is a valid id (1-128 printable ASCII), else a new one."""
+    given = request.headers.get("x-request-id", "")
+    return given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: set[str] = set()
     for key, _ in pairs:
@@ -147,13 +155,14 @@ def parse_request(body: bytes) -> PredictionRequest:
     """Validate `body` (JSON bytes) into a request; 422 for anything else.
 
     pydantic-core validates straight from bytes (bad UTF-8, NaN, infinities,
-    out-of-range numbers and deep nesting are its errors). A valid body is read
-    once more, to hold it to the types the OpenAPI document states (`true` is
-    not an integer, "7" is not a number) and to refuse a key given twice rather
-    than let the last one win silently.
+    out-of-range numbers and deep nesting are its errors), in lax mode because
+    JSON Schema counts 95.0 as an integer. A valid body is read once more, to
+    hold it to the types the OpenAPI document states (`true` is not an integer,
+    "7" is not a number) and to refuse a key given twice rather than let the
+    last one win silently.
     """
     try:
-        request = PredictionRequest.model_validate_json(body)
+        request = PredictionRequest.model_validate_json(body, strict=False)
     except ValidationError as err:
         errors = [{**error, "loc": ("body", *error["loc"])} for error in err.errors()]
         raise RequestValidationError(errors) from err
@@ -228,7 +237,7 @@ def create_app(
             record = PredictionLogRecord.build(
                 features,
                 prediction,
-                request.headers.get("x-request-id") or uuid.uuid4().hex,
+                request_id(request),
                 round((time.perf_counter() - started) * 1000.0, 3),
             )
             if state.prediction_log is not None:
