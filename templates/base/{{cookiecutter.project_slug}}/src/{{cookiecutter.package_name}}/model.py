@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -134,6 +135,70 @@ def _positive_column(classes: Sequence[Any]) -> int:
     raise ModelError(f"the model's classes {list(classes)} do not include the positive class")
 
 
+class _Linear:
+    """The default pipeline folded into plain weights, so one row scores in microseconds
+    instead of a scikit-learn call's milliseconds; same numbers as the pipeline."""
+
+    def __init__(self, pipeline: Any) -> None:
+        prepare: ColumnTransformer = pipeline.named_steps["prepare"]
+        estimator = pipeline.named_steps["estimate"]
+        coef = np.atleast_2d(np.asarray(estimator.coef_, dtype=np.float64))
+        bias = np.atleast_1d(np.asarray(estimator.intercept_, dtype=np.float64)).copy()
+        self.outputs = coef.shape[0]
+        self.terms: list[tuple[int, str, Any]] = []
+        offset = 0
+        for name, step, columns in prepare.transformers_:
+            if name == "numbers":
+                scaler: StandardScaler = step.named_steps["scale"]
+                for j, column in enumerate(columns):
+                    w = coef[:, offset + j] / scaler.scale_[j]
+                    bias -= w * scaler.mean_[j]
+                    self.terms.append((column, "number", w))
+                offset += len(columns)
+            elif name == "categories":
+                for j, column in enumerate(columns):
+                    known = list(step.categories_[j])
+                    table = {v: coef[:, offset + k] for k, v in enumerate(known)}
+                    self.terms.append((column, "category", table))
+                    offset += len(known)
+            elif name == "flags":
+                for j, column in enumerate(columns):
+                    self.terms.append((column, "number", coef[:, offset + j]))
+                offset += len(columns)
+        self.bias = bias
+        self.classes = list(getattr(estimator, "classes_", []))
+
+    def raw(self, row: Sequence[Any]) -> Any:
+        """The linear score(s) of one row: a float for one output, an array for several."""
+        if self.outputs == 1:
+            total = float(self.bias[0])
+            for column, kind, weights in self.terms:
+                if kind == "number":
+                    total += float(weights[0]) * float(row[column])
+                elif row[column] in weights:
+                    total += float(weights[row[column]][0])
+            return total
+        vector = self.bias.copy()
+        for column, kind, weights in self.terms:
+            if kind == "number":
+                vector += weights * float(row[column])
+            elif row[column] in weights:
+                vector += weights[row[column]]
+        return vector
+
+
+def _fold(pipeline: Any) -> _Linear | None:
+    """The folded form of `pipeline` when it is this project's default pipeline, else None."""
+    steps = getattr(pipeline, "named_steps", {})
+    if set(steps) != {"prepare", "estimate"}:
+        return None
+    if not isinstance(steps["estimate"], LogisticRegression | Ridge):
+        return None
+    if not isinstance(steps["prepare"], ColumnTransformer):
+        return None
+    return _Linear(pipeline)
+
+
 class SpecModel:
     """A fitted scikit-learn estimator over raw rows in spec order, with its metadata."""
 
@@ -153,6 +218,7 @@ class SpecModel:
             if missing:
                 raise ModelError(f"the model never predicts {missing}")
             self._columns = [order.index(c) for c in CLASSES]
+        self._linear = _fold(pipeline)
 
     @property
     def metadata(self) -> ModelMetadata:
@@ -227,9 +293,25 @@ class SpecModel:
         return result
 
     def predict_one(self, row: Sequence[Any]) -> list[float]:
+        if self._linear is not None:
+            return self._linear_one(self._linear, row)
         table = np.empty((1, len(FEATURES)), dtype=object)
         table[0, :] = list(row)
         return [float(v) for v in self.predict_scores(table)[0]]
+
+    def _linear_one(self, linear: _Linear, row: Sequence[Any]) -> list[float]:
+        raw = linear.raw(row)
+        if TASK == "regression":
+            return [float(raw)]
+        if TASK == "binary":
+            logit = float(raw) if _positive_column(linear.classes) == 1 else -float(raw)
+            if logit < -700.0:
+                return [0.0]
+            return [1.0 / (1.0 + math.exp(-logit))]
+        logits = np.asarray(raw, dtype=np.float64)
+        exp = np.exp(logits - logits.max())
+        probabilities = exp / exp.sum()
+        return [float(probabilities[i]) for i in self._columns]
 
     def to_files(self) -> dict[str, bytes]:
         """The artifact as file name -> bytes (for a directory or an S3 prefix)."""

@@ -11,9 +11,10 @@ from __future__ import annotations
 import time
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from .model import Model, labels_from_scores
+from .model import Model
 from .spec import CLASSES, DESCRIPTIONS, FEATURE_NAMES, ID_FIELD, TASK
 
 EntityId = Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
@@ -139,18 +140,14 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 
 def output_rows(ids: list[str], scores: Any, threshold: float) -> list[list[Any]]:
     """Batch output rows (OUTPUT_COLUMNS) for a block of ids and their model scores."""
-    labels = labels_from_scores(scores, threshold)
+    rounded = np.round(scores, 6).tolist()
     if TASK == "binary":
-        return [
-            [i, CLASSES[label], round(float(s), 6)]
-            for i, label, s in zip(ids, labels, scores[:, 0], strict=True)
-        ]
+        labels = np.where(scores[:, 0] >= threshold, CLASSES[1], CLASSES[0]).tolist()
+        return [[i, label, p[0]] for i, label, p in zip(ids, labels, rounded, strict=True)]
     if TASK == "multiclass":
-        return [
-            [i, label, *(round(float(p), 6) for p in row)]
-            for i, label, row in zip(ids, labels, scores, strict=True)
-        ]
-    return [[i, round(float(v), 6)] for i, v in zip(ids, labels, strict=True)]
+        labels = np.asarray(CLASSES)[np.argmax(scores, axis=1)].tolist()
+        return [[i, label, *p] for i, label, p in zip(ids, labels, rounded, strict=True)]
+    return [[i, v[0]] for i, v in zip(ids, rounded, strict=True)]
 
 
 class PredictionLogRecord(BaseModel):
