@@ -210,7 +210,7 @@ def test_a_failing_model_gets_500_without_internals(trained_model: SpecModel) ->
         def predict_one(self, row: Any) -> list[float]:
             raise RuntimeError("secret internals")
 
-    app = create_app(Settings.from_env({}), Broken())  # type: ignore[arg-type]
+    app = create_app(Settings.from_env({}), Broken())
     with TestClient(app, raise_server_exceptions=False) as running:
         response = running.post("/predict", json=REQUEST)
     assert assert_problem(response, 500)["error"] == "internal_error"

@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -70,7 +71,7 @@ def base_url(trained_model: SpecModel) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-def predict_cases() -> st.SearchStrategy[Case]:
+def predict_cases() -> st.SearchStrategy[Case[Any]]:
     operation = SCHEMA["/predict"]["POST"]
     return st.one_of(
         operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
@@ -80,7 +81,7 @@ def predict_cases() -> st.SearchStrategy[Case]:
 
 @FUZZ
 @given(case=predict_cases())
-def test_predict_holds_to_its_openapi_document(base_url: str, case: Case) -> None:
+def test_predict_holds_to_its_openapi_document(base_url: str, case: Case[Any]) -> None:
     response = case.call_and_validate(base_url=base_url)
     assert response.status_code in PREDICT_STATUSES
     response.json()
@@ -92,7 +93,7 @@ def test_probes_hold_to_the_openapi_document(base_url: str, path: str) -> None:
 
     @settings(max_examples=5, deadline=None)
     @given(case=operation.as_strategy())
-    def check(case: Case) -> None:
+    def check(case: Case[Any]) -> None:
         case.call_and_validate(base_url=base_url)
 
     check()
