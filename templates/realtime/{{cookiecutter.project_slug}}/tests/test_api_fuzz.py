@@ -71,6 +71,13 @@ def base_url(trained_model: SpecModel) -> Iterator[str]:
     thread.join(timeout=10)
 
 
+@pytest.fixture(scope="module")
+def http(base_url: str) -> Iterator[httpx.Client]:
+    """One keep-alive connection to the served app."""
+    with httpx.Client(base_url=base_url, timeout=10) as client:
+        yield client
+
+
 def predict_cases() -> st.SearchStrategy[Case[Any]]:
     operation = SCHEMA["/predict"]["POST"]
     return st.one_of(
@@ -152,9 +159,9 @@ def raw_bodies() -> st.SearchStrategy[bytes]:
         ["application/json", "application/json; charset=utf-8", "text/plain", ""]
     ),
 )
-def test_raw_bytes_never_get_a_5xx(base_url: str, body: bytes, content_type: str) -> None:
+def test_raw_bytes_never_get_a_5xx(http: httpx.Client, body: bytes, content_type: str) -> None:
     headers = {"content-type": content_type} if content_type else {}
-    response = httpx.post(f"{base_url}/predict", content=body, headers=headers, timeout=10)
+    response = http.post("/predict", content=body, headers=headers)
     assert response.status_code in PREDICT_STATUSES, response.text
     assert response.headers["content-type"] == "application/json"
     answer = response.json()
