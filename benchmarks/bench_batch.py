@@ -29,7 +29,7 @@ from moto import mock_aws
 from bench_service import data, storage
 from bench_service.config import Settings
 from bench_service.jobs import score
-from bench_service.model import CreditModel
+from bench_service.model import SpecModel
 
 rows = int(sys.argv[1])
 day = date(2024, 1, 1)
@@ -38,9 +38,9 @@ with mock_aws():
     client = boto3.client("s3", region_name="us-east-1")
     for bucket in (settings.raw_bucket, settings.predictions_bucket):
         client.create_bucket(Bucket=bucket)
-    model = CreditModel.train(data.generate(20_000, seed=1), "bench")
+    model = SpecModel.train(data.generate(20_000, seed=1), "bench")
     full = data.generate(rows, seed=2)
-    body = data.to_csv(data.Dataset(ids=full.ids, features=full.features))
+    body = data.to_csv(full.unlabelled())
     key = storage.part_key(settings.raw_prefix, day, 0)
     client.put_object(Bucket=settings.raw_bucket, Key=key, Body=body)
     started = time.perf_counter()
@@ -73,7 +73,7 @@ def measure(rows: int = ROWS) -> dict[str, float]:
     """Render, then score `rows` rows in a child process; returns the child's figures."""
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         project = render_project(
-            "batch", Path(tmp), urgency="low", latency_p99_ms=86_400_000, data_arrival="files"
+            "batch", Path(tmp), urgency="next_day", latency_p99_ms=86_400_000, data_arrival="files"
         )
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(
