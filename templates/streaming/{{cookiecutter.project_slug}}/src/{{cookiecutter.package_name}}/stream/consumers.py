@@ -39,8 +39,12 @@ from botocore.exceptions import ClientError
 from ..monitoring.window import DriftWindow, feature_row, summary
 from ..schema import PredictionLogRecord
 
-NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "{{ cookiecutter.project_slug }}"
-SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "consumer"
+
+
+def metric_names() -> tuple[str, str]:
+    """(namespace, service) of the metrics, as the function's environment sets them."""
+    namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "{{ cookiecutter.project_slug }}"
+    return namespace, os.environ.get("POWERTOOLS_SERVICE_NAME") or "consumer"
 
 
 class PoisonRecordError(ValueError):
@@ -100,7 +104,6 @@ class Consumer:
         reference: Callable[[str], Mapping[str, Any] | None],
     ) -> None:
         self.logger = Logger(service=f"{{ cookiecutter.project_slug }}-{name}")
-        self.metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
         self.window = DriftWindow()
         self._handle = handle
         self._reference = reference
@@ -133,6 +136,8 @@ class Consumer:
 
     def publish(self, batch: Batch, failures: int) -> dict[str, float]:
         """Emit the invocation's metrics (one EMF document, plus one per class and feature)."""
+        namespace, service = metric_names()
+        metrics = Metrics(namespace=namespace, service=service)
         values = {
             "RecordsStored": float(len(batch.stored)),
             "DuplicateRecords": float(batch.duplicates),
@@ -147,8 +152,8 @@ class Consumer:
             unit = MetricUnit.Milliseconds if name.endswith("Ms") else MetricUnit.Count
             if name in ("MeanScore", "PositiveRate", "MaxFeaturePsi"):
                 unit = MetricUnit.NoUnit
-            self.metrics.add_metric(name=name, unit=unit, value=value)
-        self.metrics.flush_metrics()
+            metrics.add_metric(name=name, unit=unit, value=value)
+        metrics.flush_metrics()
         for dimension, metric, series in (
             ("Class", "ClassShare", result.class_shares),
             ("Feature", "FeaturePsi", psi or {}),
@@ -158,8 +163,8 @@ class Consumer:
                     name=metric,
                     unit=MetricUnit.NoUnit,
                     value=value,
-                    namespace=NAMESPACE,
-                    default_dimensions={"service": SERVICE},
+                    namespace=namespace,
+                    default_dimensions={"service": service},
                 ) as single:
                     single.add_dimension(name=dimension, value=key)
         return values
