@@ -1,4 +1,4 @@
-"""{{ cookiecutter.project_name }}: the credit-decision model, its data and its storage helpers."""
+"""{{ cookiecutter.project_name }}: the {{ cookiecutter._archgen.spec.entity | replace("_", " ") }} model, its data and its storage helpers."""
 
 from __future__ import annotations
 
