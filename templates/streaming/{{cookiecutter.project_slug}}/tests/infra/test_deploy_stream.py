@@ -135,8 +135,8 @@ def test_producer_to_deployed_stream_to_consumer_to_table(
         for line in capsys.readouterr().out.splitlines()
         if line.startswith("{") and "RecordsStored" in line
     ]
-    assert published and {
-        d["_aws"]["CloudWatchMetrics"][0]["Namespace"] for d in published
-    } == {env["POWERTOOLS_METRICS_NAMESPACE"]}
+    assert published and {d["_aws"]["CloudWatchMetrics"][0]["Namespace"] for d in published} == {
+        env["POWERTOOLS_METRICS_NAMESPACE"]
+    }
     assert sum(d["RecordsStored"][0] for d in published) == 30
     assert sum(d["DuplicateRecords"][0] for d in published) == 1

@@ -40,7 +40,6 @@ from ..monitoring.window import DriftWindow, feature_row, summary
 from ..schema import PredictionLogRecord
 
 
-
 def metric_names() -> tuple[str, str]:
     """(namespace, service) of the metrics, as the function's environment sets them."""
     namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "{{ cookiecutter.project_slug }}"
