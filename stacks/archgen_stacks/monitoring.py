@@ -154,7 +154,11 @@ class Dashboard(pulumi.ComponentResource):
 
 
 def search_widget(
-    title: str, expression: pulumi.Input[str], *, period: int = 300, region: pulumi.Input[str] | None = None
+    title: str,
+    expression: pulumi.Input[str],
+    *,
+    period: int = 300,
+    region: pulumi.Input[str] | None = None,
 ) -> dict[str, Any]:
     """One graph of every series a CloudWatch SEARCH expression finds (one line per dimension)."""
     widget = metric_widget(title, [], stat="Maximum", period=period, region=region)
@@ -244,12 +248,10 @@ class ModelMonitor(pulumi.ComponentResource):
             return [ns, metric, "service", service, *rest]
 
         def search(metric: str, dimension: str) -> pulumi.Output[str]:
-            return pulumi.Output.concat(
-                "SEARCH('{",
-                ns,
-                f",service,{dimension}}} MetricName=\"{metric}\" service=\"{service}\"', ",
-                "'Maximum', 300)",
-            )
+            # the namespace is quoted: a project's holds hyphens
+            schema = pulumi.Output.concat('{"', ns, f'",service,{dimension}}}')
+            query = f' MetricName="{metric}" service="{service}"'
+            return pulumi.Output.concat("SEARCH('", schema, query, "', 'Maximum', 300)")
 
         drift = metric_widget(
             "Feature drift: max PSI vs training data",
