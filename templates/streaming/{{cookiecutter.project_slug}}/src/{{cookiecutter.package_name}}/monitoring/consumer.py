@@ -25,7 +25,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import (
     KinesisStreamRecord,
@@ -37,7 +36,16 @@ from ..config import Settings
 from ..model import Model, ModelError
 from ..schema import PredictionLogRecord, PredictionRequest
 from ..storage import StorageError, load_configured_model, load_model, s3_client
-from ..stream.consumers import Batch, Consumer, PoisonRecordError, dynamo_value, expiry, put_once
+from ..stream.consumers import (
+    Batch,
+    Consumer,
+    PoisonRecordError,
+    Warm,
+    dynamo_value,
+    expiry,
+    predictions_table,
+    put_once,
+)
 from .window import feature_values
 
 RETRY_REFERENCE_S = 300.0
@@ -96,25 +104,18 @@ class Runtime:
     references: References
 
 
-_runtime: Runtime | None = None
+def _cold_start() -> Runtime:
+    settings = Settings.from_env()
+    return Runtime(settings, predictions_table(settings), References(settings))
 
 
-def get_runtime() -> Runtime:
-    """Build the runtime on first use (cold start) and reuse it afterwards."""
-    global _runtime
-    if _runtime is None:
-        settings = Settings.from_env()
-        table = boto3.resource("dynamodb", region_name=settings.aws_region).Table(
-            settings.predictions_table
-        )
-        _runtime = Runtime(settings, table, References(settings))
-    return _runtime
+_runtime = Warm(_cold_start)
+get_runtime = _runtime.get
 
 
 def set_runtime(runtime: Runtime | None) -> None:
     """Install a runtime (tests, local runners) or drop it; the drift window starts again."""
-    global _runtime
-    _runtime = runtime
+    _runtime.set(runtime)
     consumer.window.clear()
 
 

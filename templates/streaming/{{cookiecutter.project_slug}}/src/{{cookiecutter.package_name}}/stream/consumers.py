@@ -21,8 +21,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import (
@@ -36,6 +37,7 @@ from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import (
 )
 from botocore.exceptions import ClientError
 
+from ..config import Settings
 from ..monitoring.window import DriftWindow, feature_row, summary
 from ..schema import PredictionLogRecord
 
@@ -44,6 +46,32 @@ def metric_names() -> tuple[str, str]:
     """(namespace, service) of the metrics, as the function's environment sets them."""
     namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "{{ cookiecutter.project_slug }}"
     return namespace, os.environ.get("POWERTOOLS_SERVICE_NAME") or "consumer"
+
+
+T = TypeVar("T")
+
+
+class Warm(Generic[T]):
+    """What a warm Lambda keeps between invocations: built on first use (the cold start)."""
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._value: T | None = None
+
+    def get(self) -> T:
+        if self._value is None:
+            self._value = self._build()
+        return self._value
+
+    def set(self, value: T | None) -> None:
+        """Install a value (tests, local runners) or drop it so the next use rebuilds it."""
+        self._value = value
+
+
+def predictions_table(settings: Settings) -> Any:
+    """The DynamoDB table the consumer writes (PREDICTIONS_TABLE)."""
+    dynamodb = boto3.resource("dynamodb", region_name=settings.aws_region)
+    return dynamodb.Table(settings.predictions_table)
 
 
 class PoisonRecordError(ValueError):

@@ -19,7 +19,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import (
     KinesisStreamRecord,
@@ -31,7 +30,16 @@ from ..config import Settings
 from ..model import Model
 from ..schema import PredictionLogRecord, PredictionRequest, predict
 from ..storage import load_configured_model
-from .consumers import Batch, Consumer, PoisonRecordError, dynamo_value, expiry, put_once
+from .consumers import (
+    Batch,
+    Consumer,
+    PoisonRecordError,
+    Warm,
+    dynamo_value,
+    expiry,
+    predictions_table,
+    put_once,
+)
 
 EVENT_ID_MAX = 128
 
@@ -45,26 +53,19 @@ class Runtime:
     table: Any
 
 
-_runtime: Runtime | None = None
+def _cold_start() -> Runtime:
+    settings = Settings.from_env()
+    return Runtime(settings, load_configured_model(settings), predictions_table(settings))
 
 
-def get_runtime() -> Runtime:
-    """Build the runtime on first use (cold start) and reuse it afterwards."""
-    global _runtime
-    if _runtime is None:
-        settings = Settings.from_env()
-        table = boto3.resource("dynamodb", region_name=settings.aws_region).Table(
-            settings.predictions_table
-        )
-        _runtime = Runtime(settings, load_configured_model(settings), table)
-    return _runtime
+_runtime = Warm(_cold_start)
+get_runtime = _runtime.get
 
 
 def set_runtime(runtime: Runtime | None) -> None:
     """Install a runtime (tests, local runners) or drop it so the next record rebuilds it; the
     drift window starts again with it."""
-    global _runtime
-    _runtime = runtime
+    _runtime.set(runtime)
     consumer.window.clear()
 
 
