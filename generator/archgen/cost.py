@@ -28,7 +28,7 @@ GB = 1024**3
 AZS = 2
 """Availability zones of the sized stack (`availabilityZones` defaults to 2)."""
 TABLE_TTL_DAYS = 30
-ALARMS = {Part.API: 8, Part.BATCH: 1, Part.STREAM: 3}
+ALARMS = {Part.API: 8, Part.BATCH: 1, Part.STREAM: 4}
 """CloudWatch alarms each part's component creates (target tracking adds its own two)."""
 LOG_GROUPS = {Part.API: 1, Part.BATCH: 3, Part.STREAM: 2}
 TASK_FAMILIES = {Part.API: 1, Part.BATCH: 2}

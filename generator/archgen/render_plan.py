@@ -283,6 +283,13 @@ def main_py(components: Mapping[str, str] | None = None) -> str:
     )
 
 
+def _layer_stack_config(layer: Layer, pattern: str) -> dict[str, Any]:
+    """A layer's `stack_config`, then its `pattern_stack_config[pattern]` over it (the hybrid's
+    stream carries the API's prediction log, so its consumer is the monitoring one)."""
+    by_pattern = layer.meta.get("pattern_stack_config") or {}
+    return {**(layer.meta.get("stack_config") or {}), **(by_pattern.get(pattern) or {})}
+
+
 def build_context(
     plan: Plan,
     extra_context: Mapping[str, Any] | None = None,
@@ -302,7 +309,7 @@ def build_context(
     project_values = {
         key: str(value).format(package=package, slug=slug)
         for layer in layers
-        for key, value in (layer.meta.get("stack_config") or {}).items()
+        for key, value in _layer_stack_config(layer, pattern.value).items()
     }
     docker_cmd = next(
         (str(layer.meta["docker_cmd"]) for layer in reversed(layers) if "docker_cmd" in layer.meta),

@@ -157,6 +157,9 @@ class StackSettings:
     """Timeout of the consumer Lambda function."""
     iterator_age_alarm_ms: int = 60_000
     """Consumer lag (iterator age) above which the alarm fires."""
+    drift_alarm_psi: float = 0.25
+    """Population stability index of a feature (against the model's training data) above which
+    the drift alarm fires: under 0.1 is stable, 0.1-0.25 worth watching, above 0.25 drifted."""
     table_ttl_days: int = 30
     """Days a prediction item lives in the DynamoDB table."""
     archive_buffer_s: int = 300
@@ -260,6 +263,7 @@ class StackSettings:
             ),
             ("streamShards", self.stream_shards >= 1, "at least 1"),
             ("modelMetricGoal", self.model_metric_goal in ("max", "min"), "max or min"),
+            ("driftAlarmPsi", 0.0 < self.drift_alarm_psi <= 10.0, "in (0, 10]"),
             ("errorRateAlarmPct", 0.0 < self.error_rate_alarm_pct <= 100.0, "in (0, 100]"),
             ("burnRateAlarm", self.burn_rate_alarm > 0.0, "positive"),
             ("packageName", self.package_name.isidentifier(), "a Python package name"),

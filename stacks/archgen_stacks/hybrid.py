@@ -1,8 +1,14 @@
 """The hybrid architecture most enterprise systems end up with, composed from the other parts.
 
 Daily batch training keeps the model fresh, the real-time API serves it, and
-every prediction the API makes goes to a stream that a consumer turns into a
-queryable table and Firehose archives for monitoring and retraining.
+every prediction the API makes goes to a stream ("streaming for monitoring"):
+Firehose archives it for retraining, and the stream's consumer is the
+project's monitoring consumer (config `consumerHandler`,
+`<package>.monitoring.consumer.lambda_handler`), which stores each prediction
+log record once in the table and publishes the prediction distribution,
+latency and feature drift against the promoted model's training data. The
+stream part's `ModelMonitor` alarms on that drift (`driftAlarmPsi`) and puts
+the metrics on the dashboard. The consumer never re-scores a record.
 """
 
 from __future__ import annotations

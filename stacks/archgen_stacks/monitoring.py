@@ -151,3 +151,132 @@ class Dashboard(pulumi.ComponentResource):
         )
         self.dashboard_name = self.dashboard.dashboard_name
         self.register_outputs({"dashboard_name": self.dashboard_name})
+
+
+def search_widget(
+    title: str,
+    expression: pulumi.Input[str],
+    *,
+    period: int = 300,
+    region: pulumi.Input[str] | None = None,
+) -> dict[str, Any]:
+    """One graph of every series a CloudWatch SEARCH expression finds (one line per dimension)."""
+    widget = metric_widget(title, [], stat="Maximum", period=period, region=region)
+    widget["properties"]["metrics"] = [[{"expression": expression, "id": "e1", "label": ""}]]
+    return widget
+
+
+DRIFT_METRIC = "MaxFeaturePsi"
+"""What a model consumer publishes per window: the largest PSI of any feature."""
+
+
+@dataclass(frozen=True)
+class ModelMonitorArgs:
+    """Where a consumer publishes its model metrics (EMF), and when drift alarms."""
+
+    namespace: pulumi.Input[str]
+    service: str
+    alarm_topic_arn: pulumi.Input[str]
+    drift_alarm_psi: float = 0.25
+    drift_period_s: int = 300
+    drift_evaluation_periods: int = 3
+    drift_datapoints_to_alarm: int = 2
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        """A PSI threshold is positive; an alarm needs as many periods as breaching points."""
+        if not 0.0 < self.drift_alarm_psi <= 10.0:
+            raise ValueError(
+                f"ModelMonitorArgs.drift_alarm_psi is out of range: {self.drift_alarm_psi!r}"
+            )
+        if self.drift_period_s not in (10, 30) and self.drift_period_s % 60:
+            raise ValueError("ModelMonitorArgs.drift_period_s must be 10, 30 or a multiple of 60")
+        if not 1 <= self.drift_datapoints_to_alarm <= self.drift_evaluation_periods:
+            raise ValueError("ModelMonitorArgs needs 1 <= drift_datapoints_to_alarm <= periods")
+        if not self.service:
+            raise ValueError("ModelMonitorArgs.service must not be empty")
+
+
+class ModelMonitor(pulumi.ComponentResource):
+    """The model's own health from what its consumer publishes: drift alarm and dashboard widgets.
+
+    The consumer (the stream scorer, or the hybrid's prediction-log consumer)
+    publishes CloudWatch embedded metrics under `namespace` with the dimension
+    `service`: prediction distribution (Predictions, MeanScore, PositiveRate,
+    ClassShare by Class), latency (LatencyMeanMs, LatencyMaxMs), feature drift
+    against the model's training data (MaxFeaturePsi, FeaturePsi by Feature)
+    and record outcomes (RecordsStored, DuplicateRecords, FailedRecords).
+    """
+
+    drift_alarm: aws.cloudwatch.MetricAlarm
+
+    def __init__(
+        self, name: str, args: ModelMonitorArgs, opts: pulumi.ResourceOptions | None = None
+    ):
+        args.validate()
+        super().__init__("archgen:monitoring:ModelMonitor", name, None, opts)
+        self._args = args
+        actions = [args.alarm_topic_arn]
+        self.drift_alarm = aws.cloudwatch.MetricAlarm(
+            f"{name}-drift-alarm",
+            alarm_description=(
+                f"A feature's population stability index passed {args.drift_alarm_psi}: the "
+                "inputs no longer look like the training data; retrain or investigate"
+            ),
+            namespace=args.namespace,
+            metric_name=DRIFT_METRIC,
+            dimensions={"service": args.service},
+            statistic="Maximum",
+            period=args.drift_period_s,
+            evaluation_periods=args.drift_evaluation_periods,
+            datapoints_to_alarm=args.drift_datapoints_to_alarm,
+            threshold=args.drift_alarm_psi,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=actions,
+            ok_actions=actions,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"drift_alarm_arn": self.drift_alarm.arn})
+
+    def widgets(self) -> list[dict[str, Any]]:
+        """Prediction distribution, latency, drift (with its threshold) and record outcomes."""
+        ns, service = self._args.namespace, self._args.service
+
+        def series(metric: str, *rest: Any) -> list[Any]:
+            return [ns, metric, "service", service, *rest]
+
+        def search(metric: str, dimension: str) -> pulumi.Output[str]:
+            # the namespace is quoted: a project's holds hyphens
+            schema = pulumi.Output.concat('{"', ns, f'",service,{dimension}}}')
+            query = f' MetricName="{metric}" service="{service}"'
+            return pulumi.Output.concat("SEARCH('", schema, query, "', 'Maximum', 300)")
+
+        drift = metric_widget(
+            "Feature drift: max PSI vs training data",
+            [series(DRIFT_METRIC)],
+            stat="Maximum",
+        )
+        drift["properties"]["annotations"] = {
+            "horizontal": [{"label": "drift alarm", "value": self._args.drift_alarm_psi}]
+        }
+        return [
+            metric_widget(
+                "Prediction distribution",
+                [series("MeanScore"), series("PositiveRate")],
+                stat="Average",
+            ),
+            search_widget("Predicted class share", search("ClassShare", "Class")),
+            drift,
+            search_widget("PSI per feature", search("FeaturePsi", "Feature")),
+            metric_widget(
+                "Prediction latency (ms)",
+                [series("LatencyMeanMs", {"stat": "Average"}), series("LatencyMaxMs")],
+                stat="Maximum",
+            ),
+            metric_widget(
+                "Records stored, duplicate, failed",
+                [series("RecordsStored"), series("DuplicateRecords"), series("FailedRecords")],
+            ),
+        ]

@@ -253,6 +253,7 @@ def build(
             memory_mb=settings.consumer_memory_mb,
             timeout_s=settings.consumer_timeout_s,
             iterator_age_alarm_ms=settings.iterator_age_alarm_ms,
+            drift_alarm_psi=settings.drift_alarm_psi,
             table_ttl_days=settings.table_ttl_days,
             archive_buffer_s=settings.archive_buffer_s,
             archive_buffer_mb=settings.archive_buffer_mb,

@@ -3,7 +3,8 @@
 Failed batches are split (bisect), retried a bounded number of times, and then
 sent to an SQS dead-letter queue; the consumer reports partial batch failures
 so one bad record does not replay its neighbours. Alarms watch consumer lag
-and dead-letter depth.
+and dead-letter depth; the consumer's own metrics (prediction distribution,
+latency, feature drift) get a `ModelMonitor`: the drift alarm and its widgets.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .common import (
     log_group,
     statement,
 )
-from .monitoring import metric_widget
+from .monitoring import ModelMonitor, ModelMonitorArgs, metric_widget
 
 MODELS_PREFIX = "models/"
 DLQ_RETENTION_S = 14 * 24 * 3600
@@ -61,6 +62,12 @@ class StreamPipelineArgs:
     memory_mb: int = 512
     timeout_s: int = 60
     iterator_age_alarm_ms: int = 60_000
+    drift_alarm_psi: float = 0.25
+    """Feature PSI above which the model drift alarm fires."""
+    metrics_namespace: str = ""
+    """CloudWatch namespace of the consumer's embedded metrics (default: the component name)."""
+    metrics_service: str = "consumer"
+    """The `service` dimension of the consumer's metrics."""
     table_ttl_days: int = 30
     archive_buffer_s: int = 300
     archive_buffer_mb: int = 64
@@ -83,6 +90,8 @@ class StreamPipelineArgs:
             ("archive_buffer_s", 0 <= self.archive_buffer_s <= 900),
             ("archive_buffer_mb", 1 <= self.archive_buffer_mb <= 128),
             ("table_ttl_days", self.table_ttl_days >= 1),
+            ("drift_alarm_psi", 0.0 < self.drift_alarm_psi <= 10.0),
+            ("metrics_service", bool(self.metrics_service)),
             ("handler", "." in self.handler),
             ("archive_prefix", self.archive_prefix.endswith("/")),
         ]
@@ -108,8 +117,10 @@ class StreamPipeline(pulumi.ComponentResource):
     table: aws.dynamodb.Table
     dead_letter_queue: aws.sqs.Queue
     archive_stream: aws.kinesis.FirehoseDeliveryStream
+    model_monitor: ModelMonitor
     stream_name: pulumi.Output[str]
     stream_arn: pulumi.Output[str]
+    metrics_namespace: str
 
     def __init__(
         self, name: str, args: StreamPipelineArgs, opts: pulumi.ResourceOptions | None = None
@@ -178,10 +189,13 @@ class StreamPipeline(pulumi.ComponentResource):
             parent=self,
         )
         role = self._consumer_role(name, args, logs)
+        self.metrics_namespace = args.metrics_namespace or name
         env: dict[str, pulumi.Input[str]] = {
             "PREDICTIONS_TABLE": self.table.name,
             "TABLE_TTL_DAYS": str(args.table_ttl_days),
             "INPUT_STREAM": self.stream.name,
+            "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
+            "POWERTOOLS_SERVICE_NAME": args.metrics_service,
             **dict(args.environment),
         }
         if args.models is not None:
@@ -220,6 +234,17 @@ class StreamPipeline(pulumi.ComponentResource):
         )
         self.archive_stream = self._archive(name, args, tags)
         self._alarms(name, args, tags)
+        self.model_monitor = ModelMonitor(
+            f"{name}-model",
+            ModelMonitorArgs(
+                namespace=self.metrics_namespace,
+                service=args.metrics_service,
+                alarm_topic_arn=args.alarm_topic_arn,
+                drift_alarm_psi=args.drift_alarm_psi,
+                tags=tags,
+            ),
+            child,
+        )
         self.register_outputs(
             {
                 "stream_name": self.stream_name,
@@ -230,7 +255,8 @@ class StreamPipeline(pulumi.ComponentResource):
         )
 
     def widgets(self) -> list[dict[str, Any]]:
-        """Dashboard widgets: incoming records, consumer lag and errors, dead letters."""
+        """Dashboard widgets: incoming records, consumer lag and errors, dead letters, then the
+        model's (prediction distribution, drift, latency, record outcomes)."""
         stream, fn = self.stream.name, self.consumer.name
         return [
             metric_widget(
@@ -258,6 +284,7 @@ class StreamPipeline(pulumi.ComponentResource):
                 stat="Maximum",
                 period=60,
             ),
+            *self.model_monitor.widgets(),
         ]
 
     # -- pieces ----------------------------------------------------------------

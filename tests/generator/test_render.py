@@ -220,7 +220,12 @@ def test_dev_config_is_the_sized_stack_config(tmp_path: Path) -> None:
     hybrid = render_tree(make_plan(Pattern.HYBRID), tmp_path / "h")
     assert "infra/Pulumi.dev.yaml" in hybrid
     text = (tmp_path / "h" / "infra" / "Pulumi.dev.yaml").read_text()
-    assert "loan-desk:consumerHandler: loan_desk.stream.handler.lambda_handler" in text
+    # the hybrid's stream carries the API's prediction log: its consumer monitors, never scores
+    assert "loan-desk:consumerHandler: loan_desk.monitoring.consumer.lambda_handler" in text
+    assert "loan-desk:driftAlarmPsi: 0.25" in text
+    render_tree(make_plan(Pattern.STREAMING), tmp_path / "s")
+    streaming = (tmp_path / "s" / "infra" / "Pulumi.dev.yaml").read_text()
+    assert "loan-desk:consumerHandler: loan_desk.stream.handler.lambda_handler" in streaming
     local = yaml.safe_load((project / "infra" / "Pulumi.local.yaml").read_text())["config"]
     endpoints = local["aws:endpoints"][0]
     assert {"ecs", "elbv2", "s3"} <= set(endpoints) and "kinesis" not in endpoints

@@ -5,7 +5,7 @@ package-lambda:
 	rm -rf build/consumer
 	$(PYTHON) -m pip install --quiet --target build/consumer --platform manylinux2014_x86_64 \
 		--only-binary=:all: --python-version 3.11 --implementation cp .
-	@echo "built build/consumer (handler {{ cookiecutter.package_name }}.stream.handler.lambda_handler)"
+	@echo "built build/consumer (handlers {{ cookiecutter.package_name }}.stream.handler.lambda_handler and {{ cookiecutter.package_name }}.monitoring.consumer.lambda_handler)"
 
 send-events:
 	$(PYTHON) -m {{ cookiecutter.package_name }}.stream.producer
