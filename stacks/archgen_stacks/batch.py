@@ -68,6 +68,8 @@ class BatchPipelineArgs:
     metric_name: str = "auc"
     metric_threshold: float = 0.7
     log_retention_days: int = 30
+    tracing: bool = True
+    """Trace each run with AWS X-Ray (one trace per execution)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -241,6 +243,7 @@ class BatchPipeline(pulumi.ComponentResource):
                 "include_execution_data": False,
                 "log_destination": pulumi.Output.concat(logs["states"].arn, ":*"),
             },
+            tracing_configuration={"enabled": args.tracing},
             tags=tags,
             opts=child,
         )
@@ -409,6 +412,8 @@ class BatchPipeline(pulumi.ComponentResource):
                 ["*"],
             ),
         ]
+        if args.tracing:
+            statements.append(statement(list(XRAY_ACTIONS), ["*"]))
         aws.iam.RolePolicy(
             f"{name}-states-policy",
             role=role.id,
@@ -416,6 +421,15 @@ class BatchPipeline(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         return role
+
+
+XRAY_ACTIONS = (
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+)
+"""What a traced state machine's role needs; X-Ray has no resource ARNs."""
 
 
 def prefix_access(
