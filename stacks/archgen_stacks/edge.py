@@ -114,7 +114,11 @@ class WebFirewallArgs:
             raise ValueError("WebFirewallArgs.rate_limit must be 10 to 2,000,000,000")
 
 
-def _visibility(metric: str) -> dict[str, Any]:
+ALLOW: Any = {"allow": {}}
+"""The web ACL's default action: a request no rule blocks goes through."""
+
+
+def _visibility(metric: str) -> Any:
     return {
         "cloudwatch_metrics_enabled": True,
         "metric_name": metric,
@@ -122,9 +126,9 @@ def _visibility(metric: str) -> dict[str, Any]:
     }
 
 
-def web_acl_rules(rate_limit: int) -> list[dict[str, Any]]:
+def web_acl_rules(rate_limit: int) -> list[Any]:
     """The managed rule groups (their own actions) and the per-IP rate rule (block)."""
-    rules: list[dict[str, Any]] = [
+    rules: list[Any] = [
         {
             "name": group,
             "priority": priority,
@@ -165,7 +169,7 @@ class WebFirewall(pulumi.ComponentResource):
             f"{name}-acl",
             scope="REGIONAL",
             description="Managed rule groups and a per-IP rate limit in front of the API",
-            default_action={"allow": {}},
+            default_action=ALLOW,
             rules=web_acl_rules(args.rate_limit),
             visibility_config=_visibility(name),
             tags=tags,
