@@ -18,6 +18,9 @@ from typing import Any
 from archgen import aws_limits, catalogue
 
 PATTERNS = catalogue.PATTERN_NAMES
+WAF_RATE_LIMIT_MIN = 10
+WAF_RATE_LIMIT_MAX = 2_000_000_000
+"""The limits AWS WAF accepts for a rate-based rule (requests per evaluation window)."""
 
 
 def config_key(field_name: str) -> str:
@@ -87,6 +90,9 @@ class StackSettings:
     model_metric_goal: str = "max"
     """Which side of the threshold passes: `max` (at least it: auc, macro_f1) or `min`
     (at most it: rmse)."""
+    batch_tracing: bool = True
+    """Trace every run of the batch state machine with AWS X-Ray ($5 per million traces,
+    one per run); false turns tracing off."""
 
     # -- real-time API -----------------------------------------------------
     vpc_cidr: str = "10.0.0.0/16"
@@ -133,6 +139,22 @@ class StackSettings:
     public_http: bool = False
     """Without a certificate the API is internal (reachable from inside the VPC only);
     true serves it on the internet over plain HTTP, for trying things out only."""
+    lb_access_logs: bool = True
+    """The API's load balancer writes access logs to the stack's access-log bucket
+    (under `lb/<namePrefix>-api/`, kept `accessLogExpirationDays`); false turns them off."""
+    lb_deletion_protection: bool = False
+    """AWS refuses to delete the API's load balancer while true: set it in prod stacks;
+    dev and staging stay false so that `pulumi destroy` works."""
+    waf: bool = True
+    """A public API (certificateArn or publicHttp) gets an AWS WAF web ACL: AWS's common,
+    known-bad-inputs and IP-reputation rule groups and a per-IP rate limit ($5 a month
+    plus $1 per rule and $0.60 per million requests); false leaves the load balancer
+    unprotected. An internal API has no web ACL either way."""
+    waf_rate_limit: int = 2000
+    """Requests one client IP may send in any 5 minutes before the web ACL blocks it."""
+    waf_logging: bool = True
+    """The web ACL logs every request it inspects to a CloudWatch log group
+    (`aws-waf-logs-...`, kept `logRetentionDays`); false logs nothing."""
 
     # -- streaming ---------------------------------------------------------
     stream_mode: str = "PROVISIONED"
@@ -264,6 +286,11 @@ class StackSettings:
             ("streamShards", self.stream_shards >= 1, "at least 1"),
             ("modelMetricGoal", self.model_metric_goal in ("max", "min"), "max or min"),
             ("driftAlarmPsi", 0.0 < self.drift_alarm_psi <= 10.0, "in (0, 10]"),
+            (
+                "wafRateLimit",
+                WAF_RATE_LIMIT_MIN <= self.waf_rate_limit <= WAF_RATE_LIMIT_MAX,
+                f"{WAF_RATE_LIMIT_MIN} to {WAF_RATE_LIMIT_MAX:,} requests per 5 minutes",
+            ),
             ("errorRateAlarmPct", 0.0 < self.error_rate_alarm_pct <= 100.0, "in (0, 100]"),
             ("burnRateAlarm", self.burn_rate_alarm > 0.0, "positive"),
             ("packageName", self.package_name.isidentifier(), "a Python package name"),

@@ -70,6 +70,8 @@ class BatchPipelineArgs:
     metric_goal: str = "max"
     """`max`: a model passes the gate at or above the threshold; `min`: at or below it."""
     log_retention_days: int = 30
+    tracing: bool = True
+    """Trace each run with AWS X-Ray (one trace per execution)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -246,6 +248,7 @@ class BatchPipeline(pulumi.ComponentResource):
                 "include_execution_data": False,
                 "log_destination": pulumi.Output.concat(logs["states"].arn, ":*"),
             },
+            tracing_configuration={"enabled": args.tracing},
             tags=tags,
             opts=child,
         )
@@ -414,6 +417,8 @@ class BatchPipeline(pulumi.ComponentResource):
                 ["*"],
             ),
         ]
+        if args.tracing:
+            statements.append(statement(list(XRAY_ACTIONS), ["*"]))
         aws.iam.RolePolicy(
             f"{name}-states-policy",
             role=role.id,
@@ -421,6 +426,15 @@ class BatchPipeline(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         return role
+
+
+XRAY_ACTIONS = (
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+)
+"""What a traced state machine's role needs; X-Ray has no resource ARNs."""
 
 
 def prefix_access(

@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .common import Bucket, current_account, document, source_account, statement
+from .edge import lb_log_delivery
 
 DATA_BUCKETS = ("raw", "features", "models", "predictions", "archive")
 """The data buckets, in the order data flows through them."""
@@ -31,6 +32,9 @@ class DataLakeArgs:
     noncurrent_version_expiration_days: int = 90
     access_log_expiration_days: int = 365
     force_destroy: bool = False
+    lb_log_prefixes: tuple[str, ...] = ()
+    """Prefixes under which this account's load balancers may write access logs to the
+    access-log bucket (one per load balancer; empty: the bucket grants no load balancer)."""
 
     def validate(self) -> None:
         """Reject lifecycle numbers S3 refuses (every period is at least a day)."""
@@ -49,6 +53,9 @@ class DataLake(pulumi.ComponentResource):
 
     buckets: dict[str, aws.s3.Bucket]
     log_bucket: aws.s3.Bucket
+    log_bucket_ready: pulumi.Output[str]
+    """The access-log bucket's name, known once its policy grants log delivery: a load
+    balancer given this name is created after the grant, as AWS requires."""
 
     def __init__(self, name: str, args: DataLakeArgs, opts: pulumi.ResourceOptions | None = None):
         args.validate()
@@ -57,7 +64,10 @@ class DataLake(pulumi.ComponentResource):
         self._args = args
         self._account = current_account(pulumi.InvokeOptions(parent=self))
         self.log_bucket = self._bucket("access-logs", kms=False, rules=self._log_rules())
-        self._grant_log_delivery()
+        policy = self._grant_log_delivery()
+        self.log_bucket_ready = pulumi.Output.all(self.log_bucket.bucket, policy.id).apply(
+            lambda values: str(values[0])
+        )
         self.buckets = {}
         for kind in DATA_BUCKETS:
             bucket = self._bucket(kind, kms=True, rules=self._rules(kind))
@@ -142,23 +152,29 @@ class DataLake(pulumi.ComponentResource):
             )
         return bucket
 
-    def _grant_log_delivery(self) -> None:
+    def _grant_log_delivery(self) -> aws.s3.BucketPolicy:
         bucket = self.log_bucket
-        aws.s3.BucketPolicy(
+        account = self._account
+        statements = [
+            tls_only(bucket.arn),
+            statement(
+                ["s3:PutObject"],
+                [pulumi.Output.concat(bucket.arn, "/*")],
+                principal={"Service": "logging.s3.amazonaws.com"},
+                condition=source_account(account.account_id),
+                sid="S3ServerAccessLogDelivery",
+            ),
+        ]
+        statements += [
+            lb_log_delivery(
+                bucket.arn, prefix, account_id=account.account_id, region=account.region
+            )
+            for prefix in self._args.lb_log_prefixes
+        ]
+        return aws.s3.BucketPolicy(
             f"{self._name}-access-logs-policy",
             bucket=bucket.id,
-            policy=document(
-                [
-                    tls_only(bucket.arn),
-                    statement(
-                        ["s3:PutObject"],
-                        [pulumi.Output.concat(bucket.arn, "/*")],
-                        principal={"Service": "logging.s3.amazonaws.com"},
-                        condition=source_account(self._account.account_id),
-                        sid="S3ServerAccessLogDelivery",
-                    ),
-                ]
-            ),
+            policy=document(statements),
             opts=pulumi.ResourceOptions(parent=self),
         )
 

@@ -42,6 +42,8 @@ WILDCARD_RESOURCE_ACTIONS: dict[str, str] = {
     "cloudwatch:PutMetricData": "custom metrics have no resource ARN",
     "xray:PutTraceSegments": "X-Ray ingestion has no resource ARN",
     "xray:PutTelemetryRecords": "X-Ray ingestion has no resource ARN",
+    "xray:GetSamplingRules": "X-Ray sampling rules are read account-wide",
+    "xray:GetSamplingTargets": "X-Ray sampling targets are read account-wide",
     "logs:CreateLogDelivery": "vended log delivery (Step Functions logging) is not resource-scoped",
     "logs:GetLogDelivery": "vended log delivery is not resource-scoped",
     "logs:UpdateLogDelivery": "vended log delivery is not resource-scoped",

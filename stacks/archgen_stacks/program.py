@@ -21,6 +21,7 @@ from archgen.stack_settings import StackSettings, split_ids
 from .batch import BatchPipeline, BatchPipelineArgs
 from .common import ImageRepository, ImageRepositoryArgs, StackKey, StackKeyArgs, stack_tags
 from .datalake import DataLake, DataLakeArgs
+from .edge import AccessLogs
 from .hybrid import ComponentClasses, Hybrid, HybridArgs
 from .monitoring import AlarmTopic, AlarmTopicArgs, Dashboard, DashboardArgs
 from .network import Network, NetworkArgs, NetworkRef
@@ -103,6 +104,9 @@ def build(
     prefix = settings.name_prefix
     pattern = settings.pattern
     tags = stack_tags(settings.tags, project=prefix, pattern=pattern)
+    api_name = f"{prefix}-api"
+    lb_logs = catalogue.uses(pattern, Part.API) and settings.lb_access_logs
+    lb_log_prefix = f"lb/{api_name}"
 
     # The data stores use the team's own key when there is one; log groups and the
     # alarm topic need a key whose policy grants CloudWatch Logs and alarms, which
@@ -127,6 +131,7 @@ def build(
             archive_transition_days=settings.archive_transition_days,
             noncurrent_version_expiration_days=settings.noncurrent_version_expiration_days,
             access_log_expiration_days=settings.access_log_expiration_days,
+            lb_log_prefixes=(lb_log_prefix,) if lb_logs else (),
         ),
     )
     alarms = AlarmTopic(
@@ -199,6 +204,7 @@ def build(
             logs_kms_key_arn=logs_key_arn,
             alarm_topic_arn=topic,
             log_retention_days=retention,
+            tracing=settings.batch_tracing,
             tags=tags,
         )
 
@@ -228,6 +234,11 @@ def build(
             certificate_arn=settings.certificate_arn,
             public_http=settings.public_http,
             client_cidrs=[client_cidr],
+            access_logs=AccessLogs(lake.log_bucket_ready, lb_log_prefix) if lb_logs else None,
+            deletion_protection=settings.lb_deletion_protection,
+            waf=settings.waf,
+            waf_rate_limit=settings.waf_rate_limit,
+            waf_logging=settings.waf_logging,
             kms_key_arn=key,
             logs_kms_key_arn=logs_key_arn,
             alarm_topic_arn=topic,
@@ -269,7 +280,7 @@ def build(
         stack.batch = classes.batch(f"{prefix}-batch", batch_args())
         widgets += stack.batch.widgets()
     elif pattern == "realtime":
-        stack.api = classes.api(f"{prefix}-api", api_args())
+        stack.api = classes.api(api_name, api_args())
         widgets += stack.api.widgets()
     elif pattern == "streaming":
         stack.stream = classes.stream(f"{prefix}-stream", stream_args("stream/"))

@@ -27,6 +27,7 @@ from .common import (
     log_group,
     statement,
 )
+from .edge import AccessLogs, WebFirewall, WebFirewallArgs
 from .monitoring import metric_widget
 
 MODELS_PREFIX = "models/"
@@ -84,6 +85,14 @@ class RealtimeApiArgs:
     client_cidrs: list[pulumi.Input[str]] = field(default_factory=list)
     """Who may call an internal API (the VPC's CIDR); ignored for a public one."""
     log_retention_days: int = 30
+    access_logs: AccessLogs | None = None
+    """Set: the load balancer writes access logs there (the bucket must already grant it)."""
+    deletion_protection: bool = False
+    """AWS refuses to delete the load balancer while set (prod); off, `pulumi destroy` works."""
+    waf: bool = True
+    """A public load balancer gets a web ACL (`WebFirewall`); an internal one never does."""
+    waf_rate_limit: int = 2000
+    waf_logging: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -143,6 +152,7 @@ class RealtimeApi(pulumi.ComponentResource):
     load_balancer: aws.lb.LoadBalancer
     target_group: aws.lb.TargetGroup
     service: aws.ecs.Service
+    firewall: WebFirewall | None
     url: pulumi.Output[str]
 
     def __init__(
@@ -230,9 +240,34 @@ class RealtimeApi(pulumi.ComponentResource):
             subnets=args.public_subnet_ids if args.public else args.private_subnet_ids,
             drop_invalid_header_fields=True,
             idle_timeout=30,
+            enable_deletion_protection=args.deletion_protection,
+            access_logs=(
+                {
+                    "enabled": True,
+                    "bucket": args.access_logs.bucket,
+                    "prefix": args.access_logs.prefix,
+                }
+                if args.access_logs is not None
+                else None
+            ),
             tags=tags,
             opts=child,
         )
+        self.firewall = None
+        if args.public and args.waf:
+            self.firewall = WebFirewall(
+                f"{name}-waf",
+                WebFirewallArgs(
+                    resource_arn=self.load_balancer.arn,
+                    rate_limit=args.waf_rate_limit,
+                    log_group_kms_key_arn=(
+                        (args.logs_kms_key_arn or args.kms_key_arn) if args.waf_logging else None
+                    ),
+                    log_retention_days=args.log_retention_days,
+                    tags=tags,
+                ),
+                opts=child,
+            )
         self.target_group = aws.lb.TargetGroup(
             f"{name}-tg",
             name_prefix=lb_name_prefix(name),

@@ -13,6 +13,7 @@ from emulator_support import moto_backend
 from archgen_stacks.batch import RUNS_PREFIX, TRAINING_PREFIX, BatchPipeline, BatchPipelineArgs
 from archgen_stacks.common import StackKey, StackKeyArgs
 from archgen_stacks.datalake import DataLake, DataLakeArgs
+from archgen_stacks.edge import MANAGED_RULE_GROUPS, AccessLogs
 from archgen_stacks.monitoring import AlarmTopic, AlarmTopicArgs
 from archgen_stacks.network import Network, NetworkArgs
 from archgen_stacks.realtime import RealtimeApi, RealtimeApiArgs
@@ -29,7 +30,9 @@ IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/ai-service:1"
 
 def _program() -> None:
     key = StackKey("key", StackKeyArgs(alias="ai-service"))
-    lake = DataLake("lake", DataLakeArgs(kms_key_arn=key.arn, force_destroy=True))
+    lake = DataLake(
+        "lake", DataLakeArgs(kms_key_arn=key.arn, force_destroy=True, lb_log_prefixes=("lb/api",))
+    )
     net = Network("net", NetworkArgs())
     topic = AlarmTopic("alarms", AlarmTopicArgs(kms_key_arn=key.arn, alarm_email="ops@example.com"))
     batch = BatchPipeline(
@@ -59,6 +62,7 @@ def _program() -> None:
             kms_key_arn=key.arn,
             alarm_topic_arn=topic.arn,
             public_http=True,  # the public path, with its internet-facing listener
+            access_logs=AccessLogs(lake.log_bucket_ready, "lb/api"),
         ),
     )
     pulumi.export("buckets", lake.bucket_names)
@@ -245,3 +249,39 @@ def test_batch_training_failure_notifies_and_fails(stack: Any) -> None:
     run = run_state_machine(mocks, stub_task_states(definition, fail={"Train"}), role_arn=role)
     assert (run.status, run.error) == ("FAILED", "BatchRunFailed")
     assert run.states[-2:] == ["NotifyFailure", "Failed"]
+
+
+def test_the_public_load_balancer_logs_and_sits_behind_its_web_acl(stack: Any) -> None:
+    mocks, result = stack
+    lb_arn = result.one("lb.LoadBalancer").outputs["arn"]
+    attrs = {
+        a["Key"]: a["Value"]
+        for a in mocks.client("elbv2").describe_load_balancer_attributes(LoadBalancerArn=lb_arn)[
+            "Attributes"
+        ]
+    }
+    assert attrs["access_logs.s3.enabled"] == "true"
+    assert attrs["access_logs.s3.prefix"] == "lb/api"
+    assert attrs["deletion_protection.enabled"] == "false"
+    policy = mocks.client("s3").get_bucket_policy(Bucket=attrs["access_logs.s3.bucket"])["Policy"]
+    assert "LoadBalancerAccessLogsLbApi" in policy and "127311923021" in policy
+    waf = mocks.client("wafv2")
+    acl = waf.get_web_acl_for_resource(ResourceArn=lb_arn)["WebACL"]
+    groups = [
+        r["Statement"]["ManagedRuleGroupStatement"]["Name"]
+        for r in acl["Rules"]
+        if "ManagedRuleGroupStatement" in r["Statement"]
+    ]
+    assert groups == list(MANAGED_RULE_GROUPS)
+    (rate,) = [r for r in acl["Rules"] if "RateBasedStatement" in r["Statement"]]
+    assert rate["Statement"]["RateBasedStatement"]["Limit"] == 2000
+    logging = waf.get_logging_configuration(ResourceArn=acl["ARN"])["LoggingConfiguration"]
+    (destination,) = logging["LogDestinationConfigs"]
+    assert ":log-group:aws-waf-logs-" in destination
+
+
+def test_the_state_machine_is_traced(stack: Any) -> None:
+    mocks, result = stack
+    arn = result.outputs["stateMachineArn"]
+    machine = mocks.client("stepfunctions").describe_state_machine(stateMachineArn=arn)
+    assert machine["tracingConfiguration"] == {"enabled": True}

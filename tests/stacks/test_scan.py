@@ -36,8 +36,8 @@ VARIANTS: dict[str, dict[str, str]] = {
 CASES = [(p, "default") for p in PATTERNS] + [("hybrid", v) for v in VARIANTS]
 
 
-def graph(pattern: str, variant: str = "default") -> list[Resource]:
-    values = {"pattern": pattern, "namePrefix": "credit", **VARIANTS.get(variant, {})}
+def graph(pattern: str, variant: str = "default", **config: Any) -> list[Resource]:
+    values = {"pattern": pattern, "namePrefix": "credit", **VARIANTS.get(variant, {}), **config}
     settings = StackSettings.from_mapping(values)
     return registered(lambda: build(settings, APP), region="eu-west-1")
 
@@ -219,3 +219,39 @@ def test_the_accepted_file_needs_a_reason_and_reports_what_is_stale() -> None:
     miss = Finding("CKV_AWS_2", "", "x-api-https", "x-api", "aws_lb_listener.x-api-https")
     open_, kept, stale = accepted.split([hit, miss], entries)
     assert open_ == [miss] and kept == [(hit, entries[0])] and stale == [entries[1]]
+
+
+HARDENING = {
+    "CKV_AWS_91": "lbAccessLogs",
+    "CKV_AWS_150": "lbDeletionProtection",
+    "CKV2_AWS_28": "waf",
+    "CKV2_AWS_31": "wafLogging",
+    "CKV_AWS_192": "waf",
+    "CKV_AWS_284": "batchTracing",
+}
+"""checkov rules the stack passes through a config key, and the key that turns each off."""
+
+
+def test_access_logs_waf_deletion_protection_and_tracing_pass_their_rules(checkov: str) -> None:
+    checks = sorted(HARDENING)
+    on = scan_resources(graph("hybrid", "https", lbDeletionProtection=True), checks=checks)
+    assert not on.failed, on.failed
+    assert {f.check_id for f in on.passed} == set(checks)
+    off = {key: False for key in HARDENING.values() if key != "wafLogging"}
+    weak = scan_resources(graph("hybrid", "https", **off), checks=checks)
+    # without a web ACL there is nothing to log: CKV2_AWS_31 and CKV_AWS_192 have no resource
+    assert {f.check_id for f in weak.failed} == {
+        "CKV_AWS_91",
+        "CKV_AWS_150",
+        "CKV2_AWS_28",
+        "CKV_AWS_284",
+    }
+    unlogged = scan_resources(graph("hybrid", "https", wafLogging=False), checks=["CKV2_AWS_31"])
+    assert [f.check_id for f in unlogged.failed] == ["CKV2_AWS_31"]
+
+
+def test_an_internal_api_passes_the_waf_rule_without_a_web_acl(checkov: str) -> None:
+    resources = graph("realtime")
+    assert not [r for r in resources if r.typ.startswith("aws:wafv2/")]
+    found = scan_resources(resources, checks=["CKV2_AWS_28", "CKV_AWS_91"])
+    assert not found.failed and {f.check_id for f in found.passed} == {"CKV2_AWS_28", "CKV_AWS_91"}

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from archgen.cli import cli
@@ -26,13 +27,34 @@ PROJECTS = sorted(p.name for p in EXAMPLES.iterdir() if (p / "infra" / "Pulumi.d
 TEMPLATE_ACCEPTED = ROOT / "templates" / "base" / "{{cookiecutter.project_slug}}" / "infra"
 
 
-def copy_project(example: str, where: Path) -> Path:
-    """The example's infra and record, with the accepted-checks file its template renders."""
+def copy_project(example: str, where: Path, **config: Any) -> Path:
+    """A fresh render of the example's record (examples/ may lag the stack library), with
+    `config` keys set in its dev stack."""
+    result = CliRunner().invoke(
+        cli,
+        [
+            "new",
+            "--no-input",
+            "--answers",
+            str(EXAMPLES / example / ".archgen.yaml"),
+            "-o",
+            str(where),
+        ],
+    )
+    assert result.exit_code == 0, result.output
     project = where / example
-    shutil.copytree(EXAMPLES / example / "infra", project / "infra")
-    shutil.copy(EXAMPLES / example / ".archgen.yaml", project / ".archgen.yaml")
-    shutil.copy(TEMPLATE_ACCEPTED / ACCEPTED_FILE, project / "infra" / ACCEPTED_FILE)
+    stack = project / "infra" / "Pulumi.dev.yaml"
+    document = yaml.safe_load(stack.read_text(encoding="utf-8"))
+    document["config"].update({f"{example}:{key}": value for key, value in config.items()})
+    stack.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    assert (project / "infra" / ACCEPTED_FILE).read_bytes() == (
+        TEMPLATE_ACCEPTED / ACCEPTED_FILE
+    ).read_bytes()
     return project
+
+
+PUBLIC = "fraud-scoring-api"
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
 
 
 def scan(project: Path, *args: str) -> tuple[int, Any]:
@@ -43,10 +65,13 @@ def scan(project: Path, *args: str) -> tuple[int, Any]:
 @pytest.fixture(scope="module")
 def reports(checkov: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, Any]]:
     where = tmp_path_factory.mktemp("scan")
-    return {name: scan(copy_project(name, where)) for name in PROJECTS}
+    found = {name: scan(copy_project(name, where)) for name in PROJECTS}
+    public = copy_project(PUBLIC, where / "public", certificateArn=CERT, lbDeletionProtection=True)
+    found["public"] = scan(public)
+    return found
 
 
-@pytest.mark.parametrize("example", PROJECTS)
+@pytest.mark.parametrize("example", [*PROJECTS, "public"])
 def test_every_failed_check_of_an_example_is_accepted_with_a_reason(
     example: str, reports: dict[str, tuple[int, Any]]
 ) -> None:

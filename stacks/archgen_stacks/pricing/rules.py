@@ -59,6 +59,10 @@ FREE: dict[str, str] = {
     "aws:appautoscaling/target:Target": "free (its policies' alarms are priced)",
     "aws:lb/listener:Listener": "priced on the load balancer",
     "aws:lb/targetGroup:TargetGroup": "priced on the load balancer",
+    "aws:wafv2/webAclAssociation:WebAclAssociation": "priced on the web ACL",
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": (
+        "priced on its log group (the records are ingested there)"
+    ),
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": "free (it bounds the repository's storage)",
     "aws:sns/topicPolicy:TopicPolicy": "free",
     "aws:sqs/queuePolicy:QueuePolicy": "free",
@@ -215,13 +219,39 @@ def state_machine(r: Resource, ctx: Context) -> list[Charge]:
                 (state.get("ItemProcessor") or state.get("Iterator") or {}).get("States", {})
             )
             per_run += inner * number(state.get("MaxConcurrency"), 1)
-    return [
+    charges = [
         Charge(
             f"state transitions ({per_run:g} a run)",
             ctx.batch_runs * per_run,
             ctx.table["step_functions_transitions_thousand"],
             per=1000,
         )
+    ]
+    if as_dict(r.inputs.get("tracingConfiguration")).get("enabled"):
+        charges.append(
+            Charge(
+                "X-Ray traces (one a run)",
+                ctx.batch_runs,
+                ctx.table["xray_traces_million"],
+                per=1e6,
+            )
+        )
+    return charges
+
+
+def web_acl(r: Resource, ctx: Context) -> list[Charge]:
+    rules = len(list(r.inputs.get("rules") or []))
+    return [
+        Charge("web ACL", 1, ctx.table["waf_web_acl_month"]),
+        Charge(
+            f"rules ({rules}, a managed group counts as one)", rules, ctx.table["waf_rule_month"]
+        ),
+        Charge(
+            "requests inspected",
+            ctx.requests_per_month,
+            ctx.table["waf_requests_million"],
+            per=1e6,
+        ),
     ]
 
 
@@ -254,4 +284,5 @@ RULES: dict[str, Rule] = {
     "aws:ecr/repository:Repository": ecr_repository,
     "aws:sqs/queue:Queue": sqs_queue,
     "aws:sns/topic:Topic": sns_topic,
+    "aws:wafv2/webAcl:WebAcl": web_acl,
 }

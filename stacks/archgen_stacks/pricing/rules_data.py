@@ -168,9 +168,23 @@ def s3_bucket(r: Resource, ctx: Context) -> list[Charge]:
     return [Charge("storage (nothing written by the stack)", 0.0, standard)]
 
 
+WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
+WAF_LOG_RECORD_BYTES = 1500
+"""About the size of one AWS WAF log record (JSON: headers, rule matches, labels)."""
+
+
+def _is_waf_log_group(r: Resource) -> bool:
+    return str(r.inputs.get("namePrefix") or r.inputs.get("name") or "").startswith(
+        WAF_LOG_GROUP_PREFIX
+    )
+
+
 def log_group(r: Resource, ctx: Context) -> list[Charge]:
-    groups = max(1, len(ctx.of(r.typ)))
-    gb = ctx.log_gb / groups
+    if _is_waf_log_group(r):  # a record per inspected request, not the stack's app logs
+        gb = ctx.requests_per_month * WAF_LOG_RECORD_BYTES / GB
+    else:
+        groups = max(1, sum(1 for g in ctx.of(r.typ) if not _is_waf_log_group(g)))
+        gb = ctx.log_gb / groups
     retention = number(r.inputs.get("retentionInDays"), 30)
     kept_months = min(retention / DAYS_PER_MONTH, ctx.usage.priced_month)
     return [

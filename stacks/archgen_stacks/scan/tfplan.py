@@ -52,6 +52,7 @@ MAPPED_MODULES = frozenset(
         "sfn",
         "sns",
         "sqs",
+        "wafv2",
     }
 )
 """The modules whose tokens the rule has been checked for (every module the components use)."""

@@ -36,6 +36,7 @@ from . import (
     sfn,
     sns,
     sqs,
+    wafv2,
 )
 
 MODULES: tuple[ModuleType, ...] = (
@@ -57,6 +58,7 @@ MODULES: tuple[ModuleType, ...] = (
     lambda_,
     sqs,
     dynamodb,
+    wafv2,
 )
 
 

@@ -2,7 +2,7 @@
 in moto's ELBv2.
 
 Emulated: a load balancer (scheme, type, subnets, security groups, idle
-timeout, dropping invalid headers, access logs), a target group (target type,
+timeout, dropping invalid headers, deletion protection, access logs), a target group (target type,
 protocol, port, health check, deregistration delay) and a listener with its
 default actions (forward, weighted forward, fixed response, redirect),
 certificate and TLS policy. Not emulated: tags on target groups and
@@ -41,6 +41,13 @@ def _alb(m: Backend, name: str, i: R) -> tuple[str, R]:
             {
                 "Key": "routing.http.drop_invalid_header_fields.enabled",
                 "Value": str(bool(i["dropInvalidHeaderFields"])).lower(),
+            }
+        )
+    if i.get("enableDeletionProtection") is not None:
+        attrs.append(
+            {
+                "Key": "deletion_protection.enabled",
+                "Value": str(bool(i["enableDeletionProtection"])).lower(),
             }
         )
     logs = i.get("accessLogs") or {}
@@ -165,6 +172,7 @@ APPLIED: dict[str, frozenset[str]] = {
         {
             "accessLogs",
             "dropInvalidHeaderFields",
+            "enableDeletionProtection",
             "idleTimeout",
             "internal",
             "loadBalancerType",

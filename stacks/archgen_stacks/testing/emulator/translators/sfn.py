@@ -1,8 +1,8 @@
 """Step Functions state machines, created in moto's Step Functions.
 
-Emulated: a machine with its definition, role, type and tags. Running one is
-`stepfunctions.run_state_machine`'s job. Not emulated: the logging and
-tracing configuration.
+Emulated: a machine with its definition, role, type, tags and X-Ray tracing.
+Running one is `stepfunctions.run_state_machine`'s job. Not emulated: the
+logging configuration.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ def _state_machine(m: Backend, name: str, i: R) -> tuple[str, R]:
     }
     if i.get("tags"):
         kw["tags"] = [{"key": t["Key"], "value": t["Value"]} for t in _tags(i)]
+    tracing = i.get("tracingConfiguration") or {}
+    if "enabled" in tracing:
+        kw["tracingConfiguration"] = {"enabled": bool(tracing["enabled"])}
     out = m.client("stepfunctions").create_state_machine(**kw)
     arn = out["stateMachineArn"]
     return arn, {
@@ -36,7 +39,9 @@ HANDLERS: dict[str, Handler] = {
 }
 
 APPLIED: dict[str, frozenset[str]] = {
-    "sfn.StateMachine": frozenset({"definition", "name", "namePrefix", "roleArn", "tags", "type"}),
+    "sfn.StateMachine": frozenset(
+        {"definition", "name", "namePrefix", "roleArn", "tags", "tracingConfiguration", "type"}
+    ),
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
