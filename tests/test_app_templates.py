@@ -130,6 +130,18 @@ def test_pattern_app_passes_ruff_and_its_own_tests(pattern: str, tmp_path: Path)
         check=False,
     )
     assert lint.returncode == 0, lint.stdout + lint.stderr
+    # the generated project's own line length, as its `make lint` checks the layout
+    layout = subprocess.run(
+        [
+            *[sys.executable, "-m", "ruff", "format", "--check", "--isolated"],
+            *["--line-length", "100", "--target-version", "py311", "src", "tests"],
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert layout.returncode == 0, layout.stdout + layout.stderr
     env = clean_env()
     env["PYTHONPATH"] = str(project / "src")
     suite = subprocess.run(

@@ -66,3 +66,23 @@ def test_every_stack_of_an_example_builds_the_example_s_pattern(name: str) -> No
     for path in stacks:
         config = yaml.safe_load(path.read_text(encoding="utf-8"))["config"]
         assert config[f"{name}:pattern"] == pattern, path.name
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_example_speaks_its_own_spec_file(name: str) -> None:
+    """The record's model spec is the one in `examples/specs/<name>.yaml`: same problem, same
+    domain, so the example's README, API and data are not the credit default by accident."""
+    import yaml
+
+    from archgen.model_spec import load_spec, spec_from_data
+
+    record = yaml.safe_load((EXAMPLES / name / ".archgen.yaml").read_text(encoding="utf-8"))
+    spec_file = EXAMPLES / "specs" / f"{name}.yaml"
+    assert "model_spec" in record, f"examples/{name} records no model spec"
+    recorded = spec_from_data(record["model_spec"], f"examples/{name}/.archgen.yaml")
+    assert recorded == load_spec(spec_file)
+    package = name.replace("-", "_")
+    spec_py = (EXAMPLES / name / "src" / package / "spec.py").read_text(encoding="utf-8")
+    assert f"ENTITY = {recorded.entity!r}".replace("'", '"') in spec_py
+    for feature in recorded.features:
+        assert f'"{feature.name}"' in spec_py

@@ -12,7 +12,7 @@ from moto import mock_aws
 
 from churn_nightly import data
 from churn_nightly.config import Settings
-from churn_nightly.model import CreditModel
+from churn_nightly.model import SpecModel
 
 REGION = "eu-west-1"
 
@@ -77,6 +77,6 @@ def buckets(aws: None, settings: Settings) -> Any:
 
 
 @pytest.fixture(scope="session")
-def trained_model() -> CreditModel:
+def trained_model() -> SpecModel:
     """A model trained once per session on synthetic data."""
-    return CreditModel.train(data.generate(4_000, seed=3), version="test")
+    return SpecModel.train(data.generate(4_000, seed=3), version="test")

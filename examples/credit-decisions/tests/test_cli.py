@@ -11,14 +11,14 @@ import pytest
 from credit_decisions import data, storage
 from credit_decisions.__main__ import main
 from credit_decisions.config import Settings
-from credit_decisions.model import CreditModel
+from credit_decisions.model import SpecModel
 
 
 def test_generate_and_train(tmp_path: Path) -> None:
     assert main(["generate", "--rows", "300", "--out", str(tmp_path / "a.csv")]) == 0
     assert len(data.read_csv((tmp_path / "a.csv").read_bytes())) == 300
     assert main(["train", "--rows", "2000", "--out", str(tmp_path / "m"), "--version", "v9"]) == 0
-    assert CreditModel.load(tmp_path / "m").metadata.version == "v9"
+    assert SpecModel.load(tmp_path / "m").metadata.version == "v9"
 
 
 def test_upload_puts_input_where_the_scorer_reads(buckets: Any, settings: Settings) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date
 from typing import Any
 
@@ -11,7 +12,8 @@ import pytest
 from credit_decisions import data, storage
 from credit_decisions.config import Settings
 from credit_decisions.jobs import score
-from credit_decisions.model import CreditModel
+from credit_decisions.model import SpecModel
+from credit_decisions.schema import OUTPUT_COLUMNS, output_rows
 
 DAY = date(2024, 6, 2)
 
@@ -20,7 +22,7 @@ def put_inputs(client: Any, settings: Settings, sizes: list[int]) -> list[data.D
     written = []
     for part, rows in enumerate(sizes):
         full = data.generate(rows, seed=100 + part)
-        dataset = data.Dataset(ids=full.ids, features=full.features)
+        dataset = full.unlabelled()
         key = storage.part_key(settings.raw_prefix, DAY, part)
         storage.put_bytes(client, settings.raw_bucket, key, data.to_csv(dataset), "text/csv")
         written.append(dataset)
@@ -33,24 +35,25 @@ def read_output(client: Any, settings: Settings, part: int) -> list[str]:
 
 
 def test_scores_every_part_into_the_same_name(
-    buckets: Any, settings: Settings, trained_model: CreditModel
+    buckets: Any, settings: Settings, trained_model: SpecModel
 ) -> None:
     inputs = put_inputs(buckets, settings, [300, 200])
     summary = score.run(settings, DAY, trained_model, client=buckets)
     assert summary.scored == ["part-00000.csv", "part-00001.csv"] and summary.rows == 500
     lines = read_output(buckets, settings, 0)
-    assert lines[0] == "applicant_id,default_probability"
-    ids = [line.split(",")[0] for line in lines[1:]]
-    probabilities = np.array([float(line.split(",")[1]) for line in lines[1:]])
-    assert ids == inputs[0].ids
-    parsed = data.read_csv(data.to_csv(inputs[0]))
-    np.testing.assert_allclose(
-        probabilities, trained_model.predict_proba(parsed.features), atol=1e-6
+    assert lines[0] == ",".join(OUTPUT_COLUMNS)
+    rows = list(csv.reader(lines[1:]))
+    assert [row[0] for row in rows] == inputs[0].ids
+    expected = output_rows(
+        inputs[0].ids, trained_model.predict_scores(inputs[0].rows), settings.decision_threshold
     )
+    for got, want in zip(rows, expected, strict=True):
+        assert got[1] == str(want[1]) or float(got[1]) == pytest.approx(want[1], abs=1e-6)
+        np.testing.assert_allclose([float(v) for v in got[2:]], want[2:], atol=1e-6)
 
 
 def test_rerun_skips_finished_parts_and_replaces_nothing_twice(
-    buckets: Any, settings: Settings, trained_model: CreditModel
+    buckets: Any, settings: Settings, trained_model: SpecModel
 ) -> None:
     put_inputs(buckets, settings, [100, 100])
     score.run(settings, DAY, trained_model, client=buckets)
@@ -65,7 +68,7 @@ def test_rerun_skips_finished_parts_and_replaces_nothing_twice(
 
 
 def test_resumes_after_a_partial_run_and_rescores_changed_input(
-    buckets: Any, settings: Settings, trained_model: CreditModel
+    buckets: Any, settings: Settings, trained_model: SpecModel
 ) -> None:
     put_inputs(buckets, settings, [50, 50, 50])
     marker = storage.marker_key(settings.predictions_prefix, DAY, "part-00001.csv")
@@ -86,7 +89,7 @@ def test_resumes_after_a_partial_run_and_rescores_changed_input(
 
 
 def test_shards_split_the_parts_without_overlap(
-    buckets: Any, settings: Settings, trained_model: CreditModel
+    buckets: Any, settings: Settings, trained_model: SpecModel
 ) -> None:
     put_inputs(buckets, settings, [10] * 5)
     done = [
@@ -102,16 +105,16 @@ def test_shards_split_the_parts_without_overlap(
 
 
 def test_new_model_version_rescores(
-    buckets: Any, settings: Settings, trained_model: CreditModel
+    buckets: Any, settings: Settings, trained_model: SpecModel
 ) -> None:
     put_inputs(buckets, settings, [20])
     score.run(settings, DAY, trained_model, client=buckets)
-    newer = CreditModel.train(data.generate(1_000, seed=5), version="newer")
+    newer = SpecModel.train(data.generate(1_000, seed=5), version="newer")
     assert score.run(settings, DAY, newer, client=buckets).scored == ["part-00000.csv"]
 
 
 def test_entrypoint_loads_the_promoted_model(
-    buckets: Any, settings: Settings, trained_model: CreditModel
+    buckets: Any, settings: Settings, trained_model: SpecModel
 ) -> None:
     assert score.main(["--run-date", DAY.isoformat()]) == 1  # no model promoted yet
     storage.save_model(buckets, settings, trained_model, promote=True)

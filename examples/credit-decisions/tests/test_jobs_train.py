@@ -10,6 +10,8 @@ import pytest
 from credit_decisions import data, storage
 from credit_decisions.config import Settings
 from credit_decisions.jobs import train
+from credit_decisions.model import metric_passes
+from credit_decisions.spec import METRIC_GOAL, METRIC_THRESHOLD
 
 DAY = date(2024, 6, 1)
 
@@ -29,7 +31,8 @@ def test_trains_on_every_part_and_promotes(buckets: Any, settings: Settings) -> 
     assert summary["training_rows"] == 2_000  # 80% of 2,500
     assert storage.promoted_version(buckets, settings) == "v20240601"
     model = storage.load_model(buckets, settings)
-    assert model.metadata.metric == summary["metric"] > 0.7
+    assert model.metadata.metric == summary["metric"]
+    assert metric_passes(summary["metric"], METRIC_THRESHOLD)
 
 
 def test_rerun_replaces_the_same_version(buckets: Any, settings: Settings) -> None:
@@ -41,7 +44,8 @@ def test_rerun_replaces_the_same_version(buckets: Any, settings: Settings) -> No
 
 
 def test_below_threshold_is_stored_but_not_promoted(buckets: Any, settings: Settings) -> None:
-    strict = settings.model_copy(update={"model_metric_threshold": 0.999})
+    impossible = 0.0 if METRIC_GOAL == "min" else 0.999
+    strict = settings.model_copy(update={"model_metric_threshold": impossible})
     put_training(buckets, strict, 1_000, 0, seed=1)
     summary = train.run(strict, DAY, client=buckets)
     assert summary["promoted"] is False
@@ -53,7 +57,7 @@ def test_below_threshold_is_stored_but_not_promoted(buckets: Any, settings: Sett
 def test_entrypoint_exit_codes(buckets: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     assert train.main([]) == 1  # no training data yet
     assert train.main(["--run-date", "2024-06-01", "--synthetic-rows", "2000"]) == 0
-    monkeypatch.setenv("MODEL_METRIC_THRESHOLD", "1.0")
+    monkeypatch.setenv("MODEL_METRIC_THRESHOLD", "0.0" if METRIC_GOAL == "min" else "1.0")
     # Below the threshold is a result, not an error: the state machine's gate reads it.
     assert train.main(["--version", "v2"]) == 0
 
@@ -81,7 +85,7 @@ def test_run_date_from_the_environment(
 
 def test_unlabelled_training_data_is_refused(buckets: Any, settings: Settings) -> None:
     dataset = data.generate(100)
-    unlabelled = data.Dataset(ids=dataset.ids, features=dataset.features)
+    unlabelled = dataset.unlabelled()
     key = storage.part_key(settings.training_prefix, DAY, 0)
     storage.put_bytes(buckets, settings.raw_bucket, key, data.to_csv(unlabelled), "text/csv")
     with pytest.raises(data.DataFormatError, match="lacks"):

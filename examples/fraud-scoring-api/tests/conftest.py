@@ -12,7 +12,7 @@ from moto import mock_aws
 
 from fraud_scoring_api import data
 from fraud_scoring_api.config import Settings
-from fraud_scoring_api.model import CreditModel
+from fraud_scoring_api.model import SpecModel
 
 REGION = "us-east-1"
 
@@ -77,6 +77,6 @@ def buckets(aws: None, settings: Settings) -> Any:
 
 
 @pytest.fixture(scope="session")
-def trained_model() -> CreditModel:
+def trained_model() -> SpecModel:
     """A model trained once per session on synthetic data."""
-    return CreditModel.train(data.generate(4_000, seed=3), version="test")
+    return SpecModel.train(data.generate(4_000, seed=3), version="test")

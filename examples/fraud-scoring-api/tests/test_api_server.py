@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from fraud_scoring_api.model import CreditModel
+from fraud_scoring_api.model import SpecModel
 
 
 def free_port() -> int:
@@ -23,7 +23,7 @@ def free_port() -> int:
 
 
 def test_serves_then_shuts_down_gracefully_on_sigterm(
-    tmp_path: Path, trained_model: CreditModel
+    tmp_path: Path, trained_model: SpecModel
 ) -> None:
     trained_model.save(tmp_path / "model")
     port = free_port()

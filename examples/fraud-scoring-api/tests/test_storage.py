@@ -10,7 +10,7 @@ import pytest
 
 from fraud_scoring_api import data, storage
 from fraud_scoring_api.config import Settings
-from fraud_scoring_api.model import CreditModel, ModelError
+from fraud_scoring_api.model import ModelError, SpecModel
 
 
 def test_keys_are_deterministic() -> None:
@@ -46,13 +46,12 @@ def test_streamed_upload_and_download(buckets: Any, settings: Settings) -> None:
     chunks = storage.iter_object(buckets, settings.raw_bucket, "in.csv", chunk_bytes=4096)
     batches = list(data.iter_csv(chunks, rows_per_batch=1_000))
     assert sum(len(b) for b in batches) == 3_000
-    np.testing.assert_allclose(
-        np.vstack([b.features for b in batches]), data.read_csv(raw).features
-    )
+    assert [i for b in batches for i in b.ids] == dataset.ids
+    np.testing.assert_array_equal(np.vstack([b.rows for b in batches]), data.read_csv(raw).rows)
 
 
 def test_model_versions_and_promotion(
-    buckets: Any, settings: Settings, trained_model: CreditModel
+    buckets: Any, settings: Settings, trained_model: SpecModel
 ) -> None:
     with pytest.raises(storage.StorageError):
         storage.load_model(buckets, settings)
@@ -62,14 +61,15 @@ def test_model_versions_and_promotion(
     assert storage.load_model(buckets, settings, "test").metadata.version == "test"
     storage.save_model(buckets, settings, trained_model, promote=True)
     assert storage.promoted_version(buckets, settings) == "test"
-    rows = data.generate(10).features
+    rows = data.generate(10).rows
     np.testing.assert_allclose(
-        storage.load_model(buckets, settings).predict_proba(rows), trained_model.predict_proba(rows)
+        storage.load_model(buckets, settings).predict_scores(rows),
+        trained_model.predict_scores(rows),
     )
 
 
 def test_configured_model_prefers_a_local_path(
-    tmp_path: Any, buckets: Any, trained_model: CreditModel
+    tmp_path: Any, buckets: Any, trained_model: SpecModel
 ) -> None:
     trained_model.save(tmp_path / "model")
     local = Settings.from_env({"MODEL_PATH": str(tmp_path / "model")})

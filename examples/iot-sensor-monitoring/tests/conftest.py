@@ -12,7 +12,7 @@ from moto import mock_aws
 
 from iot_sensor_monitoring import data
 from iot_sensor_monitoring.config import Settings
-from iot_sensor_monitoring.model import CreditModel
+from iot_sensor_monitoring.model import SpecModel
 
 REGION = "eu-central-1"
 
@@ -77,6 +77,6 @@ def buckets(aws: None, settings: Settings) -> Any:
 
 
 @pytest.fixture(scope="session")
-def trained_model() -> CreditModel:
+def trained_model() -> SpecModel:
     """A model trained once per session on synthetic data."""
-    return CreditModel.train(data.generate(4_000, seed=3), version="test")
+    return SpecModel.train(data.generate(4_000, seed=3), version="test")

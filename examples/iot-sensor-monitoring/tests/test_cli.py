@@ -11,14 +11,14 @@ import pytest
 from iot_sensor_monitoring import data, storage
 from iot_sensor_monitoring.__main__ import main
 from iot_sensor_monitoring.config import Settings
-from iot_sensor_monitoring.model import CreditModel
+from iot_sensor_monitoring.model import SpecModel
 
 
 def test_generate_and_train(tmp_path: Path) -> None:
     assert main(["generate", "--rows", "300", "--out", str(tmp_path / "a.csv")]) == 0
     assert len(data.read_csv((tmp_path / "a.csv").read_bytes())) == 300
     assert main(["train", "--rows", "2000", "--out", str(tmp_path / "m"), "--version", "v9"]) == 0
-    assert CreditModel.load(tmp_path / "m").metadata.version == "v9"
+    assert SpecModel.load(tmp_path / "m").metadata.version == "v9"
 
 
 def test_upload_puts_input_where_the_scorer_reads(buckets: Any, settings: Settings) -> None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import base64
+import json
 from typing import Any
 
 import boto3
 import pytest
 
+from iot_sensor_monitoring import spec
 from iot_sensor_monitoring.config import Settings
-from iot_sensor_monitoring.model import CreditModel
+from iot_sensor_monitoring.model import Model
 from iot_sensor_monitoring.stream import handler
+from iot_sensor_monitoring.stream.events import kinesis_event
 from iot_sensor_monitoring.stream.producer import main, messages
 
 REGION = "eu-central-1"
@@ -36,12 +38,15 @@ def test_messages_are_deterministic_and_valid() -> None:
     first, second = list(messages(20, 3)), list(messages(20, 3))
     assert first == second and len({m["event_id"] for m in first}) == 20
     for message in first:
-        handler.ScoreRequest.model_validate(message)
+        assert set(message) == {"event_id", spec.ID_FIELD, *spec.FEATURE_NAMES}
+        event_id, request = handler.parse_message(json.dumps(message).encode())
+        assert event_id == message["event_id"] and request.entity_id == message[spec.ID_FIELD]
     assert len(list(messages(2, 3, poison=2))) == 4
+    assert list(messages(5, 3, shift=1.0)) != list(messages(5, 3))
 
 
 def test_producer_to_stream_to_handler_to_table(
-    aws: None, settings: Settings, trained_model: CreditModel, capsys: pytest.CaptureFixture[str]
+    aws: None, settings: Settings, trained_model: Model, capsys: pytest.CaptureFixture[str]
 ) -> None:
     kinesis = boto3.client("kinesis", region_name=REGION)
     kinesis.create_stream(StreamName=settings.input_stream, ShardCount=2)
@@ -57,20 +62,11 @@ def test_producer_to_stream_to_handler_to_table(
     )
     handler.set_runtime(handler.Runtime(settings, trained_model, table))
     try:
-        event = {
-            "Records": [
-                {
-                    "kinesis": {
-                        "data": base64.b64encode(r["Data"]).decode(),
-                        "sequenceNumber": r["SequenceNumber"],
-                        "partitionKey": r["PartitionKey"],
-                    },
-                    "eventSource": "aws:kinesis",
-                    "eventID": f"shard:{r['SequenceNumber']}",
-                }
-                for r in records
-            ]
-        }
+        event = kinesis_event(
+            [r["Data"] for r in records],
+            stream=settings.input_stream,
+            partition_keys=[r["PartitionKey"] for r in records],
+        )
         response = handler.lambda_handler(event, None)
     finally:
         handler.set_runtime(None)

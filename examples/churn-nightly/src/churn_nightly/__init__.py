@@ -1,4 +1,4 @@
-"""Churn Nightly: the credit-decision model, its data and its storage helpers."""
+"""Churn Nightly: the customer model, its data and its storage helpers."""
 
 from __future__ import annotations
 

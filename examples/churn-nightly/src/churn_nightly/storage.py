@@ -19,7 +19,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .config import Settings
-from .model import METADATA_FILE, MODEL_FILE, CreditModel, ModelError
+from .model import METADATA_FILE, MODEL_FILE, ModelError, SpecModel
 
 CHUNK_BYTES = 8 * 1024 * 1024
 LATEST_POINTER = "latest.json"
@@ -154,7 +154,7 @@ def upload_chunks(
     return size
 
 
-def save_model(client: Any, settings: Settings, model: CreditModel, promote: bool) -> str:
+def save_model(client: Any, settings: Settings, model: SpecModel, promote: bool) -> str:
     """Store a model under its version; when `promote`, point `latest.json` at it. Returns the
     metadata key."""
     version = model.metadata.version
@@ -182,7 +182,7 @@ def promoted_version(client: Any, settings: Settings) -> str:
     return version
 
 
-def load_model(client: Any, settings: Settings, version: str = "") -> CreditModel:
+def load_model(client: Any, settings: Settings, version: str = "") -> SpecModel:
     """Load a model version from S3 (empty: the promoted one)."""
     version = version or promoted_version(client, settings)
     files = {
@@ -191,13 +191,13 @@ def load_model(client: Any, settings: Settings, version: str = "") -> CreditMode
         )
         for name in (MODEL_FILE, METADATA_FILE)
     }
-    return CreditModel.from_files(files)
+    return SpecModel.from_files(files)
 
 
-def load_configured_model(settings: Settings, client: Any | None = None) -> CreditModel:
+def load_configured_model(settings: Settings, client: Any | None = None) -> SpecModel:
     """The model this process serves: MODEL_PATH when set, else MODEL_VERSION (or latest) in S3."""
     if settings.model_path:
-        return CreditModel.load(Path(settings.model_path))
+        return SpecModel.load(Path(settings.model_path))
     try:
         return load_model(client or s3_client(settings), settings, settings.model_version)
     except StorageError as err:

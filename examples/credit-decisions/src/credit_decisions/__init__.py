@@ -1,4 +1,4 @@
-"""Credit Decisions: the credit-decision model, its data and its storage helpers."""
+"""Credit Decisions: the applicant model, its data and its storage helpers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fraud Scoring API: the credit-decision model, its data and its storage helpers."""
+"""Fraud Scoring API: the transaction model, its data and its storage helpers."""
 
 from __future__ import annotations
 

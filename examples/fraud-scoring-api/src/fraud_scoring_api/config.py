@@ -53,9 +53,16 @@ class Settings(BaseModel):
     predictions_prefix: str = "predictions/"
     model_version: str = Field(default="", description="Empty means the promoted (latest) model.")
     model_path: str = Field(default="", description="A local model directory; wins over S3.")
-    model_metric_threshold: float = Field(default=0.7, ge=0.0, le=1.0)
+    model_metric_threshold: float = Field(
+        default=0.75,
+        ge=0.0,
+        description="The quality gate on the model's metric (see spec.METRIC_NAME, METRIC_GOAL).",
+    )
     decision_threshold: float = Field(
-        default=0.5, gt=0.0, lt=1.0, description="Default probability at which to decline."
+        default=0.5,
+        gt=0.0,
+        lt=1.0,
+        description="Binary tasks: the probability of the positive class at which to predict it.",
     )
     predictions_table: str = "fraud-scoring-api-predictions"
     table_ttl_days: int = Field(default=30, ge=1)

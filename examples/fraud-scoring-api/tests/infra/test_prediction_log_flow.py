@@ -13,19 +13,13 @@ from archgen_stacks.testing.emulator import DeployResult
 from archgen_stacks.testing.esm_runner import deliver_kinesis_source
 from archgen_stacks.testing.pytest_plugin import DeployedStack
 from fastapi.testclient import TestClient
+from spec_requests import valid_request
 
 from fraud_scoring_api.api.app import create_app
 from fraud_scoring_api.config import Settings
-from fraud_scoring_api.model import CreditModel
+from fraud_scoring_api.model import SpecModel
 
 REGION = "us-east-1"
-APPLICANT: dict[str, Any] = {
-    "income": 52_000,
-    "debt_ratio": 0.31,
-    "credit_history_months": 48,
-    "delinquencies": 0,
-    "requested_amount": 12_000,
-}
 
 
 def api_environment(session: Any, result: DeployResult) -> dict[str, str]:
@@ -39,7 +33,7 @@ def api_environment(session: Any, result: DeployResult) -> dict[str, str]:
 
 
 def test_api_predictions_reach_the_stream_and_the_archive(
-    archgen_deployed: DeployedStack, trained_model: CreditModel
+    archgen_deployed: DeployedStack, trained_model: SpecModel
 ) -> None:
     session, result = archgen_deployed
     environment = api_environment(session, result)
@@ -52,7 +46,7 @@ def test_api_predictions_reach_the_stream_and_the_archive(
     ids = [f"flow-{n}" for n in range(3)]
     with TestClient(create_app(settings, trained_model)) as client:
         for ident in ids:
-            response = client.post("/predict", json={**APPLICANT, "applicant_id": ident})
+            response = client.post("/predict", json=valid_request(ident))
             assert response.status_code == 200
     # leaving the client shuts the app down, which flushes the prediction log
     firehose = result.one("kinesis.FirehoseDeliveryStream").outputs["name"]

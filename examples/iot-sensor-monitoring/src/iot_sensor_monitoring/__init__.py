@@ -1,4 +1,4 @@
-"""IoT Sensor Monitoring: the credit-decision model, its data and its storage helpers."""
+"""IoT Sensor Monitoring: the reading model, its data and its storage helpers."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ import boto3
 from archgen_stacks.testing.esm_runner import run_event_source_mapping
 
 from {{ cookiecutter.package_name }}.config import Settings
-from {{ cookiecutter.package_name }}.model import Model
+from {{ cookiecutter.package_name }}.model import SpecModel
 from {{ cookiecutter.package_name }}.storage import save_model
 from {{ cookiecutter.package_name }}.stream import handler
 from {{ cookiecutter.package_name }}.stream.producer import messages, send
@@ -68,7 +68,7 @@ def deploy_consumer(stream_arn: str, settings: Settings, name: str, table: str) 
 
 
 def test_stream_to_table_through_the_mapping(
-    buckets: Any, settings: Settings, trained_model: Model, unique: str
+    buckets: Any, settings: Settings, trained_model: SpecModel, unique: str
 ) -> None:
     name, table_name, stream = f"consumer-{unique}", f"scored-{unique}", f"events-{unique}"
     save_model(buckets, settings, trained_model, promote=True)

@@ -7,12 +7,16 @@ name, so a rerun replaces. After each part a marker records the input's ETag
 and the model version; a rerun skips parts whose marker still matches, so a
 failed run resumes where it stopped. `--shard i --shards n` scores every n-th
 part starting at i (a Step Functions Map runs one task per shard). Files are
-streamed in chunks and scored with vectorised numpy.
+streamed in chunks and scored a block of rows at a time. Output columns:
+`schema.OUTPUT_COLUMNS` (the id, the prediction and, for classification, the
+probabilities).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import logging
 import sys
@@ -24,11 +28,12 @@ from typing import Any
 from .. import data, storage
 from ..config import ConfigError, Settings
 from ..model import Model, ModelError
+from ..schema import OUTPUT_COLUMNS, output_rows
 from . import resolve_run_date
 
 log = logging.getLogger(__name__)
 
-OUTPUT_HEADER = f"{data.ID_COLUMN},default_probability\n".encode()
+OUTPUT_HEADER = (",".join(OUTPUT_COLUMNS) + "\n").encode()
 
 
 @dataclass
@@ -51,15 +56,20 @@ def shard_keys(keys: Sequence[str], shard: int, shards: int) -> list[str]:
     return [key for index, key in enumerate(sorted(keys)) if index % shards == shard]
 
 
-def score_chunks(model: Model, chunks: Iterator[bytes], counter: list[int]) -> Iterator[bytes]:
+def score_chunks(
+    model: Model, chunks: Iterator[bytes], counter: list[int], threshold: float = 0.5
+) -> Iterator[bytes]:
     """Predictions CSV for an input CSV stream, batch by batch; counts rows into `counter`."""
     yield OUTPUT_HEADER
     for batch in data.iter_csv(chunks):
         if not len(batch):
             continue
-        probabilities = model.predict_proba(batch.features).tolist()
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(
+            output_rows(batch.ids, model.predict_scores(batch.rows), threshold)
+        )
         counter[0] += len(batch)
-        yield ("\n".join(map("{},{:.6f}".format, batch.ids, probabilities)) + "\n").encode()
+        yield out.getvalue().encode()
 
 
 def run(
@@ -99,7 +109,7 @@ def run(
             client,
             settings.predictions_bucket,
             out_key,
-            score_chunks(model, chunks, counter),
+            score_chunks(model, chunks, counter, settings.decision_threshold),
             "text/csv",
         )
         storage.put_json(

@@ -2,10 +2,11 @@
 
 Reads `s3://$RAW_BUCKET/$TRAINING_PREFIX/run_date=D/*.csv` (D: `--run-date`,
 RUN_DATE, else the newest partition), trains the default model, stores it as
-`s3://$MODELS_BUCKET/$MODELS_PREFIX/<version>/` and, when its AUC reaches
-MODEL_METRIC_THRESHOLD, points `latest.json` at it. The version defaults to
-`vYYYYMMDD` of the run date, so a rerun replaces that day's model; the batch
-state machine passes its execution name and gates on `metadata.json` itself.
+`s3://$MODELS_BUCKET/$MODELS_PREFIX/<version>/` and, when its metric passes
+MODEL_METRIC_THRESHOLD (the spec's metric and goal), points `latest.json` at
+it. The version defaults to `vYYYYMMDD` of the run date, so a rerun replaces
+that day's model; the batch state machine passes its execution name and gates
+on `metadata.json` itself.
 Exit status: 0 trained (promoted or not, see the summary line), 1 error.
 """
 
@@ -23,7 +24,8 @@ import numpy as np
 
 from .. import data, storage
 from ..config import ConfigError, Settings
-from ..model import CreditModel, ModelError
+from ..model import ModelError, SpecModel, metric_passes
+from ..spec import TARGET
 from . import resolve_run_date
 
 log = logging.getLogger(__name__)
@@ -44,12 +46,12 @@ def load_training_data(client: Any, settings: Settings, run_date: date) -> data.
     ]
     if not parts:
         raise storage.StorageError(f"no training data under s3://{settings.raw_bucket}/{prefix}")
-    if any(part.labels is None for part in parts):
-        raise data.DataFormatError(f"training data under {prefix} lacks the {data.LABEL} column")
+    if any(part.target is None for part in parts):
+        raise data.DataFormatError(f"training data under {prefix} lacks the {TARGET} column")
     return data.Dataset(
         ids=[i for part in parts for i in part.ids],
-        features=np.vstack([part.features for part in parts]),
-        labels=np.concatenate([part.labels for part in parts if part.labels is not None]),
+        rows=np.vstack([part.rows for part in parts]),
+        target=np.concatenate([part.target for part in parts if part.target is not None]),
     )
 
 
@@ -75,8 +77,8 @@ def run(
         key = storage.part_key(settings.training_prefix, run_date, 0)
         storage.put_bytes(client, settings.raw_bucket, key, data.to_csv(synthetic), "text/csv")
     dataset = load_training_data(client, settings, run_date)
-    model = CreditModel.train(dataset, version)
-    promote = model.metadata.metric >= settings.model_metric_threshold
+    model = SpecModel.train(dataset, version)
+    promote = metric_passes(model.metadata.metric, settings.model_metric_threshold)
     metadata_key = storage.save_model(client, settings, model, promote=promote)
     return {
         "run_date": run_date.isoformat(),

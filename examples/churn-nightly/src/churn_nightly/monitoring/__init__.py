@@ -1,1 +1,1 @@
-"""Monitoring helpers: the prediction log that feeds the monitoring stream."""
+"""Monitoring: the prediction log the API writes and the window that measures drift."""

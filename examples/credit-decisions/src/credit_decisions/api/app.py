@@ -3,38 +3,64 @@
 The model loads once, during startup (FastAPI lifespan), before uvicorn accepts
 a connection; a model that cannot load stops the process, so the orchestrator
 restarts it instead of routing traffic to it. On shutdown readiness turns
-false first, then the prediction log is flushed. Request bodies are validated
-by `Applicant` (invalid -> 422). Logs are JSON lines (see `logs.py`): startup,
-shutdown and errors at INFO and above; one line per prediction at DEBUG
-(LOG_LEVEL=DEBUG), because at full load that line alone costs about a tenth
-of the throughput. The durable per-prediction record is the prediction log:
-with PREDICTION_LOG_STREAM set, every prediction is queued for that stream.
+false first, then the prediction log is flushed. A request body is JSON in the
+shape of `PredictionRequest` (the model spec's id and features); anything else
+gets a 4xx with the `Problem` body of `errors.py`, never a 5xx. Logs are JSON
+lines (see `logs.py`): startup, shutdown and errors at INFO and above; one line
+per prediction at DEBUG (LOG_LEVEL=DEBUG), because at full load that line alone
+costs about a tenth of the throughput. The durable per-prediction record is
+the prediction log: with PREDICTION_LOG_STREAM set, every prediction's
+`PredictionLogRecord` is queued for that stream.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..config import Settings
 from ..model import Model
 from ..monitoring.prediction_log import PredictionSink, open_prediction_log
-from ..schema import Applicant, Prediction, predict
+from ..schema import Prediction, PredictionLogRecord, PredictionRequest, predict
+from ..spec import FEATURES
 from ..storage import load_configured_model
+from .errors import install_error_handlers, problem_responses
 
 log = logging.getLogger("credit_decisions.api")
 
+DESCRIPTION = (
+    "Predictions from the model spec's features. Every error, whatever the input, is a JSON "
+    "`Problem` with a 4xx status; a 422 lists the fields that failed without echoing them."
+)
 MAX_BODY_BYTES = 16 * 1024
-"""An application is a few hundred bytes; anything far larger is refused before parsing."""
+"""A request is a few hundred bytes; anything far larger is refused before parsing."""
+REQUEST_ID = re.compile(r"[\x21-\x7e]{1,128}")
+
+
+class Health(BaseModel):
+    """Liveness: the process answers."""
+
+    status: str
+
+
+class Readiness(BaseModel):
+    """Readiness: the model that serves, by version."""
+
+    status: str
+    model_version: str
 
 
 @dataclass
@@ -45,6 +71,113 @@ class ServiceState:
     model: Model | None = None
     prediction_log: PredictionSink | None = None
     ready: bool = False
+
+
+def running_state(request: Request) -> ServiceState:
+    """The state of a service that is ready to predict, else 503."""
+    state: ServiceState | None = getattr(request.app.state, "service", None)
+    if state is None or state.model is None or not state.ready:
+        raise HTTPException(status_code=503, detail="model not loaded")
+    return state
+
+
+def require_json(request: Request) -> None:
+    """415 unless the body is declared `application/json` (UTF-8, the only charset JSON has)."""
+    media_type, _, parameters = request.headers.get("content-type", "").partition(";")
+    charset = ""
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    if media_type.strip().lower() != "application/json" or charset not in ("", "utf-8", "utf8"):
+        raise HTTPException(status_code=415, detail="the body must be application/json (UTF-8)")
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The body, or 413 as soon as it is declared or read past `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and (len(declared) > 12 or int(declared) > limit):
+        raise HTTPException(status_code=413, detail=f"the body is over {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise HTTPException(status_code=413, detail=f"the body is over {limit} bytes")
+    return bytes(body)
+
+
+class _DuplicateKey(ValueError):
+    """A JSON object names the same key twice."""
+
+
+def request_id(request: Request) -> str:
+    """The caller's `x-request-id` when it is a valid id (1-128 printable ASCII), else a new one."""
+    given = request.headers.get("x-request-id", "")
+    return given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen.add(key)
+    return dict(pairs)
+
+
+JSON_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "float": ((int, float), "a number"),
+    "int": ((int, float), "an integer"),
+    "bool": ((bool,), "a boolean"),
+    "category": ((str,), "a string"),
+}
+"""Feature kind -> the JSON values its OpenAPI type admits (1.0 is an integer, `true` is not)."""
+
+
+def json_type_errors(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Values pydantic's lax mode would coerce but the OpenAPI document's types refuse."""
+    errors: list[dict[str, Any]] = []
+    for feature in FEATURES:
+        value = document.get(feature.name)
+        allowed, expected = JSON_TYPES[feature.kind]
+        if not isinstance(value, allowed) or (feature.kind != "bool" and isinstance(value, bool)):
+            errors.append(
+                {
+                    "loc": ("body", feature.name),
+                    "msg": f"Input should be {expected}",
+                    "type": f"{feature.kind}_type",
+                }
+            )
+    return errors
+
+
+def parse_request(body: bytes) -> PredictionRequest:
+    """Validate `body` (JSON bytes) into a request; 422 for anything else.
+
+    pydantic-core validates straight from bytes (bad UTF-8, NaN, infinities,
+    out-of-range numbers and deep nesting are its errors), in lax mode because
+    JSON Schema counts 95.0 as an integer. A valid body is read once more, to
+    hold it to the types the OpenAPI document states (`true` is not an integer,
+    "7" is not a number) and to refuse a key given twice rather than let the
+    last one win silently.
+    """
+    try:
+        request = PredictionRequest.model_validate_json(body, strict=False)
+    except ValidationError as err:
+        errors = [{**error, "loc": ("body", *error["loc"])} for error in err.errors()]
+        raise RequestValidationError(errors) from err
+    try:
+        document = json.loads(body, object_pairs_hook=_refuse_duplicates)
+    except _DuplicateKey as err:
+        duplicate = {"loc": ("body", str(err)), "msg": "key given twice", "type": "duplicate_key"}
+        raise RequestValidationError([duplicate]) from err
+    except ValueError as err:
+        invalid = {"loc": ("body",), "msg": "invalid JSON", "type": "json_invalid"}
+        raise RequestValidationError([invalid]) from err
+    errors = json_type_errors(document)
+    if errors:
+        raise RequestValidationError(errors)
+    return request
 
 
 def create_app(
@@ -70,78 +203,80 @@ def create_app(
             log.info("shut down")
 
     app = FastAPI(title="Credit Decisions", version="0.1.0", lifespan=lifespan)
+    install_error_handlers(app)
     # Routes match in order: the hot path first.
 
     @app.post(
         "/predict",
         response_model=Prediction,
+        responses=problem_responses(413, 415, 422, 503),
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": Applicant.model_json_schema()}},
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/PredictionRequest"}
+                    }
+                },
             }
         },
     )
     async def predict_endpoint(request: Request) -> Response:
-        """Probability of default and the decision for one applicant.
+        """The model's prediction for one request in the model spec's shape.
 
         The body is validated by pydantic-core straight from bytes and the answer is
         serialised once, which keeps the framework's per-request cost near a bare route.
         """
         started = time.perf_counter()
-        state: ServiceState | None = getattr(request.app.state, "service", None)
-        if state is None or state.model is None or not state.ready:
-            raise HTTPException(status_code=503, detail="model not loaded")
-        if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
-            raise HTTPException(status_code=413, detail="request body too large")
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            raise HTTPException(status_code=413, detail="request body too large")
-        try:
-            applicant = Applicant.model_validate_json(body)
-        except ValidationError as err:
-            errors = [
-                {**error, "loc": ("body", *error["loc"])} for error in err.errors(include_url=False)
-            ]
-            raise RequestValidationError(errors, body=body) from err
-        prediction = predict(state.model, applicant, state.settings.decision_threshold)
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        if state.prediction_log is not None:
-            state.prediction_log.write(
-                {
-                    "request_id": request_id,
-                    **prediction.model_dump(),
-                    "features": applicant.model_dump(exclude={"applicant_id"}),
-                    "latency_ms": round((time.perf_counter() - started) * 1000.0, 3),
-                    "time": time.time(),
-                }
+        state = running_state(request)
+        require_json(request)
+        features = parse_request(await read_body(request))
+        assert state.model is not None
+        prediction = predict(state.model, features, state.settings.decision_threshold)
+        if state.prediction_log is not None or log.isEnabledFor(logging.DEBUG):
+            record = PredictionLogRecord.build(
+                features,
+                prediction,
+                request_id(request),
+                round((time.perf_counter() - started) * 1000.0, 3),
             )
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug(
-                "prediction",
-                extra={
-                    "request_id": request_id,
-                    "applicant_id": prediction.applicant_id,
-                    "decision": prediction.decision,
-                    "default_probability": prediction.default_probability,
-                    "model_version": prediction.model_version,
-                },
-            )
+            if state.prediction_log is not None:
+                state.prediction_log.write(record.model_dump(mode="json"))
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("prediction", extra=record.model_dump(mode="json", exclude={"features"}))
         return Response(prediction.model_dump_json(), media_type="application/json")
 
-    @app.get("/health")
-    async def health() -> dict[str, str]:
+    @app.get("/health", response_model=Health)
+    async def health() -> Health:
         """Liveness: the process answers."""
-        return {"status": "ok"}
+        return Health(status="ok")
 
-    @app.get("/ready")
+    @app.get("/ready", response_model=Readiness, responses=problem_responses(503))
     async def ready(request: Request) -> JSONResponse:
         """Readiness: the model is loaded and the service is not shutting down."""
-        state: ServiceState | None = getattr(request.app.state, "service", None)
-        if state is None or not state.ready or state.model is None:
-            return JSONResponse({"status": "not ready"}, status_code=503)
+        state = running_state(request)
+        assert state.model is not None
         return JSONResponse({"status": "ready", "model_version": state.model.metadata.version})
 
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document plus `PredictionRequest`, which the route parses itself."""
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=DESCRIPTION,
+                routes=app.routes,
+            )
+            schema = PredictionRequest.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            components = document.setdefault("components", {}).setdefault("schemas", {})
+            components.update(schema.pop("$defs", {}))
+            components["PredictionRequest"] = schema
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

@@ -1,9 +1,11 @@
-"""Put synthetic applications on the input stream to try the consumer.
+"""Put synthetic events on the input stream to try the consumer.
 
 `python -m credit_decisions.stream.producer --count 100` sends 100
-applications to INPUT_STREAM. Event ids derive from the seed, so sending the
-same seed twice shows the consumer's idempotency; `--poison N` adds N invalid
-records to watch them reach the dead-letter queue.
+events to INPUT_STREAM: each a `PredictionRequest` (the spec's id field and
+features, drawn by `data.generate`) plus an `event_id`. Event ids derive from
+the seed, so sending the same seed twice shows the consumer's idempotency;
+`--shift` drifts every feature (watch the drift metric rise); `--poison N`
+adds N invalid records to watch them reach the dead-letter queue.
 """
 
 from __future__ import annotations
@@ -17,29 +19,26 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .. import data
+from .. import data, spec
 from ..config import ConfigError, Settings
 
 BATCH = 500
 
 
-def messages(count: int, seed: int, poison: int = 0) -> Iterator[dict[str, Any]]:
-    """`count` valid stream messages, then `poison` invalid ones."""
-    dataset = data.generate(count, seed=seed) if count else None
-    if dataset is not None:
-        for index, row in enumerate(dataset.features.tolist()):
-            income, debt_ratio, history, delinquencies, amount = row
+def messages(
+    count: int, seed: int, poison: int = 0, shift: float = 0.0
+) -> Iterator[dict[str, Any]]:
+    """`count` valid stream messages (features drifted by `shift`), then `poison` invalid ones."""
+    if count:
+        dataset = data.generate(count, seed=seed, shift=shift)
+        for index in range(count):
             yield {
                 "event_id": f"evt-{seed}-{index:08d}",
-                "applicant_id": dataset.ids[index],
-                "income": income,
-                "debt_ratio": debt_ratio,
-                "credit_history_months": int(history),
-                "delinquencies": int(delinquencies),
-                "requested_amount": amount,
+                spec.ID_FIELD: dataset.ids[index],
+                **data.feature_dict(dataset, index),
             }
     for index in range(poison):
-        yield {"event_id": f"poison-{seed}-{index}", "income": "not a number"}
+        yield {"event_id": f"poison-{seed}-{index}", spec.FEATURE_NAMES[0]: "not a value"}
 
 
 def send(client: Any, stream: str, payloads: Iterator[dict[str, Any]]) -> int:
@@ -68,13 +67,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--poison", type=int, default=0, help="also send this many invalid records")
+    parser.add_argument("--shift", type=float, default=0.0, help="drift every feature by this much")
     parser.add_argument("--stream", default="", help="stream name (default: INPUT_STREAM)")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
         stream = args.stream or settings.input_stream
         client = boto3.client("kinesis", region_name=settings.aws_region)
-        sent = send(client, stream, messages(args.count, args.seed, args.poison))
+        sent = send(client, stream, messages(args.count, args.seed, args.poison, args.shift))
     except (ConfigError, ClientError, BotoCoreError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -133,7 +133,7 @@ class PredictionLog:
         entries = [
             {
                 "Data": json.dumps(record, separators=(",", ":"), default=str).encode(),
-                "PartitionKey": str(record.get("request_id") or record.get("applicant_id") or "0"),
+                "PartitionKey": str(record.get("request_id") or record.get("entity_id") or "0"),
             }
             for record in batch
         ]

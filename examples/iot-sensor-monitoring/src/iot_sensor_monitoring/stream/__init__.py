@@ -1,1 +1,1 @@
-"""The stream path: a producer that puts applications on Kinesis and the Lambda that scores them."""
+"""The stream path: a producer that puts events on Kinesis and the consumers that read them."""

@@ -1,64 +1,47 @@
-"""The Kinesis consumer Lambda: score each application and store it in DynamoDB exactly once.
+"""The Kinesis consumer Lambda: score each event and store its prediction in DynamoDB once.
 
-Powertools' BatchProcessor runs `record_handler` per record and answers with
-`batchItemFailures`, so one poison record is retried (and, after the mapping's
-retries, sent to the dead-letter queue) without replaying the records that
-succeeded. Each item is written with `attribute_not_exists(pk)`, keyed by the
-message's `event_id`: a redelivered record finds its item already there and
-counts as done, not failed. Each invocation publishes RecordsStored,
-DuplicateRecords and FailedRecords as CloudWatch embedded metrics (namespace
-from POWERTOOLS_METRICS_NAMESPACE, else the project slug).
+A message is a `PredictionRequest` (the spec's id field and features) plus an
+`event_id` that makes processing idempotent. Powertools' BatchProcessor runs
+`record_handler` per record and answers with `batchItemFailures`, so a poison
+record is retried (and, after the mapping's retries, sent to the dead-letter
+queue) without replaying the records that succeeded. The item, keyed by
+`event_id`, holds the id, prediction, score, model version and scoring
+latency; a redelivered record finds it there and counts as a duplicate. Each
+invocation publishes the outcomes, the prediction distribution, the latency
+and feature drift against the model's training data (see `stream.consumers`).
 Entry point: `iot_sensor_monitoring.stream.handler.lambda_handler`.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import time
-from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-import boto3
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import (
     KinesisStreamRecord,
 )
-from botocore.exceptions import ClientError
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
+from .. import spec
 from ..config import Settings
 from ..model import Model
-from ..schema import Applicant, predict
+from ..schema import PredictionLogRecord, PredictionRequest, predict
 from ..storage import load_configured_model
-
-logger = Logger(service="iot-sensor-monitoring-consumer")
-metrics = Metrics(
-    namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "iot-sensor-monitoring",
-    service="consumer",
+from .consumers import (
+    Batch,
+    Consumer,
+    PoisonRecordError,
+    Warm,
+    dynamo_value,
+    expiry,
+    predictions_table,
+    put_once,
 )
-_outcomes: Counter[str] = Counter()
-processor = BatchProcessor(
-    event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False
-)
 
-
-class ScoreRequest(Applicant):
-    """A stream message: an application plus the id that makes its processing idempotent."""
-
-    event_id: str = Field(min_length=1, max_length=128)
-
-
-class PoisonRecordError(ValueError):
-    """A record that no retry can fix: not JSON, or not a valid application."""
+EVENT_ID_MAX = 128
 
 
 @dataclass
@@ -70,77 +53,76 @@ class Runtime:
     table: Any
 
 
-_runtime: Runtime | None = None
+def _cold_start() -> Runtime:
+    settings = Settings.from_env()
+    return Runtime(settings, load_configured_model(settings), predictions_table(settings))
 
 
-def get_runtime() -> Runtime:
-    """Build the runtime on first use (cold start) and reuse it afterwards."""
-    global _runtime
-    if _runtime is None:
-        settings = Settings.from_env()
-        table = boto3.resource("dynamodb", region_name=settings.aws_region).Table(
-            settings.predictions_table
-        )
-        _runtime = Runtime(settings, load_configured_model(settings), table)
-    return _runtime
+_runtime = Warm(_cold_start)
+get_runtime = _runtime.get
 
 
 def set_runtime(runtime: Runtime | None) -> None:
-    """Install a runtime (tests, local runners) or drop it so the next record rebuilds it."""
-    global _runtime
-    _runtime = runtime
+    """Install a runtime (tests, local runners) or drop it so the next record rebuilds it; the
+    drift window starts again with it."""
+    _runtime.set(runtime)
+    consumer.window.clear()
 
 
-def record_handler(record: KinesisStreamRecord) -> str:
-    """Score one record and store it; returns "stored" or "duplicate". Raising fails the record."""
+def parse_message(data: bytes) -> tuple[str, PredictionRequest]:
+    """(event_id, request) of one stream message; PoisonRecordError when it is neither."""
+    try:
+        message = json.loads(data)
+        if not isinstance(message, dict):
+            raise ValueError("a message is a JSON object")
+        event_id = message.pop("event_id", None)
+        if not isinstance(event_id, str) or not 1 <= len(event_id) <= EVENT_ID_MAX:
+            raise ValueError(f"event_id must be a string of 1 to {EVENT_ID_MAX} characters")
+        return event_id, PredictionRequest.model_validate(message)
+    except (ValidationError, ValueError) as err:
+        raise PoisonRecordError(f"not a valid {spec.ENTITY} event: {err}") from err
+
+
+def record_handler(record: KinesisStreamRecord, batch: Batch) -> None:
+    """Score one record and store it once; raising fails this record alone."""
     runtime = get_runtime()
     try:
-        request = ScoreRequest.model_validate_json(record.kinesis.data_as_bytes())
-    except (ValidationError, ValueError) as err:
-        raise PoisonRecordError(
-            f"record {record.kinesis.sequence_number} is not a valid application: {err}"
-        ) from err
+        event_id, request = parse_message(record.kinesis.data_as_bytes())
+    except PoisonRecordError as err:
+        raise PoisonRecordError(f"record {record.kinesis.sequence_number}: {err}") from err
+    started = time.perf_counter()
     prediction = predict(runtime.model, request, runtime.settings.decision_threshold)
-    now = int(time.time())
+    latency_ms = (time.perf_counter() - started) * 1000
+    log = PredictionLogRecord.build(
+        request, prediction, request_id=event_id, latency_ms=round(latency_ms, 3)
+    )
+    scored_at, expires_at = expiry(runtime.settings.table_ttl_days)
     item = {
-        "pk": request.event_id,
-        "applicant_id": request.applicant_id,
-        "default_probability": Decimal(str(prediction.default_probability)),
-        "decision": prediction.decision,
-        "model_version": prediction.model_version,
+        "pk": event_id,
+        spec.ID_FIELD: log.entity_id,
+        "prediction": dynamo_value(log.prediction),
+        "score": dynamo_value(float(log.score)),
+        "model_version": log.model_version,
+        "latency_ms": dynamo_value(float(log.latency_ms)),
         "sequence_number": record.kinesis.sequence_number,
-        "scored_at": now,
-        "expires_at": now + runtime.settings.table_ttl_days * 86_400,
+        "scored_at": scored_at,
+        "expires_at": expires_at,
     }
-    try:
-        runtime.table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
-    except ClientError as err:
-        if err.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            logger.info("duplicate record skipped", event_id=request.event_id)
-            _outcomes["duplicate"] += 1
-            return "duplicate"
-        raise
-    _outcomes["stored"] += 1
-    return "stored"
+    if put_once(runtime.table, item):
+        batch.stored.append(log)
+    else:
+        consumer.logger.info("duplicate record skipped", event_id=event_id)
+        batch.duplicates += 1
+
+
+def _reference(version: str) -> dict[str, Any] | None:
+    metadata = get_runtime().model.metadata
+    return dict(metadata.reference) if metadata.version == version else None
+
+
+consumer = Consumer("consumer", record_handler, _reference)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     """Lambda entry point: partial batch response for a Kinesis event."""
-    logger.append_keys(aws_request_id=getattr(context, "aws_request_id", None))
-    _outcomes.clear()
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-    failures = len(response.get("batchItemFailures", []))
-    metrics.add_metric(name="RecordsStored", unit=MetricUnit.Count, value=_outcomes["stored"])
-    metrics.add_metric(name="DuplicateRecords", unit=MetricUnit.Count, value=_outcomes["duplicate"])
-    metrics.add_metric(name="FailedRecords", unit=MetricUnit.Count, value=failures)
-    metrics.flush_metrics()
-    logger.info(
-        "batch processed",
-        records=len(event.get("Records", [])),
-        stored=_outcomes["stored"],
-        duplicates=_outcomes["duplicate"],
-        failures=failures,
-    )
-    return response
+    return consumer(event, context)

@@ -287,11 +287,8 @@ def _parse_column(feature: Feature, cells: Sequence[str]) -> Any:
 def parse_lines(lines: Sequence[str], with_target: bool, first_line: int = 2) -> Dataset:
     """Parse header-less CSV lines into a dataset; a bad row names its line."""
     width = len(FEATURES) + 1 + int(with_target)
-    numbered = [
-        (number, cells)
-        for number, cells in enumerate(csv.reader(lines), start=first_line)
-        if cells
-    ]
+    rows = enumerate(csv.reader(lines), start=first_line)
+    numbered = [(number, cells) for number, cells in rows if cells]
     for number, cells in numbered:
         if len(cells) != width:
             raise DataFormatError(f"line {number}: expected {width} columns, got {len(cells)}")

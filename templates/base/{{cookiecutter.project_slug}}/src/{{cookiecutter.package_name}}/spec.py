@@ -70,11 +70,16 @@ FEATURES: tuple[Feature, ...] = (
         ),
 {%- endif %}
 {%- if f.description %}
+{%- set chunks = (f.description | wordwrap(70, break_long_words=True)).split("\n") %}
+{%- if chunks | length == 1 %}
+        description={{ chunks[0] | tojson }},
+{%- else %}
         description=(
-{%- for line in (f.description | wordwrap(70, break_long_words=True)).split("\n") %}
+{%- for line in chunks %}
             {{ (line ~ ("" if loop.last else " ")) | tojson }}
 {%- endfor %}
         ),
+{%- endif %}
 {%- endif %}
     ),
 {%- endfor %}

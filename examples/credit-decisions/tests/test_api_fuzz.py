@@ -1,0 +1,170 @@
+"""A property-based fuzzer drives the API as it serves: uvicorn on 127.0.0.1, real sockets.
+
+schemathesis reads the app's own OpenAPI document and sends requests that fit
+it and requests that break it (wrong types, missing and extra fields,
+out-of-range values); its checks hold the answers to the document: no 5xx,
+only documented statuses and content types, bodies that match their schemas,
+invalid data refused and valid data accepted. A second fuzzer sends raw bytes,
+since the worst bodies are not JSON at all.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+import uvicorn
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import Case, GenerationMode
+from spec_requests import valid_request
+
+from credit_decisions.api.app import app, create_app
+from credit_decisions.config import Settings
+from credit_decisions.model import SpecModel
+from credit_decisions.spec import FEATURE_NAMES, ID_FIELD
+
+SCHEMA = schemathesis.openapi.from_dict(app.openapi())
+FUZZ = settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+PREDICT_STATUSES = {200, 413, 415, 422}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def base_url(trained_model: SpecModel) -> Iterator[str]:
+    """The app served by uvicorn on a free 127.0.0.1 port, in a thread, for this module."""
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(Settings.from_env({}), trained_model),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise AssertionError("uvicorn did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def http(base_url: str) -> Iterator[httpx.Client]:
+    """One keep-alive connection to the served app."""
+    with httpx.Client(base_url=base_url, timeout=10) as client:
+        yield client
+
+
+def predict_cases() -> st.SearchStrategy[Case[Any]]:
+    operation = SCHEMA["/predict"]["POST"]
+    return st.one_of(
+        operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
+        operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
+    )
+
+
+@FUZZ
+@given(case=predict_cases())
+def test_predict_holds_to_its_openapi_document(base_url: str, case: Case[Any]) -> None:
+    response = case.call_and_validate(base_url=base_url)
+    assert response.status_code in PREDICT_STATUSES
+    response.json()
+
+
+@pytest.mark.parametrize("path", ["/health", "/ready"])
+def test_probes_hold_to_the_openapi_document(base_url: str, path: str) -> None:
+    operation = SCHEMA[path]["GET"]
+
+    @settings(max_examples=5, deadline=None)
+    @given(case=operation.as_strategy())
+    def check(case: Case[Any]) -> None:
+        case.call_and_validate(base_url=base_url)
+
+    check()
+
+
+RAW_TOKENS = [
+    b"NaN",
+    b"Infinity",
+    b"-Infinity",
+    b"1e309",
+    b"-1e400",
+    b"9" * 400,
+    b"-" + b"9" * 5000,
+    b"0x1F",
+    b"01",
+    b"1.",
+    b".5",
+    b"+1",
+    b"true",
+    b"null",
+    b"[]",
+    b"{}",
+    b'"\\ud800"',
+    b'"\xff"',
+    b'"\xed\xa0\x80"',
+    b'"\x00"',
+    b"[" * 3000,
+    b'{"a":' * 1000,
+]
+
+
+def raw_bodies() -> st.SearchStrategy[bytes]:
+    """Bytes that are not a valid request: noise, and a valid request with one value mangled."""
+    template = json.dumps(valid_request("fuzz")).encode()
+    fields = [ID_FIELD, *FEATURE_NAMES]
+
+    @st.composite
+    def mangled(draw: st.DrawFn) -> bytes:
+        field = draw(st.sampled_from(fields))
+        token = draw(st.sampled_from(RAW_TOKENS) | st.binary(max_size=64))
+        body = json.dumps({**valid_request("fuzz"), field: "@@"}).encode()
+        return body.replace(b'"@@"', token)
+
+    return st.one_of(
+        st.binary(max_size=512),
+        mangled(),
+        st.builds(lambda cut: template[:cut], st.integers(0, len(template))),
+        st.builds(lambda noise: template + noise, st.binary(min_size=1, max_size=16)),
+    )
+
+
+@FUZZ
+@given(
+    body=raw_bodies(),
+    content_type=st.sampled_from(
+        ["application/json", "application/json; charset=utf-8", "text/plain", ""]
+    ),
+)
+def test_raw_bytes_never_get_a_5xx(http: httpx.Client, body: bytes, content_type: str) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    response = http.post("/predict", content=body, headers=headers)
+    assert response.status_code in PREDICT_STATUSES, response.text
+    assert response.headers["content-type"] == "application/json"
+    answer = response.json()
+    if response.status_code != 200:
+        assert set(answer) == {"error", "message", "detail"}
+        assert all("input" not in item for item in answer["detail"])
