@@ -17,7 +17,7 @@ import boto3
 from archgen_stacks.testing.esm_runner import run_event_source_mapping
 
 from credit_decisions.config import Settings
-from credit_decisions.model import Model
+from credit_decisions.model import SpecModel
 from credit_decisions.storage import save_model
 from credit_decisions.stream import handler
 from credit_decisions.stream.producer import messages, send
@@ -68,7 +68,7 @@ def deploy_consumer(stream_arn: str, settings: Settings, name: str, table: str) 
 
 
 def test_stream_to_table_through_the_mapping(
-    buckets: Any, settings: Settings, trained_model: Model, unique: str
+    buckets: Any, settings: Settings, trained_model: SpecModel, unique: str
 ) -> None:
     name, table_name, stream = f"consumer-{unique}", f"scored-{unique}", f"events-{unique}"
     save_model(buckets, settings, trained_model, promote=True)

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from credit_decisions import spec
 from credit_decisions.config import Settings
-from credit_decisions.model import Model
+from credit_decisions.model import SpecModel
 from credit_decisions.schema import PredictionRequest, predict
 from credit_decisions.storage import save_model
 from credit_decisions.stream import handler
@@ -44,7 +44,7 @@ def create_table(name: str) -> Any:
 
 
 @pytest.fixture
-def table(aws: None, settings: Settings, trained_model: Model) -> Iterator[Any]:
+def table(aws: None, settings: Settings, trained_model: SpecModel) -> Iterator[Any]:
     created = create_table(settings.predictions_table)
     handler.set_runtime(handler.Runtime(settings, trained_model, created))
     yield created
@@ -55,7 +55,7 @@ def items(table: Any) -> dict[str, dict[str, Any]]:
     return {item["pk"]: item for item in table.scan()["Items"]}
 
 
-def test_records_become_scored_items(table: Any, trained_model: Model, settings: Settings) -> None:
+def test_records_become_scored_items(table: Any, trained_model: SpecModel, settings: Settings) -> None:
     payloads = encoded(25)
     response = handler.lambda_handler(kinesis_event(payloads), None)
     assert response == {"batchItemFailures": []}
@@ -121,7 +121,7 @@ def test_other_write_errors_fail_the_record(table: Any, monkeypatch: pytest.Monk
 
 
 def test_cold_start_builds_the_runtime_from_the_environment(
-    table: Any, buckets: Any, settings: Settings, trained_model: Model
+    table: Any, buckets: Any, settings: Settings, trained_model: SpecModel
 ) -> None:
     save_model(buckets, settings, trained_model, promote=True)
     handler.set_runtime(None)
