@@ -45,14 +45,17 @@ class Cadence:
     expression: str
     period_h: float
     runs_per_month: float
+    train_expression: str = ""
+    """The same cadence an hour earlier: a training run of its own, done before the 02:00
+    scoring run (used when scoring runs more often than the model is updated)."""
 
 
 HOURLY = Cadence("hourly", "cron(0 * * * ? *)", 1.0, 730.0)
 EVERY_6H = Cadence("every 6 h", "cron(0 0/6 * * ? *)", 6.0, 121.6)
 EVERY_12H = Cadence("every 12 h", "cron(0 2/12 * * ? *)", 12.0, 60.8)
-DAILY = Cadence("daily", "cron(0 2 * * ? *)", 24.0, 30.4)
-WEEKLY = Cadence("weekly", "cron(0 2 ? * SUN *)", 168.0, 4.35)
-MONTHLY = Cadence("monthly", "cron(0 2 1 * ? *)", 730.0, 1.0)
+DAILY = Cadence("daily", "cron(0 2 * * ? *)", 24.0, 30.4, "cron(0 1 * * ? *)")
+WEEKLY = Cadence("weekly", "cron(0 2 ? * SUN *)", 168.0, 4.35, "cron(0 1 ? * SUN *)")
+MONTHLY = Cadence("monthly", "cron(0 2 1 * ? *)", 730.0, 1.0, "cron(0 1 1 * ? *)")
 CADENCES = (MONTHLY, WEEKLY, DAILY, EVERY_12H, EVERY_6H, HOURLY)
 """Longest period first. A day is 24 h here, not 730 / 30.4 h, so a 24 h p99 runs daily."""
 
@@ -70,12 +73,23 @@ SCHEDULES: dict[ModelUpdate, tuple[str, float]] = {
 }
 
 
+def train_cadence(req: Requirements) -> Cadence:
+    """How often the model is retrained: its update cadence, whatever the scoring cadence."""
+    return UPDATE_CADENCE[req.model_update]
+
+
+def separate_training(req: Requirements, pattern: Pattern) -> bool:
+    """Whether scoring runs more often than training, so training has a schedule of its own."""
+    return batch_cadence(req, pattern) != train_cadence(req)
+
+
 def batch_cadence(req: Requirements, pattern: Pattern) -> Cadence:
-    """How often the batch run goes: the model-update cadence, or more often for batch results.
+    """How often the batch run scores: the model-update cadence, or more often for batch results.
 
     A batch-only system answers from its last run, so its run period must also
     fit the latency requirement: results within 6 h need a run every 6 h, within
-    24 h a daily run. The run trains and scores, so that is also how often it trains.
+    24 h a daily run. Training keeps the model-update cadence (`train_cadence`): a
+    weekly model scored every 12 h trains weekly, on a schedule of its own.
     """
     model = UPDATE_CADENCE[req.model_update]
     if pattern is not Pattern.BATCH:
@@ -240,6 +254,8 @@ def stream_figures(req: Requirements) -> tuple[list[Figure], dict[str, int | str
 def batch_figures(req: Requirements, pattern: Pattern) -> tuple[list[Figure], dict[str, int | str]]:
     """Schedule from the model-update cadence, scoring parallelism from volume per run."""
     cadence = batch_cadence(req, pattern)
+    training = train_cadence(req)
+    split = separate_training(req, pattern)
     schedule, runs, period_h = cadence.expression, cadence.runs_per_month, cadence.period_h
     window_h = max(1.0, min(4.0, period_h / 2))
     records_per_run = req.growth_target * (30.4 / runs)
@@ -265,6 +281,17 @@ def batch_figures(req: Requirements, pattern: Pattern) -> tuple[list[Figure], di
                 if cadence == UPDATE_CADENCE[req.model_update]
                 else f"results within {req.latency_p99_ms / 3_600_000:g} h need a run "
                 f"{cadence.name} (the model is updated {req.model_update.value})"
+            ),
+        ),
+        Figure(
+            key="batch_train_schedule",
+            label="Training schedule",
+            value=training.train_expression if split else schedule,
+            basis=(
+                f"the model is updated {req.model_update.value}: a training run "
+                f"{training.name}, an hour before that day's scoring run"
+                if split
+                else "every run trains, then scores"
             ),
         ),
         Figure(
@@ -296,6 +323,7 @@ def batch_figures(req: Requirements, pattern: Pattern) -> tuple[list[Figure], di
         )
     config: dict[str, int | str] = {
         "batch_schedule": schedule,
+        "batch_train_schedule": training.train_expression if split else "",
         "train_cpu": train_cpu,
         "train_memory_mb": train_mem,
         "score_cpu": 1024,

@@ -130,6 +130,37 @@ def test_batch_schedule_follows_model_updates_and_latency() -> None:
     assert len(schedules) == 4  # continuous and hourly both retrain every hour
 
 
+def test_batch_trains_at_the_model_cadence_and_scores_at_the_latency_cadence() -> None:
+    from archgen import aws_limits
+    from archgen.sizing import train_cadence
+
+    # a weekly model whose results are due within an hour: scored hourly, trained weekly
+    hourly_scores = Requirements(latency_p99_ms=3_600_000, model_update=ModelUpdate.WEEKLY)
+    assert batch_cadence(hourly_scores, Pattern.BATCH) is HOURLY
+    assert train_cadence(hourly_scores) is WEEKLY
+    cfg = size(hourly_scores, Pattern.BATCH).stack_config
+    assert cfg["batch_schedule"] == "cron(0 * * * ? *)"
+    assert cfg["batch_train_schedule"] == "cron(0 1 ? * SUN *)"  # Sundays 01:00, before 02:00
+    settings = StackSettings(**cfg)
+    assert aws_limits.settings_violations(settings, "us-east-1") == []
+    # when the cadences agree one run trains and scores: no schedule of its own for training
+    same = Requirements(latency_p99_ms=24 * 3_600_000, model_update=ModelUpdate.DAILY)
+    assert size(same, Pattern.BATCH).stack_config["batch_train_schedule"] == ""
+    # hybrid's batch run only retrains, on the model's cadence
+    assert size(hourly_scores, Pattern.HYBRID).stack_config["batch_train_schedule"] == ""
+
+
+def test_a_bad_training_schedule_is_named() -> None:
+    from archgen import aws_limits
+
+    with pytest.raises(ValueError, match="batchTrainSchedule: 'weekly' is not a cron"):
+        StackSettings.from_mapping({"pattern": "batch", "batchTrainSchedule": "weekly"})
+    (problem,) = aws_limits.settings_violations(
+        StackSettings(pattern="batch", batch_train_schedule="cron(0 1 * *)"), "us-east-1"
+    )
+    assert problem.startswith("batchTrainSchedule:")
+
+
 def test_scoring_parallelism_grows_with_volume() -> None:
     small = size(Requirements(daily_volume=1_000, latency_p99_ms=86_400_000), Pattern.BATCH)
     big = size(Requirements(daily_volume=2_000_000_000, latency_p99_ms=86_400_000), Pattern.BATCH)
