@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
 
 from archgen import catalogue
 from archgen.catalogue import Part
@@ -17,8 +21,26 @@ from archgen.plan import Figure, Sizing
 from archgen.requirements import Requirements
 
 SECONDS_PER_DAY = 86_400
-API_TASK_RPS = 50.0
-"""Requests/s one 0.5 vCPU / 1 GB API task serves within a 100 ms p99 (small tabular model)."""
+CAPACITY_FILE = "data/api-capacity.yaml"
+"""The generated API's measured requests/s per vCPU (benchmarks/bench_api.py --capacity)."""
+API_TASK_VCPU = 0.5
+"""The API task's size (apiCpu 512)."""
+
+
+def api_capacity() -> dict[str, Any]:
+    """The measurement in `archgen/data/api-capacity.yaml`: rate, safety factor, date, machine."""
+    text = resources.files("archgen").joinpath(CAPACITY_FILE).read_text(encoding="utf-8")
+    document: dict[str, Any] = yaml.safe_load(text)
+    return document
+
+
+_CAPACITY = api_capacity()
+API_RPS_PER_VCPU = float(_CAPACITY["rps_per_vcpu"])
+"""Requests/s of the generated API per vCPU, the median of the benchmark's runs."""
+API_SAFETY_FACTOR = float(_CAPACITY["safety_factor"])
+"""The share of the measured rate sizing plans on (the file says why)."""
+API_TASK_RPS = round(API_RPS_PER_VCPU * API_SAFETY_FACTOR * API_TASK_VCPU)
+"""Requests/s one 0.5 vCPU / 1 GB API task is planned to serve: measured rate x safety x 0.5."""
 API_TARGET_UTILISATION = 0.6
 """Tasks are sized to run at 60 % of their throughput, leaving room for a burst."""
 RECORD_BYTES = 1024
@@ -121,6 +143,10 @@ def api_figures(req: Requirements) -> tuple[list[Figure], dict[str, int | float]
         f"ceil(peak rps / ({API_TASK_RPS:g} rps per 0.5 vCPU task x "
         f"{API_TARGET_UTILISATION:.0%} target))"
     )
+    measured = (
+        f"{API_RPS_PER_VCPU:,.0f} req/s per vCPU measured {_CAPACITY['date']} "
+        f"(benchmarks/bench_api.py) x {API_SAFETY_FACTOR:g} safety x {API_TASK_VCPU:g} vCPU"
+    )
     figures = [
         Figure(
             key="api_peak_rps",
@@ -158,7 +184,7 @@ def api_figures(req: Requirements) -> tuple[list[Figure], dict[str, int | float]
             key="api_task_size",
             label="API task size",
             value="0.5 vCPU / 1 GB",
-            basis=f"one model replica per task; {API_TASK_RPS:g} req/s each within 100 ms p99",
+            basis=f"one model replica per task; {API_TASK_RPS:g} req/s each: {measured}",
         ),
     ]
     config: dict[str, int | float] = {
