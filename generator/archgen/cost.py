@@ -102,6 +102,11 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
     parallel = int(str(cfg.get("score_parallelism", 1))) if batch else 0
     api_tasks = int(str(cfg.get("api_desired_tasks", 0))) if Part.API in parts else 0
     starts = api_tasks * u.api_deploys_per_month + train_runs + runs * parallel
+    # an internal load balancer (no certificate, no publicHttp) has no public address and
+    # sends nothing to the internet
+    public_api = Part.API in parts and bool(
+        cfg.get("certificate_arn") or str(cfg.get("public_http", "")).lower() == "true"
+    )
     if catalogue.uses(pattern, Part.NETWORK):
         nat_gb = starts * (u.image_gb + u.model_mb / 1024) + (2 * record_gb if runs else 0.0)
         if Part.API in parts and Part.STREAM in parts:
@@ -110,10 +115,6 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
             f"NAT gateways ({AZS} AZs)", AZS * HOURS_PER_MONTH, "gateway-hours", "nat_gateway_hour"
         )
         out.add("NAT data processed", nat_gb, "GB", "nat_gateway_gb")
-        # an internal load balancer (no certificate, no publicHttp) has no public address
-        public_api = Part.API in parts and bool(
-            cfg.get("certificate_arn") or str(cfg.get("public_http", "")).lower() == "true"
-        )
         out.add(
             f"Public IPv4 addresses (NAT {AZS}"
             + (f", load balancer {AZS})" if public_api else ")"),
@@ -138,12 +139,13 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
             "LCU-hours",
             "alb_lcu_hour",
         )
-        out.add(
-            "API responses to the internet",
-            records * u.response_bytes / GB,
-            "GB",
-            "data_transfer_out_gb",
-        )
+        if public_api:
+            out.add(
+                "API responses to the internet",
+                records * u.response_bytes / GB,
+                "GB",
+                "data_transfer_out_gb",
+            )
     if Part.BATCH in parts:
         train_vcpu = int(str(cfg["train_cpu"])) / 1024
         train_gb = int(str(cfg["train_memory_mb"])) / 1024

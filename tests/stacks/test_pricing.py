@@ -297,3 +297,24 @@ def test_the_decisions_estimate_follows_a_separate_training_schedule(daily: int)
     training = next(x for x in model.lines if x.item.startswith("Fargate training vCPU"))
     vcpu = int(str(sizing.stack_config["train_cpu"])) / 1024
     assert training.quantity == pytest.approx(4.35 * vcpu)  # 4.35 weekly runs x 1 h
+
+
+def test_hand_priced_regional_lines_checked_against_public_pages() -> None:
+    """Regional figures checked on 2026-12-02 against public pages quoting AWS's list prices.
+
+    - eu-west-1 ALB: $0.0252 per ALB-hour, https://cal53.calculator.city/aws-alb-cost-calculator/
+    - ap-southeast-1 NAT gateway: $0.059 per hour and per GB,
+      https://basavytix.com/blog/aws-nat-gateway-pricing
+    - ap-northeast-1 CloudWatch Logs: $0.76 per GB ingested,
+      https://awsi.click/en/articles/cloudwatch-logs-cost-structure-surprise/
+    """
+    ireland = price_settings(settings("realtime"), region="eu-west-1", answers=CREDIT)
+    assert charge(ireland, "-api-alb", "load balancer hours") == 18.40  # 730 h x $0.0252
+    singapore = price_settings(settings("realtime"), region="ap-southeast-1", answers=CREDIT)
+    assert charge(singapore, "-net-nat-0", "gateway hours") == 43.07  # 730 h x $0.059
+    nat = next(c for c in line(singapore, "-net-nat-0").charges if c.item.startswith("data"))
+    assert nat.unit_price_usd == 0.059 and nat.price.fallback is None
+    tokyo = price_settings(settings("streaming"), region="ap-northeast-1", answers=CREDIT)
+    groups = [x for x in tokyo.lines if x.type == "aws:cloudwatch/logGroup:LogGroup"]
+    ingest = [c for g in groups for c in g.charges if c.item.startswith("ingest")]
+    assert ingest and all(c.unit_price_usd == 0.76 for c in ingest)
