@@ -13,6 +13,11 @@ other) and is driven only in its turn by a raw HTTP/1.1 keep-alive client:
   latency counted from each request's scheduled send time -> `api_p99_ms`.
 
 Every loop is bounded in count and in time; only 127.0.0.1 is contacted.
+
+`python benchmarks/bench_api.py --capacity` measures what sizing uses: the
+generated API alone on one pinned core (one vCPU), saturated in
+CAPACITY_RUNS short runs; the median requests/s per vCPU, a safety factor and
+the date, machine and method are written to `archgen/data/api-capacity.yaml`.
 """
 
 from __future__ import annotations
@@ -34,16 +39,30 @@ from typing import Any
 SLUG = "bench-service"
 """The rendered project's name; its package is `bench_service`."""
 HOST = "127.0.0.1"
-BODY = json.dumps(
-    {
-        "applicant_id": "app-000001",
-        "income": 58_000.0,
-        "debt_ratio": 0.31,
-        "credit_history_months": 84,
-        "delinquencies": 0,
-        "requested_amount": 12_000.0,
-    }
-).encode()
+
+
+def spec_body() -> bytes:
+    """One valid request of archgen's default model spec (the one `render_project` renders)."""
+    from archgen.model_spec import DEFAULT_SPEC
+
+    spec = DEFAULT_SPEC.template_context()
+    body: dict[str, Any] = {spec["id"]: "bench-000001"}
+    for feature in spec["features"]:
+        kind = feature["type"]
+        low = feature["min"] if feature["min"] is not None else 0
+        high = feature["max"] if feature["max"] is not None else low + 100
+        if kind == "category":
+            body[feature["name"]] = feature["values"][0]
+        elif kind == "bool":
+            body[feature["name"]] = False
+        elif kind == "int":
+            body[feature["name"]] = int(min(high, low + 12))
+        else:
+            body[feature["name"]] = float(min(high, low + 0.3 * (high - low) / 1000))
+    return json.dumps(body).encode()
+
+
+BODY = spec_body()
 BARE_APP = """
 from typing import Any
 
@@ -63,6 +82,14 @@ SATURATION_ROUNDS = 6
 OPEN_LOOP_RATE = 200
 OPEN_LOOP_SECONDS = 10.0
 REQUEST_TIMEOUT_S = 5.0
+CAPACITY_RUNS = 7
+CAPACITY_SECONDS = 3.0
+CAPACITY_CONNECTIONS = 16
+SAFETY_FACTOR = 0.5
+"""Sizing plans on half the measured rate: a Fargate vCPU is one hyperthread of a shared
+host rather than a whole core, and real traffic brings larger bodies, TLS at the load balancer's
+side, access logs and noisy neighbours that this loopback benchmark does not."""
+CAPACITY_FILE = Path(__file__).resolve().parents[1] / "generator/archgen/data/api-capacity.yaml"
 
 
 def render_project(pattern: str, dest: Path, **answers: Any) -> Path:
@@ -244,33 +271,113 @@ def measure() -> dict[str, float]:
             os.sched_setaffinity(0, saved)
 
 
+def _train(project: Path, root: Path, env: dict[str, str]) -> Path:
+    """Train the rendered project's model on 20,000 synthetic rows; its directory."""
+    model_dir = root / "model"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench_service",
+            "train",
+            "--rows",
+            "20000",
+            "--out",
+            str(model_dir),
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return model_dir
+
+
+def _env(project: Path, root: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(PYTHONPATH=f"{project / 'src'}{os.pathsep}{root}", AWS_DEFAULT_REGION="us-east-1")
+    return env
+
+
+def measure_capacity(runs: int = CAPACITY_RUNS) -> dict[str, Any]:
+    """Requests/s of the generated API on one pinned core: every run's figure and the median."""
+    saved = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    pin_client = _pin(0)
+    if pin_client is not None:
+        pin_client()
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
+            root = Path(tmp)
+            project = render_project("realtime", root)
+            env = _env(project, root)
+            model_dir = _train(project, root, env)
+            server = Server(
+                ["-m", "bench_service.api"], {**env, "MODEL_PATH": str(model_dir)}, root
+            )
+            try:
+                server.wait_ready("/ready")
+                asyncio.run(saturate(server.port, 4, 1.0))  # warm-up
+                rates = [
+                    asyncio.run(saturate(server.port, CAPACITY_CONNECTIONS, CAPACITY_SECONDS))
+                    for _ in range(runs)
+                ]
+            finally:
+                server.stop()
+    finally:
+        if saved is not None and pin_client is not None:
+            os.sched_setaffinity(0, saved)
+    return {"runs_rps": [round(r, 1) for r in rates], "median_rps": statistics.median(rates)}
+
+
+def machine() -> str:
+    """This machine's CPU model and core count (the figure is per core of it)."""
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores, Python {sys.version.split()[0]}"
+
+
+def capacity_document(figures: dict[str, Any], pinned: bool) -> str:
+    """The text of `api-capacity.yaml` for a measurement."""
+    per_vcpu = float(figures["median_rps"])
+    lines = [
+        "# Measured by benchmarks/bench_api.py --capacity; archgen sizing reads it (API_TASK_RPS).",
+        "# Rerun the benchmark to refresh it; edit safety_factor to plan more or less cautiously.",
+        f"date: '{time.strftime('%Y-%m-%d')}'",
+        f"machine: '{machine()}'",
+        "method: >-",
+        "  The realtime project archgen renders, its model trained on 20,000 synthetic rows,",
+        "  served by its own uvicorn process "
+        + ("pinned to one core;" if pinned else "(not pinned: fewer than two cores);"),
+        f"  a closed-loop HTTP/1.1 keep-alive client on 127.0.0.1 ({CAPACITY_CONNECTIONS}"
+        " connections,",
+        f"  POST /predict) for {CAPACITY_SECONDS:g} s, {len(figures['runs_rps'])} runs after"
+        " a warm-up; the median run.",
+        f"runs_rps: [{', '.join(f'{r:g}' for r in figures['runs_rps'])}]",
+        f"rps_per_vcpu: {per_vcpu:.0f}",
+        f"safety_factor: {SAFETY_FACTOR:g}",
+        "safety_reason: >-",
+        "  A Fargate vCPU is one hyperthread of a shared host, not a whole core, and real",
+        "  traffic brings larger bodies, access logs and noisy neighbours that a loopback",
+        "  benchmark does not.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def _measure() -> dict[str, float]:
     """Render, start both servers (each loaded only in its turn), and return the raw figures."""
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         root = Path(tmp)
         project = render_project("realtime", root)
         (root / "bare_app.py").write_text(BARE_APP)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(
-            PYTHONPATH=f"{project / 'src'}{os.pathsep}{root}", AWS_DEFAULT_REGION="us-east-1"
-        )
-        model_dir = root / "model"
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench_service",
-                "train",
-                "--rows",
-                "20000",
-                "--out",
-                str(model_dir),
-            ],
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+        env = _env(project, root)
+        model_dir = _train(project, root, env)
         generated_env = {**env, "MODEL_PATH": str(model_dir)}
         bare_args = [
             "-m",
@@ -323,4 +430,10 @@ def run() -> list[tuple[str, float, str]]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(measure(), indent=2), file=sys.stderr)
+    if "--capacity" in sys.argv[1:]:
+        found = measure_capacity()
+        CAPACITY_FILE.write_text(capacity_document(found, _pin(0) is not None), encoding="utf-8")
+        print(json.dumps(found, indent=2), file=sys.stderr)
+        print(f"wrote {CAPACITY_FILE}", file=sys.stderr)
+    else:
+        print(json.dumps(measure(), indent=2), file=sys.stderr)

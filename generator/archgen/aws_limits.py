@@ -258,6 +258,9 @@ def settings_violations(
     found = [
         log_retention("logRetentionDays", s.log_retention_days),
         schedule_expression("batchSchedule", s.batch_schedule),
+        schedule_expression("batchTrainSchedule", s.batch_train_schedule)
+        if s.batch_train_schedule
+        else "",
         time_zone("batchScheduleTimezone", s.batch_schedule_timezone),
         fargate_size("trainCpu", s.train_cpu, "trainMemoryMb", s.train_memory_mb),
         fargate_size("scoreCpu", s.score_cpu, "scoreMemoryMb", s.score_memory_mb),

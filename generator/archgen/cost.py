@@ -20,7 +20,7 @@ from archgen.catalogue import Part
 from archgen.patterns import Pattern
 from archgen.plan import CostEstimate, CostLine, CostReport, PricingInfo, Sizing
 from archgen.requirements import Requirements
-from archgen.sizing import batch_cadence, size
+from archgen.sizing import batch_cadence, separate_training, size, train_cadence
 
 HOURS_PER_MONTH = 730.0
 DAYS_PER_MONTH = 30.4
@@ -95,10 +95,18 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
     records = req.daily_volume * DAYS_PER_MONTH
     record_gb = records * u.record_bytes / GB
     parts = _parts(pattern)
-    runs = batch_cadence(req, pattern).runs_per_month if Part.BATCH in parts else 0.0
-    parallel = int(str(cfg.get("score_parallelism", 1))) if Part.BATCH in parts else 0
+    batch = Part.BATCH in parts
+    runs = batch_cadence(req, pattern).runs_per_month if batch else 0.0
+    split = batch and separate_training(req, pattern)
+    train_runs = train_cadence(req).runs_per_month if split else runs
+    parallel = int(str(cfg.get("score_parallelism", 1))) if batch else 0
     api_tasks = int(str(cfg.get("api_desired_tasks", 0))) if Part.API in parts else 0
-    starts = api_tasks * u.api_deploys_per_month + runs * (1 + parallel)
+    starts = api_tasks * u.api_deploys_per_month + train_runs + runs * parallel
+    # an internal load balancer (no certificate, no publicHttp) has no public address and
+    # sends nothing to the internet
+    public_api = Part.API in parts and bool(
+        cfg.get("certificate_arn") or str(cfg.get("public_http", "")).lower() == "true"
+    )
     if catalogue.uses(pattern, Part.NETWORK):
         nat_gb = starts * (u.image_gb + u.model_mb / 1024) + (2 * record_gb if runs else 0.0)
         if Part.API in parts and Part.STREAM in parts:
@@ -107,10 +115,6 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
             f"NAT gateways ({AZS} AZs)", AZS * HOURS_PER_MONTH, "gateway-hours", "nat_gateway_hour"
         )
         out.add("NAT data processed", nat_gb, "GB", "nat_gateway_gb")
-        # an internal load balancer (no certificate, no publicHttp) has no public address
-        public_api = Part.API in parts and bool(
-            cfg.get("certificate_arn") or str(cfg.get("public_http", "")).lower() == "true"
-        )
         out.add(
             f"Public IPv4 addresses (NAT {AZS}"
             + (f", load balancer {AZS})" if public_api else ")"),
@@ -135,18 +139,19 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
             "LCU-hours",
             "alb_lcu_hour",
         )
-        out.add(
-            "API responses to the internet",
-            records * u.response_bytes / GB,
-            "GB",
-            "data_transfer_out_gb",
-        )
+        if public_api:
+            out.add(
+                "API responses to the internet",
+                records * u.response_bytes / GB,
+                "GB",
+                "data_transfer_out_gb",
+            )
     if Part.BATCH in parts:
         train_vcpu = int(str(cfg["train_cpu"])) / 1024
         train_gb = int(str(cfg["train_memory_mb"])) / 1024
-        train_hours = runs * u.train_hours_per_run
+        train_hours = train_runs * u.train_hours_per_run
         out.add(
-            f"Fargate training vCPU ({runs:g} runs x {u.train_hours_per_run:g} h)",
+            f"Fargate training vCPU ({train_runs:g} runs x {u.train_hours_per_run:g} h)",
             train_hours * train_vcpu,
             "vCPU-hours",
             "fargate_vcpu_hour",
@@ -156,7 +161,10 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
         score_hours = max(runs * parallel / 60, records / u.score_records_per_task_hour)
         out.add("Fargate scoring vCPU", score_hours, "vCPU-hours", "fargate_vcpu_hour")
         out.add("Fargate scoring memory", score_hours * 2, "GB-hours", "fargate_gb_hour")
-        transitions = runs * (8 + 2 * parallel)
+        # a training-only run enters 8 states; a scoring-only run 3 + its shards
+        transitions = (
+            train_runs * 8 + runs * (3 + 2 * parallel) if split else runs * (8 + 2 * parallel)
+        )
         out.add(
             "Step Functions state transitions",
             transitions,

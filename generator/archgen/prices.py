@@ -144,3 +144,34 @@ def usage(
         return Usage({k: float(v) for k, v in values.items()})
     except (TypeError, ValueError) as err:
         raise UsageError(f"usage file: every value must be a number ({err})") from err
+
+
+ANSWERED = {"requests_per_day": "daily_volume", "peak_factor": "peak_factor"}
+"""Usage keys whose default is an answer in `.archgen.yaml` (usage key -> answer key)."""
+
+
+def usage_file_entries(answers: Mapping[str, Any]) -> str:
+    """The entries of a project's `infra/usage.yaml`: every default with its comment.
+
+    The text of `usage-defaults.yaml` after its header, with the keys that come
+    from the answers set to the answers' values, so a team sees and edits every
+    assumption the estimate uses and a three-way merge keeps its edits.
+    """
+    text = resources.files("archgen").joinpath(USAGE_FILE).read_text(encoding="utf-8")
+    blocks = text.split("\n\n")[1:]  # the first block is the file's own header
+    out = []
+    for block in blocks:
+        lines = block.rstrip("\n").split("\n")
+        key, _, _ = lines[-1].partition(":")
+        if key in ANSWERED:
+            value = answers.get(ANSWERED[key])
+            if value is None:
+                value = usage({}).values[key]
+            lines[-1] = f"{key}: {_number(value)}"
+        out.append("\n".join(lines))
+    return "\n\n".join(out) + "\n"
+
+
+def _number(value: Any) -> str:
+    number = float(value)
+    return str(int(number)) if number.is_integer() and "." not in str(value) else str(number)

@@ -15,7 +15,7 @@ Context handed to every template as `cookiecutter.<name>`:
   `mermaid`, `reasons`, `warnings`, `why_not` (rows), `choice_note`, `criteria` and
   `score_rows`, `sizing_rows`, `headroom`, `consequences`, `cost_rows`, `cost_total`,
   `cost_per_pattern` (rows), `budget`, `budget_note`, `pricing`,
-  `pulumi_dev_yaml`, `pulumi_local_yaml`, `docker_cmd`, `entrypoints` (rows),
+  `pulumi_dev_yaml`, `pulumi_local_yaml`, `usage_yaml`, `docker_cmd`, `entrypoints` (rows),
   `deploy_steps` (shell lines run before `pulumi up`), `stacks_requirement`,
   `stacks_requirement_policy`, `main_py`, and `spec` (the model spec's
   `template_context()`, see `model_spec.py`).
@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from archgen import __version__, catalogue
+from archgen import __version__, catalogue, prices
 from archgen.errors import RenderError
 from archgen.model_spec import DEFAULT_SPEC
 from archgen.patterns import Pattern
@@ -333,6 +333,9 @@ def build_context(
         "mermaid": _mermaid(layers),
         "pulumi_dev_yaml": _dev_config(settings, slug, answers.region),
         "pulumi_local_yaml": _local_config(settings, slug, answers.region, services),
+        "usage_yaml": prices.usage_file_entries(
+            {"daily_volume": answers.daily_volume, "peak_factor": answers.peak_factor}
+        ),
         "docker_cmd": json.dumps(docker_cmd.format(package=package).split()),
         "entrypoints": [[what, how.format(package=package)] for what, how in entrypoints],
         "deploy_steps": _unique([step for layer in layers for step in layer.items("deploy_steps")]),

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
 
 from archgen import catalogue
 from archgen.catalogue import Part
@@ -17,8 +21,26 @@ from archgen.plan import Figure, Sizing
 from archgen.requirements import Requirements
 
 SECONDS_PER_DAY = 86_400
-API_TASK_RPS = 50.0
-"""Requests/s one 0.5 vCPU / 1 GB API task serves within a 100 ms p99 (small tabular model)."""
+CAPACITY_FILE = "data/api-capacity.yaml"
+"""The generated API's measured requests/s per vCPU (benchmarks/bench_api.py --capacity)."""
+API_TASK_VCPU = 0.5
+"""The API task's size (apiCpu 512)."""
+
+
+def api_capacity() -> dict[str, Any]:
+    """The measurement in `archgen/data/api-capacity.yaml`: rate, safety factor, date, machine."""
+    text = resources.files("archgen").joinpath(CAPACITY_FILE).read_text(encoding="utf-8")
+    document: dict[str, Any] = yaml.safe_load(text)
+    return document
+
+
+_CAPACITY = api_capacity()
+API_RPS_PER_VCPU = float(_CAPACITY["rps_per_vcpu"])
+"""Requests/s of the generated API per vCPU, the median of the benchmark's runs."""
+API_SAFETY_FACTOR = float(_CAPACITY["safety_factor"])
+"""The share of the measured rate sizing plans on (the file says why)."""
+API_TASK_RPS = round(API_RPS_PER_VCPU * API_SAFETY_FACTOR * API_TASK_VCPU)
+"""Requests/s one 0.5 vCPU / 1 GB API task is planned to serve: measured rate x safety x 0.5."""
 API_TARGET_UTILISATION = 0.6
 """Tasks are sized to run at 60 % of their throughput, leaving room for a burst."""
 RECORD_BYTES = 1024
@@ -45,14 +67,17 @@ class Cadence:
     expression: str
     period_h: float
     runs_per_month: float
+    train_expression: str = ""
+    """The same cadence an hour earlier: a training run of its own, done before the 02:00
+    scoring run (used when scoring runs more often than the model is updated)."""
 
 
 HOURLY = Cadence("hourly", "cron(0 * * * ? *)", 1.0, 730.0)
 EVERY_6H = Cadence("every 6 h", "cron(0 0/6 * * ? *)", 6.0, 121.6)
 EVERY_12H = Cadence("every 12 h", "cron(0 2/12 * * ? *)", 12.0, 60.8)
-DAILY = Cadence("daily", "cron(0 2 * * ? *)", 24.0, 30.4)
-WEEKLY = Cadence("weekly", "cron(0 2 ? * SUN *)", 168.0, 4.35)
-MONTHLY = Cadence("monthly", "cron(0 2 1 * ? *)", 730.0, 1.0)
+DAILY = Cadence("daily", "cron(0 2 * * ? *)", 24.0, 30.4, "cron(0 1 * * ? *)")
+WEEKLY = Cadence("weekly", "cron(0 2 ? * SUN *)", 168.0, 4.35, "cron(0 1 ? * SUN *)")
+MONTHLY = Cadence("monthly", "cron(0 2 1 * ? *)", 730.0, 1.0, "cron(0 1 1 * ? *)")
 CADENCES = (MONTHLY, WEEKLY, DAILY, EVERY_12H, EVERY_6H, HOURLY)
 """Longest period first. A day is 24 h here, not 730 / 30.4 h, so a 24 h p99 runs daily."""
 
@@ -70,12 +95,23 @@ SCHEDULES: dict[ModelUpdate, tuple[str, float]] = {
 }
 
 
+def train_cadence(req: Requirements) -> Cadence:
+    """How often the model is retrained: its update cadence, whatever the scoring cadence."""
+    return UPDATE_CADENCE[req.model_update]
+
+
+def separate_training(req: Requirements, pattern: Pattern) -> bool:
+    """Whether scoring runs more often than training, so training has a schedule of its own."""
+    return batch_cadence(req, pattern) != train_cadence(req)
+
+
 def batch_cadence(req: Requirements, pattern: Pattern) -> Cadence:
-    """How often the batch run goes: the model-update cadence, or more often for batch results.
+    """How often the batch run scores: the model-update cadence, or more often for batch results.
 
     A batch-only system answers from its last run, so its run period must also
     fit the latency requirement: results within 6 h need a run every 6 h, within
-    24 h a daily run. The run trains and scores, so that is also how often it trains.
+    24 h a daily run. Training keeps the model-update cadence (`train_cadence`): a
+    weekly model scored every 12 h trains weekly, on a schedule of its own.
     """
     model = UPDATE_CADENCE[req.model_update]
     if pattern is not Pattern.BATCH:
@@ -106,6 +142,10 @@ def api_figures(req: Requirements) -> tuple[list[Figure], dict[str, int | float]
     basis = (
         f"ceil(peak rps / ({API_TASK_RPS:g} rps per 0.5 vCPU task x "
         f"{API_TARGET_UTILISATION:.0%} target))"
+    )
+    measured = (
+        f"{API_RPS_PER_VCPU:,.0f} req/s per vCPU measured {_CAPACITY['date']} "
+        f"(benchmarks/bench_api.py) x {API_SAFETY_FACTOR:g} safety x {API_TASK_VCPU:g} vCPU"
     )
     figures = [
         Figure(
@@ -144,7 +184,7 @@ def api_figures(req: Requirements) -> tuple[list[Figure], dict[str, int | float]
             key="api_task_size",
             label="API task size",
             value="0.5 vCPU / 1 GB",
-            basis=f"one model replica per task; {API_TASK_RPS:g} req/s each within 100 ms p99",
+            basis=f"one model replica per task; {API_TASK_RPS:g} req/s each: {measured}",
         ),
     ]
     config: dict[str, int | float] = {
@@ -240,6 +280,8 @@ def stream_figures(req: Requirements) -> tuple[list[Figure], dict[str, int | str
 def batch_figures(req: Requirements, pattern: Pattern) -> tuple[list[Figure], dict[str, int | str]]:
     """Schedule from the model-update cadence, scoring parallelism from volume per run."""
     cadence = batch_cadence(req, pattern)
+    training = train_cadence(req)
+    split = separate_training(req, pattern)
     schedule, runs, period_h = cadence.expression, cadence.runs_per_month, cadence.period_h
     window_h = max(1.0, min(4.0, period_h / 2))
     records_per_run = req.growth_target * (30.4 / runs)
@@ -265,6 +307,17 @@ def batch_figures(req: Requirements, pattern: Pattern) -> tuple[list[Figure], di
                 if cadence == UPDATE_CADENCE[req.model_update]
                 else f"results within {req.latency_p99_ms / 3_600_000:g} h need a run "
                 f"{cadence.name} (the model is updated {req.model_update.value})"
+            ),
+        ),
+        Figure(
+            key="batch_train_schedule",
+            label="Training schedule",
+            value=training.train_expression if split else schedule,
+            basis=(
+                f"the model is updated {req.model_update.value}: a training run "
+                f"{training.name}, an hour before that day's scoring run"
+                if split
+                else "every run trains, then scores"
             ),
         ),
         Figure(
@@ -296,6 +349,7 @@ def batch_figures(req: Requirements, pattern: Pattern) -> tuple[list[Figure], di
         )
     config: dict[str, int | str] = {
         "batch_schedule": schedule,
+        "batch_train_schedule": training.train_expression if split else "",
         "train_cpu": train_cpu,
         "train_memory_mb": train_mem,
         "score_cpu": 1024,

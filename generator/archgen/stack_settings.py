@@ -67,7 +67,11 @@ class StackSettings:
 
     # -- batch pipeline ----------------------------------------------------
     batch_schedule: str = "cron(0 2 * * ? *)"
-    """EventBridge Scheduler expression for the train-and-score run."""
+    """EventBridge Scheduler expression for the train-and-score run (the scoring run when
+    `batchTrainSchedule` is set)."""
+    batch_train_schedule: str = ""
+    """EventBridge Scheduler expression of a training run of its own, for a model updated less
+    often than results are scored; empty trains on every `batchSchedule` run."""
     batch_schedule_timezone: str = "UTC"
     """Time zone of the schedule expression."""
     train_cpu: int = 1024

@@ -21,6 +21,8 @@ from .batch_flow import (
     PREDICTIONS_PREFIX,
     RAW_PREFIX,
     RUNS_PREFIX,
+    STEPS_SCORE,
+    STEPS_TRAIN,
     TRAINING_PREFIX,
     batch_definition,
 )
@@ -58,6 +60,9 @@ class BatchPipelineArgs:
     """Key of the log groups (default `kms_key_arn`); its policy must let CloudWatch Logs use it."""
     repository_arn: pulumi.Input[str] | None = None
     schedule: str = "cron(0 2 * * ? *)"
+    """When the run trains and scores (only scores, when `train_schedule` is set)."""
+    train_schedule: str | None = None
+    """When a run of its own trains the model (a model updated less often than it scores)."""
     schedule_timezone: str = "UTC"
     train_cpu: int = 1024
     train_memory_mb: int = 4096
@@ -76,8 +81,14 @@ class BatchPipelineArgs:
 
     def validate(self) -> None:
         """Reject what Fargate, Scheduler or the state machine would refuse."""
-        if not self.schedule.startswith(("cron(", "rate(", "at(")):
-            raise ValueError("BatchPipelineArgs.schedule must be cron(...), rate(...) or at(...)")
+        for what, expression in (
+            ("schedule", self.schedule),
+            ("train_schedule", self.train_schedule),
+        ):
+            if expression is not None and not expression.startswith(("cron(", "rate(", "at(")):
+                raise ValueError(
+                    f"BatchPipelineArgs.{what} must be cron(...), rate(...) or at(...)"
+                )
         if not self.subnet_ids:
             raise ValueError("BatchPipelineArgs.subnet_ids must name the private subnets")
         if not 1 <= self.score_parallelism <= 1000:
@@ -102,12 +113,14 @@ class BatchPipeline(pulumi.ComponentResource):
     cluster: aws.ecs.Cluster
     state_machine: aws.sfn.StateMachine
     schedule: aws.scheduler.Schedule
+    train_schedule: aws.scheduler.Schedule | None
     state_machine_arn: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: BatchPipelineArgs, opts: pulumi.ResourceOptions | None = None
     ):
         args.validate()
+        separate = args.train_schedule is not None and args.train_schedule != args.schedule
         super().__init__("archgen:batch:BatchPipeline", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags)
@@ -235,6 +248,7 @@ class BatchPipeline(pulumi.ComponentResource):
                     metric_goal=args.metric_goal,
                     score_parallelism=args.score_parallelism,
                     timeout_s=args.timeout_minutes * 60,
+                    separate_training=separate,
                 )
             )
         )
@@ -265,18 +279,37 @@ class BatchPipeline(pulumi.ComponentResource):
             policy=document([statement(["states:StartExecution"], [self.state_machine.arn])]),
             opts=child,
         )
-        self.schedule = aws.scheduler.Schedule(
-            f"{name}-schedule",
-            schedule_expression=args.schedule,
-            schedule_expression_timezone=args.schedule_timezone,
-            flexible_time_window={"mode": "OFF"},
-            target={
-                "arn": self.state_machine.arn,
-                "role_arn": scheduler_role.arn,
-                "input": json.dumps({"trigger": "schedule"}),
-                "retry_policy": {"maximum_retry_attempts": 2, "maximum_event_age_in_seconds": 3600},
-            },
-            opts=child,
+
+        def run_schedule(
+            logical: str, expression: str, steps: str | None
+        ) -> aws.scheduler.Schedule:
+            run_input: dict[str, str] = {"trigger": "schedule"}
+            if steps:
+                run_input["steps"] = steps
+            return aws.scheduler.Schedule(
+                logical,
+                schedule_expression=expression,
+                schedule_expression_timezone=args.schedule_timezone,
+                flexible_time_window={"mode": "OFF"},
+                target={
+                    "arn": self.state_machine.arn,
+                    "role_arn": scheduler_role.arn,
+                    "input": json.dumps(run_input),
+                    "retry_policy": {
+                        "maximum_retry_attempts": 2,
+                        "maximum_event_age_in_seconds": 3600,
+                    },
+                },
+                opts=child,
+            )
+
+        self.schedule = run_schedule(
+            f"{name}-schedule", args.schedule, STEPS_SCORE if separate else None
+        )
+        self.train_schedule = (
+            run_schedule(f"{name}-train-schedule", str(args.train_schedule), STEPS_TRAIN)
+            if separate
+            else None
         )
         self.failed_alarm = aws.cloudwatch.MetricAlarm(
             f"{name}-failed-alarm",

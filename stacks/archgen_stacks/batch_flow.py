@@ -3,6 +3,11 @@
 validate -> train -> evaluate -> gate -> score -> publish. Every Task state
 retries and catches; a caught error is published to the alarm topic and the
 run fails. Keeping it pure lets tests read and execute the definition.
+
+With `separate_training`, a run's input `{"steps": "train"}` trains, gates and
+publishes without scoring, and `{"steps": "score"}` only scores with the model
+last promoted: a model updated weekly trains weekly while results are scored
+every few hours. A run without `steps` does both.
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ GATE_COMPARISON = {"max": "NumericGreaterThanEquals", "min": "NumericLessThanEqu
 """The gate's comparison per metric goal: a higher AUC is better, a lower RMSE is."""
 PREDICTIONS_PREFIX = "predictions/"
 RUNS_PREFIX = "predictions/_runs/"
+STEPS_TRAIN = "train"
+STEPS_SCORE = "score"
+"""Values of a run's `steps` input: train only, or score only (absent: both)."""
 
 TASK_RETRY = [
     {
@@ -40,6 +48,19 @@ SDK_RETRY = [
 
 def _catch(next_state: str) -> list[dict[str, Any]]:
     return [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": next_state}]
+
+
+def _steps_are(value: str, next_state: str | None = None) -> dict[str, Any]:
+    """A Choice rule: the run's `steps` input is present and equals `value`."""
+    rule: dict[str, Any] = {
+        "And": [
+            {"Variable": "$.steps", "IsPresent": True},
+            {"Variable": "$.steps", "StringEquals": value},
+        ]
+    }
+    if next_state:
+        rule["Next"] = next_state
+    return rule
 
 
 def _run_task(
@@ -92,6 +113,7 @@ def batch_definition(
     score_parallelism: int,
     timeout_s: int,
     metric_goal: str = "max",
+    separate_training: bool = False,
 ) -> dict[str, Any]:
     """The Amazon States Language definition of one train-and-score run.
 
@@ -114,6 +136,22 @@ def batch_definition(
         f"States.Array('python', '-m', '{package}.jobs.train', '--version', $$.Execution.Name)"
     )
     states: dict[str, Any] = {}
+    score_start = "PlanShards" if score_parallelism > 1 else "Score"
+    after_score = "Publish"
+    if separate_training:
+        states["Steps"] = {
+            "Type": "Choice",
+            "Comment": "A scoring run scores with the model last promoted; others train first.",
+            "Choices": [_steps_are(STEPS_SCORE, score_start)],
+            "Default": "Validate",
+        }
+        after_score = "Trained"
+        states["Trained"] = {
+            "Type": "Choice",
+            "Comment": "Only a run that trained has a model to record.",
+            "Choices": [{"Variable": "$.evaluation", "IsPresent": True, "Next": "Publish"}],
+            "Default": "Done",
+        }
     states["Validate"] = {
         "Type": "Task",
         "Comment": "There is training data to learn from.",
@@ -160,22 +198,22 @@ def batch_definition(
         "Catch": _catch("NotifyFailure"),
         "Next": "Gate",
     }
-    score_start = "PlanShards" if score_parallelism > 1 else "Score"
+    passes = [
+        {"Variable": "$.evaluation.model.metric", "IsPresent": True},
+        {"Variable": "$.evaluation.model.metric", "IsNumeric": True},
+        {
+            "Variable": "$.evaluation.model.metric",
+            GATE_COMPARISON[metric_goal]: metric_threshold,
+        },
+    ]
+    gate_choices: list[dict[str, Any]] = []
+    if separate_training:
+        # a training run records the promoted model and leaves scoring to the scoring runs
+        gate_choices.append({"And": [*passes, _steps_are(STEPS_TRAIN)], "Next": "Publish"})
+    gate_choices.append({"And": passes, "Next": score_start})
     states["Gate"] = {
         "Type": "Choice",
-        "Choices": [
-            {
-                "And": [
-                    {"Variable": "$.evaluation.model.metric", "IsPresent": True},
-                    {"Variable": "$.evaluation.model.metric", "IsNumeric": True},
-                    {
-                        "Variable": "$.evaluation.model.metric",
-                        GATE_COMPARISON[metric_goal]: metric_threshold,
-                    },
-                ],
-                "Next": score_start,
-            }
-        ],
+        "Choices": gate_choices,
         "Default": "NotifyNotPromoted",
     }
     states["NotifyNotPromoted"] = {
@@ -228,7 +266,7 @@ def batch_definition(
             },
             "ResultPath": None,
             "Catch": _catch("NotifyFailure"),
-            "Next": "Publish",
+            "Next": after_score,
         }
     else:
         states["Score"] = {
@@ -239,7 +277,7 @@ def batch_definition(
                 **task,  # type: ignore[arg-type]
             ),
             "Catch": _catch("NotifyFailure"),
-            "Next": "Publish",
+            "Next": after_score,
         }
     states["Publish"] = {
         "Type": "Task",
@@ -273,7 +311,7 @@ def batch_definition(
     states["Failed"] = {"Type": "Fail", "Error": "BatchRunFailed", "Cause": "see the alarm topic"}
     return {
         "Comment": "archgen batch: validate, train, evaluate, gate, score, publish",
-        "StartAt": "Validate",
+        "StartAt": "Steps" if separate_training else "Validate",
         "TimeoutSeconds": timeout_s * 4,
         "States": states,
     }

@@ -190,6 +190,7 @@ def build(
             vpc_id=net.vpc_id,
             repository_arn=repository_arn,
             schedule=settings.batch_schedule,
+            train_schedule=settings.batch_train_schedule or None,
             schedule_timezone=settings.batch_schedule_timezone,
             train_cpu=settings.train_cpu,
             train_memory_mb=settings.train_memory_mb,

@@ -14,6 +14,8 @@ from archgen.patterns import DataArrival, Level, ModelUpdate, Pattern
 from archgen.record import ProjectRecord
 from archgen.requirements import Requirements
 from archgen.sizing import (
+    API_TARGET_UTILISATION,
+    API_TASK_RPS,
     CADENCES,
     DAILY,
     EVERY_6H,
@@ -53,7 +55,7 @@ def test_credit_example_headroom_reaches_one_million_a_day() -> None:
     per_task_basis = next(f.basis for f in plan.sizing.figures if f.key == "api_max_tasks")
     assert "34.7" in per_task_basis
     assert cfg["api_max_tasks"] >= 2
-    assert cfg["api_max_tasks"] * 50 * 0.6 >= growth_peak
+    assert cfg["api_max_tasks"] * API_TASK_RPS * API_TARGET_UTILISATION >= growth_peak
     assert cfg["latency_target_ms"] == 100
     assert cfg["name_prefix"] == "credit-decisions"
 
@@ -70,7 +72,7 @@ def test_tasks_grow_with_the_peak() -> None:
     cfg = size(busy, Pattern.REALTIME).stack_config
     peak = 50_000_000 / 86_400 * 3  # ~1,736 req/s today
     assert cfg["api_desired_tasks"] > 2
-    assert cfg["api_desired_tasks"] * 50 >= peak
+    assert cfg["api_desired_tasks"] * API_TASK_RPS * API_TARGET_UTILISATION >= peak
     assert cfg["api_max_tasks"] >= cfg["api_desired_tasks"]
 
 
@@ -130,6 +132,37 @@ def test_batch_schedule_follows_model_updates_and_latency() -> None:
     assert len(schedules) == 4  # continuous and hourly both retrain every hour
 
 
+def test_batch_trains_at_the_model_cadence_and_scores_at_the_latency_cadence() -> None:
+    from archgen import aws_limits
+    from archgen.sizing import train_cadence
+
+    # a weekly model whose results are due within an hour: scored hourly, trained weekly
+    hourly_scores = Requirements(latency_p99_ms=3_600_000, model_update=ModelUpdate.WEEKLY)
+    assert batch_cadence(hourly_scores, Pattern.BATCH) is HOURLY
+    assert train_cadence(hourly_scores) is WEEKLY
+    cfg = size(hourly_scores, Pattern.BATCH).stack_config
+    assert cfg["batch_schedule"] == "cron(0 * * * ? *)"
+    assert cfg["batch_train_schedule"] == "cron(0 1 ? * SUN *)"  # Sundays 01:00, before 02:00
+    settings = StackSettings(**cfg)
+    assert aws_limits.settings_violations(settings, "us-east-1") == []
+    # when the cadences agree one run trains and scores: no schedule of its own for training
+    same = Requirements(latency_p99_ms=24 * 3_600_000, model_update=ModelUpdate.DAILY)
+    assert size(same, Pattern.BATCH).stack_config["batch_train_schedule"] == ""
+    # hybrid's batch run only retrains, on the model's cadence
+    assert size(hourly_scores, Pattern.HYBRID).stack_config["batch_train_schedule"] == ""
+
+
+def test_a_bad_training_schedule_is_named() -> None:
+    from archgen import aws_limits
+
+    with pytest.raises(ValueError, match="batchTrainSchedule: 'weekly' is not a cron"):
+        StackSettings.from_mapping({"pattern": "batch", "batchTrainSchedule": "weekly"})
+    (problem,) = aws_limits.settings_violations(
+        StackSettings(pattern="batch", batch_train_schedule="cron(0 1 * *)"), "us-east-1"
+    )
+    assert problem.startswith("batchTrainSchedule:")
+
+
 def test_scoring_parallelism_grows_with_volume() -> None:
     small = size(Requirements(daily_volume=1_000, latency_p99_ms=86_400_000), Pattern.BATCH)
     big = size(Requirements(daily_volume=2_000_000_000, latency_p99_ms=86_400_000), Pattern.BATCH)
@@ -165,7 +198,7 @@ def test_every_sizing_is_a_valid_stack_config_with_a_basis(
     assert sizing.headroom
     if pattern in (Pattern.REALTIME, Pattern.HYBRID) and req.peak_per_second <= 5_000:
         # Up to the peak where a task fleet stays sensible, today's peak always fits.
-        assert settings_.api_max_tasks >= math.ceil(req.peak_per_second / 50 - 1e-9)
+        assert settings_.api_max_tasks >= math.ceil(req.peak_per_second / API_TASK_RPS - 1e-9)
 
 
 def test_settings_overrides_merge_over_the_sized_values() -> None:
@@ -193,3 +226,36 @@ def test_every_cadence_is_a_schedule_aws_accepts(cadence: Cadence) -> None:
 
     settings = StackSettings.from_mapping({"pattern": "batch", "batchSchedule": cadence.expression})
     assert aws_limits.settings_violations(settings, "us-east-1") == []
+
+
+def test_the_api_capacity_file_is_a_dated_measurement_with_its_method() -> None:
+    import datetime
+    import statistics
+
+    from archgen.sizing import api_capacity
+
+    doc = api_capacity()
+    datetime.date.fromisoformat(doc["date"])
+    assert doc["machine"] and "pinned" in doc["method"] and doc["safety_reason"]
+    runs = doc["runs_rps"]
+    assert len(runs) >= 3 and all(r > 0 for r in runs)
+    assert doc["rps_per_vcpu"] == pytest.approx(statistics.median(runs), abs=1)
+    assert 0 < doc["safety_factor"] <= 1
+
+
+@pytest.mark.parametrize(("share", "tasks"), [(9.9, 10), (10.1, 11)])
+def test_api_tasks_follow_the_measured_capacity(share: float, tasks: int) -> None:
+    from archgen.sizing import api_capacity
+
+    doc = api_capacity()
+    per_task = doc["rps_per_vcpu"] * doc["safety_factor"] * 0.5 * API_TARGET_UTILISATION
+    req = Requirements(
+        daily_volume=int(share * per_task * 86_400),
+        scale_to_daily_volume=int(share * per_task * 86_400),
+        peak_factor=1.0,
+        latency_p99_ms=100,
+    )
+    cfg = size(req, Pattern.REALTIME)
+    assert cfg.stack_config["api_desired_tasks"] == tasks
+    basis = next(f.basis for f in cfg.figures if f.key == "api_task_size")
+    assert f"measured {doc['date']}" in basis

@@ -139,3 +139,53 @@ def test_diff_against_a_git_revision_of_the_same_stack_file(tmp_path: Path) -> N
     assert "aws:ec2/vpcEndpoint:VpcEndpoint" in added
     result = CliRunner().invoke(cli, ["cost", "--project", str(project), "--diff", "no-such-ref"])
     assert result.exit_code == 2 and "--diff no-such-ref" in result.output
+
+
+def test_a_teams_usage_edit_moves_only_its_lines_and_survives_update(tmp_path: Path) -> None:
+    """Every generated project ships infra/usage.yaml; an edited value is priced and kept."""
+    import subprocess
+
+    import yaml
+
+    from archgen import __version__
+    from archgen.patterns import ModelUpdate, Pattern
+    from archgen.record import ProjectRecord
+    from archgen.requirements import Requirements
+    from archgen.update import RenderRequest, default_renderer
+
+    answers = Requirements(
+        project_name="churn-demo",
+        daily_volume=2_000_000,
+        latency_p99_ms=43_200_000,
+        model_update=ModelUpdate.WEEKLY,
+    )
+    record = ProjectRecord(archgen_version=__version__, answers=answers, pattern=Pattern.BATCH)
+    project = tmp_path / "churn-demo"
+    default_renderer(RenderRequest(record, None), project)
+    usage_file = project / "infra" / "usage.yaml"
+    shipped = yaml.safe_load(usage_file.read_text(encoding="utf-8"))
+    assert shipped["requests_per_day"] == 2_000_000 and shipped["train_hours_per_run"] == 1.0
+
+    before = {x["resource"]: x["monthly_usd"] for x in cost(project)["lines"]}
+    text = usage_file.read_text(encoding="utf-8")
+    assert text.count("train_hours_per_run: 1.0\n") == 1
+    usage_file.write_text(
+        text.replace("train_hours_per_run: 1.0\n", "train_hours_per_run: 3.0\n"), encoding="utf-8"
+    )
+    after = {x["resource"]: x["monthly_usd"] for x in cost(project)["lines"]}
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == {"churn-demo-batch-train-task"}
+    assert after["churn-demo-batch-train-task"] == pytest.approx(
+        3 * before["churn-demo-batch-train-task"], abs=0.02
+    )
+
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "gen"]):
+        subprocess.run([*git, *args], cwd=project, check=True)
+    result = CliRunner().invoke(
+        cli, ["update", "--set", "daily_volume=4000000", "--project", str(project)]
+    )
+    assert result.exit_code == 0, result.output
+    kept = yaml.safe_load(usage_file.read_text(encoding="utf-8"))
+    assert kept["train_hours_per_run"] == 3.0  # the team's edit
+    assert kept["requests_per_day"] == 4_000_000  # the changed answer

@@ -49,6 +49,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "egress endpoints": {"egress": "endpoints"},
     "existing VPC": EXISTING_VPC,
     "on-demand stream": {"streamMode": "ON_DEMAND"},
+    "training schedule": {"batchTrainSchedule": "cron(0 1 ? * SUN *)"},
 }
 
 
@@ -160,6 +161,35 @@ def test_hand_priced_batch_and_hybrid_at_the_credit_volume() -> None:
     assert charge(hybrid, "-hybrid-dashboard", "dashboard") == 3.00
 
 
+def test_a_weekly_model_scored_hourly_trains_weekly_in_the_priced_graph() -> None:
+    hourly, weekly = "cron(0 * * * ? *)", "cron(0 1 ? * SUN *)"
+    split = priced("batch", batchSchedule=hourly, batchTrainSchedule=weekly)
+    every_run = priced("batch", batchSchedule=hourly)
+    # 30.4 / 7 Sundays a month x 1 h x (1 vCPU x $0.04048 + 4 GB x $0.004445), Fargate page
+    weekly_runs = 30.4 / 7
+    assert line(split, "-batch-train-task").monthly_usd == round(
+        weekly_runs * (0.04048 + 4 * 0.004445), 2
+    )
+    # trained on every hourly run instead: 24 runs a day x 30.4 days
+    assert line(every_run, "-batch-train-task").monthly_usd == round(
+        24 * 30.4 * (0.04048 + 4 * 0.004445), 2
+    )
+    # scoring still runs every hour, on the same records
+    assert (
+        line(split, "-batch-score-task").monthly_usd
+        == line(every_run, "-batch-score-task").monthly_usd
+    )
+    # each schedule bills its own invocations ($1.00 per million, EventBridge page)
+    invocations = {
+        x.resource: x.charges[0].quantity for x in split.lines if x.type.endswith("Schedule")
+    }
+    assert invocations == {
+        "credit-batch-schedule": pytest.approx(24 * 30.4),
+        "credit-batch-train-schedule": pytest.approx(weekly_runs),
+    }
+    assert split.total_usd < every_run.total_usd
+
+
 def test_on_demand_kinesis_bills_reads_per_consumer() -> None:
     est = priced("streaming", {"daily_volume": 1_000_000}, streamMode="ON_DEMAND")
     stream = line(est, "-stream-stream")
@@ -240,3 +270,51 @@ def test_the_decisions_estimate_stays_within_5_percent_of_the_priced_graph(
     )
     model = model_estimate(req, sizing)
     assert model.total_usd == pytest.approx(graph.total_usd, rel=0.05)
+
+
+@pytest.mark.parametrize("daily", [10_000, 20_000_000])
+def test_the_decisions_estimate_follows_a_separate_training_schedule(daily: int) -> None:
+    """A weekly model whose results are due within an hour: the model and the graph agree."""
+    import dataclasses
+
+    from archgen.cost import estimate as model_estimate
+    from archgen.patterns import ModelUpdate, Pattern
+    from archgen.requirements import Requirements
+    from archgen.sizing import size
+
+    req = Requirements(
+        daily_volume=daily, latency_p99_ms=3_600_000, model_update=ModelUpdate.WEEKLY
+    )
+    sizing = size(req, Pattern.BATCH)
+    assert sizing.stack_config["batch_train_schedule"]
+    known = {f.name for f in dataclasses.fields(StackSettings)}
+    config = {k: v for k, v in sizing.stack_config.items() if k in known}
+    graph = price_settings(
+        StackSettings(**config), answers={"daily_volume": daily, "peak_factor": req.peak_factor}
+    )
+    model = model_estimate(req, sizing)
+    assert model.total_usd == pytest.approx(graph.total_usd, rel=0.05)
+    training = next(x for x in model.lines if x.item.startswith("Fargate training vCPU"))
+    vcpu = int(str(sizing.stack_config["train_cpu"])) / 1024
+    assert training.quantity == pytest.approx(4.35 * vcpu)  # 4.35 weekly runs x 1 h
+
+
+def test_hand_priced_regional_lines_checked_against_public_pages() -> None:
+    """Regional figures checked on 2026-12-02 against public pages quoting AWS's list prices.
+
+    - eu-west-1 ALB: $0.0252 per ALB-hour, https://cal53.calculator.city/aws-alb-cost-calculator/
+    - ap-southeast-1 NAT gateway: $0.059 per hour and per GB,
+      https://basavytix.com/blog/aws-nat-gateway-pricing
+    - ap-northeast-1 CloudWatch Logs: $0.76 per GB ingested,
+      https://awsi.click/en/articles/cloudwatch-logs-cost-structure-surprise/
+    """
+    ireland = price_settings(settings("realtime"), region="eu-west-1", answers=CREDIT)
+    assert charge(ireland, "-api-alb", "load balancer hours") == 18.40  # 730 h x $0.0252
+    singapore = price_settings(settings("realtime"), region="ap-southeast-1", answers=CREDIT)
+    assert charge(singapore, "-net-nat-0", "gateway hours") == 43.07  # 730 h x $0.059
+    nat = next(c for c in line(singapore, "-net-nat-0").charges if c.item.startswith("data"))
+    assert nat.unit_price_usd == 0.059 and nat.price.fallback is None
+    tokyo = price_settings(settings("streaming"), region="ap-northeast-1", answers=CREDIT)
+    groups = [x for x in tokyo.lines if x.type == "aws:cloudwatch/logGroup:LogGroup"]
+    ingest = [c for g in groups for c in g.charges if c.item.startswith("ingest")]
+    assert ingest and all(c.unit_price_usd == 0.76 for c in ingest)

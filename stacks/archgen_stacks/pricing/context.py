@@ -85,13 +85,38 @@ class Context:
     def average_rps(self) -> float:
         return self.usage.requests_per_day / 86_400
 
+    @staticmethod
+    def schedule_runs(schedule: Resource) -> float:
+        """Runs a month one schedule starts."""
+        return runs_per_month(str(schedule.inputs.get("scheduleExpression", "")))
+
+    @staticmethod
+    def schedule_steps(schedule: Resource) -> str:
+        """What a schedule's runs do: `train`, `score`, or `""` for both (its input's `steps`)."""
+        run_input = as_dict(as_dict(schedule.inputs.get("target")).get("input"))
+        return str(run_input.get("steps") or "")
+
+    def _runs(self, skip: str) -> float:
+        return sum(
+            self.schedule_runs(s)
+            for s in self.of("aws:scheduler/schedule:Schedule")
+            if self.schedule_steps(s) != skip
+        )
+
     @cached_property
     def batch_runs(self) -> float:
-        """Runs a month of the batch schedule (0 without one)."""
-        return sum(
-            runs_per_month(str(s.inputs.get("scheduleExpression", "")))
-            for s in self.of("aws:scheduler/schedule:Schedule")
-        )
+        """Runs a month of the batch schedules, training or scoring (0 without one)."""
+        return self._runs(skip="none")
+
+    @cached_property
+    def train_runs(self) -> float:
+        """Runs a month that train: all of them, unless training has a schedule of its own."""
+        return self._runs(skip="score")
+
+    @cached_property
+    def score_runs(self) -> float:
+        """Runs a month that score: all of them, except training-only runs."""
+        return self._runs(skip="train")
 
     @cached_property
     def has_api(self) -> bool:
@@ -108,7 +133,7 @@ class Context:
 
     @cached_property
     def score_task_hours_per_run(self) -> float:
-        records = self.requests_per_month / max(1.0, self.batch_runs)
+        records = self.requests_per_month / max(1.0, self.score_runs)
         return records / self.usage.score_records_per_task_hour
 
     @cached_property
@@ -121,7 +146,7 @@ class Context:
             )
         if self.batch_runs:
             parallel = max(1.0, self.map_concurrency)
-            starts += self.batch_runs * (1 + parallel)
+            starts += self.train_runs + self.score_runs * parallel
         return starts
 
     @cached_property

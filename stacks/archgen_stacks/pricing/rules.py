@@ -164,13 +164,14 @@ def ecs_service(r: Resource, ctx: Context) -> list[Charge]:
 def task_definition(r: Resource, ctx: Context) -> list[Charge]:
     if ctx.referring("aws:ecs/service:Service", "taskDefinition", r):
         return []  # priced on its service
-    runs = ctx.batch_runs
     if r.name.endswith("-train-task"):
+        runs = ctx.train_runs
         hours = runs * ctx.usage.train_hours_per_run
         return _fargate(
             f"training ({runs:g} runs x {ctx.usage.train_hours_per_run:g} h)", hours, r, ctx
         )
     if r.name.endswith("-score-task"):
+        runs = ctx.score_runs
         per_run = max(
             ctx.map_concurrency / 60, ctx.score_task_hours_per_run
         )  # 1 min minimum per task
@@ -195,7 +196,8 @@ def ecs_cluster(r: Resource, ctx: Context) -> list[Charge]:
     running = sum(
         number(s.inputs.get("desiredCount"), 1) for s in ctx.siblings(r, "aws:ecs/service:Service")
     )
-    running += ctx.batch_runs * (1 + ctx.map_concurrency) / HOURS_PER_MONTH if not running else 0
+    jobs = ctx.train_runs + ctx.score_runs * ctx.map_concurrency
+    running += jobs / HOURS_PER_MONTH if not running else 0
     return [
         Charge(
             f"Container Insights metrics ({metrics:g})",
@@ -210,19 +212,40 @@ def ecs_cluster(r: Resource, ctx: Context) -> list[Charge]:
     ]
 
 
-def state_machine(r: Resource, ctx: Context) -> list[Charge]:
-    states = as_dict(r.inputs.get("definition")).get("States", {})
-    per_run = float(len(states))
-    for state in states.values():
+SCORE_STATES = ("Steps", "PlanShards", "Score", "Trained", "Done")
+"""The states a scoring-only run enters (`batch_flow`, input `{"steps": "score"}`)."""
+
+
+def _state_count(states: dict[str, object], names: set[str] | None = None) -> float:
+    """States of a definition (or of `names` among them), a Map's inner states once per item."""
+    count = 0.0
+    for name, state in states.items():
+        if names is not None and name not in names:
+            continue
+        count += 1
         if isinstance(state, dict) and state.get("Type") == "Map":
             inner = len(
                 (state.get("ItemProcessor") or state.get("Iterator") or {}).get("States", {})
             )
-            per_run += inner * number(state.get("MaxConcurrency"), 1)
+            count += inner * number(state.get("MaxConcurrency"), 1)
+    return count
+
+
+def state_machine(r: Resource, ctx: Context) -> list[Charge]:
+    states = as_dict(r.inputs.get("definition")).get("States", {})
+    whole = _state_count(states)
+    if ctx.train_runs == ctx.score_runs == ctx.batch_runs:
+        item, transitions = f"state transitions ({whole:g} a run)", ctx.batch_runs * whole
+    else:
+        scoring = _state_count(states, set(SCORE_STATES))
+        training = whole - _state_count(states, {"PlanShards", "Score", "Trained"})
+        scoring_runs = ctx.score_runs
+        item = f"state transitions ({training:g} a training run, {scoring:g} a scoring run)"
+        transitions = ctx.train_runs * training + scoring_runs * scoring
     charges = [
         Charge(
-            f"state transitions ({per_run:g} a run)",
-            ctx.batch_runs * per_run,
+            item,
+            transitions,
             ctx.table["step_functions_transitions_thousand"],
             per=1000,
         )
@@ -257,7 +280,12 @@ def web_acl(r: Resource, ctx: Context) -> list[Charge]:
 
 def schedule(r: Resource, ctx: Context) -> list[Charge]:
     return [
-        Charge("invocations", ctx.batch_runs, ctx.table["scheduler_invocations_million"], per=1e6)
+        Charge(
+            "invocations",
+            ctx.schedule_runs(r),
+            ctx.table["scheduler_invocations_million"],
+            per=1e6,
+        )
     ]
 
 

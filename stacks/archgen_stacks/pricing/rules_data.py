@@ -150,7 +150,7 @@ def s3_bucket(r: Resource, ctx: Context) -> list[Charge]:
     if kind == "predictions" and ctx.batch_runs:
         return [Charge(f"predictions (month {u.priced_month:g})", daily_gb * horizon, standard)]
     if kind == "models":
-        versions = 1 + min(ctx.batch_runs * 3, 100)  # old versions expire after ~90 days
+        versions = 1 + min(ctx.train_runs * 3, 100)  # old versions expire after ~90 days
         return [Charge(f"model versions ({versions:g})", versions * u.model_mb / 1024, standard)]
     if kind == "archive" and ctx.of("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"):
         compressed = daily_gb / max(1.0, u.archive_compression_ratio)

@@ -14,11 +14,18 @@ def test_state_machine_is_deployed(archgen_deployed: DeployedStack) -> None:
     assert machine["status"] == "ACTIVE"
 
 
-def test_schedule_uses_the_configured_expression(
+def test_schedules_use_the_configured_expressions(
     archgen_deployed: DeployedStack, archgen_stack_config: dict[str, str]
 ) -> None:
     session, result = archgen_deployed
-    name = result.one("scheduler.Schedule").outputs["name"]
-    schedule = session.client("scheduler").get_schedule(Name=name)
-    assert schedule["ScheduleExpression"] == archgen_stack_config[f"{PROJECT}:batchSchedule"]
-    assert schedule["Target"]["Arn"] == result.outputs["stateMachineArn"]
+    scheduler = session.client("scheduler")
+    schedules = [
+        scheduler.get_schedule(Name=res.outputs["name"])
+        for res in result.of_kind("scheduler.Schedule")
+    ]
+    configured = {
+        archgen_stack_config[f"{PROJECT}:batchSchedule"],
+        archgen_stack_config.get(f"{PROJECT}:batchTrainSchedule") or "",
+    } - {""}
+    assert {s["ScheduleExpression"] for s in schedules} == configured
+    assert {s["Target"]["Arn"] for s in schedules} == {result.outputs["stateMachineArn"]}
