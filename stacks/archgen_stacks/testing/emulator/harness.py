@@ -143,6 +143,8 @@ class MotoMocks(Mocks):
         self.adjustments: list[str] = []
         """What was stored in moto differently from the program's inputs, and why."""
         self.collect_failures = False
+        self._deferred: list[tuple[str, Callable[[], object]]] = []
+        self._current = ""
         self._lock = threading.RLock()
         self._clients: dict[str, Any] = {}
         self._account: str | None = None
@@ -177,6 +179,21 @@ class MotoMocks(Mocks):
         suffix = uuid.uuid4().hex[:7]
         return f"{prefix}{suffix}" if prefix else f"{name}-{suffix}"
 
+    def after_deploy(self, check: Callable[[], object]) -> None:
+        """Run `check` at the end of the deploy: AWS checks some wiring against the final state."""
+        if self.collect_failures:
+            self._deferred.append((self._current, check))
+        else:
+            check()
+
+    def _run_deferred(self) -> None:
+        deferred, self._deferred = self._deferred, []
+        for where, check in deferred:
+            try:
+                check()
+            except (ClientError, BotoCoreError, KeyError, ValueError, TypeError) as err:
+                self._fail(f"{where}: {err}", err)
+
     # -- pulumi Mocks -----------------------------------------------------
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         """Create the resource in moto (serialised) and return its id and outputs."""
@@ -200,6 +217,7 @@ class MotoMocks(Mocks):
                         "neither applied in moto nor listed as not emulated "
                         f"(see {translator.module})"
                     )
+                self._current = f"{args.typ} {args.name!r}"
                 try:
                     rid, extra = translator.handler(self, args.name, inputs)
                 except (ClientError, BotoCoreError, KeyError, ValueError, TypeError) as err:
@@ -275,6 +293,8 @@ def deploy(
 
         try:
             internals.run_program(body)
+            with mocks._lock:
+                mocks._run_deferred()
         except EmulatorError:
             raise
         except Exception as err:
@@ -284,6 +304,7 @@ def deploy(
             raise EmulatorError(f"stack program failed: {err}") from err
         finally:
             mocks.collect_failures = False
+            mocks._deferred = []
             internals.clear_output_tasks()  # nothing of a failed run lingers
         problems = mocks.errors + _unsupported_message(mocks)
         mocks.errors = []

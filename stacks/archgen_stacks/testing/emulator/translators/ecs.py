@@ -3,9 +3,11 @@
 Emulated: a cluster with its settings; a task definition with its containers,
 sizes, network mode, roles, compatibilities and runtime platform; a service
 with its desired count, launch type, awsvpc network configuration and load
-balancers. moto runs no task, so nothing a task would do happens. Not
-emulated: tags, deployment settings (circuit breaker, min/max percent, health
-check grace period), managed tags and tag propagation.
+balancers and tag propagation; tags on all three. moto runs no task, so
+nothing a task would do happens. Not emulated (moto's ECS accepts them but
+keeps none, so `describe_services` cannot show them): the deployment circuit
+breaker, minimum healthy and maximum percent, the health check grace period,
+ECS managed tags.
 """
 
 from __future__ import annotations
@@ -17,11 +19,17 @@ from .._base import Backend, Handler, R
 from ._util import _int
 
 
+def _ecs_tags(i: R) -> list[R]:
+    return [{"key": str(k), "value": str(v)} for k, v in (i.get("tags") or {}).items()]
+
+
 def _ecs_cluster(m: Backend, name: str, i: R) -> tuple[str, R]:
     cname = m.physical_name(i, name)
     kw: R = {"clusterName": cname}
     if i.get("settings"):
         kw["settings"] = [{"name": s["name"], "value": s["value"]} for s in i["settings"]]
+    if i.get("tags"):
+        kw["tags"] = _ecs_tags(i)
     cluster = m.client("ecs").create_cluster(**kw)["cluster"]
     return cluster["clusterArn"], {"name": cname, "arn": cluster["clusterArn"]}
 
@@ -54,6 +62,8 @@ def _ecs_taskdef(m: Backend, name: str, i: R) -> tuple[str, R]:
         kw["runtimePlatform"] = {
             k: plat[k] for k in ("cpuArchitecture", "operatingSystemFamily") if plat.get(k)
         }
+    if i.get("tags"):
+        kw["tags"] = _ecs_tags(i)
     td = m.client("ecs").register_task_definition(**kw)["taskDefinition"]
     arn = td["taskDefinitionArn"]
     return str(i["family"]), {
@@ -91,6 +101,10 @@ def _ecs_service(m: Backend, name: str, i: R) -> tuple[str, R]:
             }
             for lb in i["loadBalancers"]
         ]
+    if i.get("propagateTags"):
+        kw["propagateTags"] = i["propagateTags"]
+    if i.get("tags"):
+        kw["tags"] = _ecs_tags(i)
     svc = m.client("ecs").create_service(**kw)["service"]
     return svc["serviceArn"], {"name": sname, "arn": svc["serviceArn"], "cluster": i["cluster"]}
 
@@ -102,7 +116,7 @@ HANDLERS: dict[str, Handler] = {
 }
 
 APPLIED: dict[str, frozenset[str]] = {
-    "ecs.Cluster": frozenset({"name", "settings"}),
+    "ecs.Cluster": frozenset({"name", "settings", "settings.name", "settings.value", "tags.*"}),
     "ecs.TaskDefinition": frozenset(
         {
             "containerDefinitions",
@@ -113,8 +127,12 @@ APPLIED: dict[str, frozenset[str]] = {
             "networkMode",
             "requiresCompatibilities",
             "runtimePlatform",
+            "runtimePlatform.cpuArchitecture",
+            "runtimePlatform.operatingSystemFamily",
+            "tags.*",
             "taskRoleArn",
             "volumes",
+            "volumes.name",
         }
     ),
     "ecs.Service": frozenset(
@@ -123,27 +141,33 @@ APPLIED: dict[str, frozenset[str]] = {
             "desiredCount",
             "launchType",
             "loadBalancers",
+            "loadBalancers.containerName",
+            "loadBalancers.containerPort",
+            "loadBalancers.targetGroupArn",
             "name",
             "networkConfiguration",
+            "networkConfiguration.assignPublicIp",
+            "networkConfiguration.securityGroups",
+            "networkConfiguration.subnets",
+            "propagateTags",
+            "tags.*",
             "taskDefinition",
         }
     ),
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "ecs.Cluster": frozenset({"tags"}),
-    "ecs.TaskDefinition": frozenset({"tags"}),
-    "ecs.Service": frozenset(
-        {
-            "deploymentCircuitBreaker",
-            "deploymentMaximumPercent",
-            "deploymentMinimumHealthyPercent",
-            "enableEcsManagedTags",
-            "healthCheckGracePeriodSeconds",
-            "propagateTags",
-            "tags",
-        }
-    ),
+_ECS_KEEPS_NONE = "moto's ECS accepts it on create_service but keeps none of it"
+
+NOT_EMULATED: dict[str, dict[str, str]] = {
+    "ecs.Cluster": {},
+    "ecs.TaskDefinition": {},
+    "ecs.Service": {
+        "deploymentCircuitBreaker": _ECS_KEEPS_NONE,
+        "deploymentMaximumPercent": _ECS_KEEPS_NONE,
+        "deploymentMinimumHealthyPercent": _ECS_KEEPS_NONE,
+        "enableEcsManagedTags": _ECS_KEEPS_NONE,
+        "healthCheckGracePeriodSeconds": _ECS_KEEPS_NONE,
+    },
 }
 """Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

@@ -1,8 +1,8 @@
 """Step Functions state machines, created in moto's Step Functions.
 
-Emulated: a machine with its definition, role, type, tags and X-Ray tracing.
-Running one is `stepfunctions.run_state_machine`'s job. Not emulated: the
-logging configuration.
+Emulated: a machine with its definition, role, type, tags, X-Ray tracing and
+logging configuration (level, execution data, log group). Running one is
+`stepfunctions.run_state_machine`'s job.
 """
 
 from __future__ import annotations
@@ -24,6 +24,17 @@ def _state_machine(m: Backend, name: str, i: R) -> tuple[str, R]:
     tracing = i.get("tracingConfiguration") or {}
     if "enabled" in tracing:
         kw["tracingConfiguration"] = {"enabled": bool(tracing["enabled"])}
+    logging = i.get("loggingConfiguration") or {}
+    if logging:
+        conf: R = {
+            "level": logging.get("level", "OFF"),
+            "includeExecutionData": bool(logging.get("includeExecutionData", False)),
+        }
+        if logging.get("logDestination"):
+            conf["destinations"] = [
+                {"cloudWatchLogsLogGroup": {"logGroupArn": logging["logDestination"]}}
+            ]
+        kw["loggingConfiguration"] = conf
     out = m.client("stepfunctions").create_state_machine(**kw)
     arn = out["stateMachineArn"]
     return arn, {
@@ -40,12 +51,23 @@ HANDLERS: dict[str, Handler] = {
 
 APPLIED: dict[str, frozenset[str]] = {
     "sfn.StateMachine": frozenset(
-        {"definition", "name", "namePrefix", "roleArn", "tags", "tracingConfiguration", "type"}
+        {
+            "loggingConfiguration",
+            "loggingConfiguration.includeExecutionData",
+            "loggingConfiguration.level",
+            "loggingConfiguration.logDestination",
+            "tags.*",
+            "tracingConfiguration.enabled",
+            "definition",
+            "name",
+            "namePrefix",
+            "roleArn",
+            "tracingConfiguration",
+            "type",
+        }
     ),
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "sfn.StateMachine": frozenset({"loggingConfiguration"}),
-}
-"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""
+NOT_EMULATED: dict[str, dict[str, str]] = {"sfn.StateMachine": {}}
+"""Per kind, the inputs knowingly left out of moto and why (kept in the outputs as given)."""
