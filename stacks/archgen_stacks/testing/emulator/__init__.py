@@ -15,8 +15,9 @@ Public API:
   resource type it cannot create fails the deploy with a message listing every
   such type, and so does an input property its translator neither applies in
   moto nor lists as knowingly not emulated, nested ones by their dotted path
-  (naming the resource, its kind and the property); otherwise those resources are echoed (inputs returned as
-  outputs) and such inputs are kept in the outputs only.
+  (naming the resource, its kind and the property); otherwise those resources
+  are echoed (inputs returned as outputs) and such inputs are kept in the
+  outputs only.
 - `deploy(program, *, mocks, stack="dev", project="archgen", config=None)
   -> DeployResult` — runs `program()` as a stack under `mocks`, waits for every
   resource, and returns what was created plus the resolved stack outputs.
