@@ -151,3 +151,20 @@ def test_a_free_form_map_is_applied_whole(moto: boto3.Session) -> None:
     url = result.one("sqs.Queue").id
     tags = moto.client("sqs").list_queue_tags(QueueUrl=url)["Tags"]
     assert tags == {"team": "risk", "cost-centre": "42"}
+
+
+TAGS_NOT_EMULATED = {"appautoscaling.Target"}
+"""The only kinds whose tags moto cannot hold (no Application Auto Scaling tagging call)."""
+
+
+def test_tags_reach_moto_on_every_kind_that_takes_them() -> None:
+    """A lost tag is invisible offline and wrong in AWS: tags are applied wherever moto can."""
+    untagged = set()
+    for kind, translator in TRANSLATORS.items():
+        if "tags" not in input_property_names(_args_type(kind)):
+            continue
+        if not {"tags", "tags.*"} & translator.applied:
+            untagged.add(kind)
+    assert untagged == TAGS_NOT_EMULATED
+    for kind in TAGS_NOT_EMULATED:
+        assert "moto" in TRANSLATORS[kind].reasons["tags"]

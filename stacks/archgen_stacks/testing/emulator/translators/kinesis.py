@@ -18,9 +18,11 @@ def _stream(m: Backend, name: str, i: R) -> tuple[str, R]:
     kw: R = {"StreamName": sname, "StreamModeDetails": {"StreamMode": mode}}
     if mode == "PROVISIONED":
         kw["ShardCount"] = _int(i.get("shardCount", 1))
-    if i.get("tags"):
-        kw["Tags"] = {str(k): str(v) for k, v in i["tags"].items()}
     kin.create_stream(**kw)
+    if i.get("tags"):  # moto's create_stream drops its Tags parameter
+        kin.add_tags_to_stream(
+            StreamName=sname, Tags={str(k): str(v) for k, v in i["tags"].items()}
+        )
     desc = kin.describe_stream_summary(StreamName=sname)["StreamDescriptionSummary"]
     arn = desc["StreamARN"]
     if i.get("retentionPeriod") and _int(i["retentionPeriod"]) > 24:
