@@ -34,7 +34,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, set_mocks
 
 from . import _pulumi_internals as internals
-from . import data_sources
+from . import data_sources, validation
 from ._base import EmulatorError
 from .translators import TRANSLATORS
 
@@ -151,7 +151,11 @@ class MotoMocks(Mocks):
 
     # -- boto3 ------------------------------------------------------------
     def client(self, service: str) -> Any:
-        """A cached boto3 client on the emulator's session or endpoint (moto only)."""
+        """A cached boto3 client on the emulator's session or endpoint (moto only).
+
+        Every request it makes is first checked against AWS's own constraints
+        (`validation`), which moto does not enforce.
+        """
         with self._lock:
             if service not in self._clients:
                 _ensure_moto(self.endpoint_url)
@@ -161,6 +165,7 @@ class MotoMocks(Mocks):
                     endpoint_url=self.endpoint_url,
                     config=BotoConfig(retries={"max_attempts": 1}),
                 )
+                validation.install(self._clients[service])
             return self._clients[service]
 
     @property
