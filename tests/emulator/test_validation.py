@@ -106,3 +106,37 @@ def test_the_values_aws_accepts_deploy(moto: boto3.Session) -> None:
 
     result = deploy(program, mocks=MotoMocks(moto))
     assert len(result.of_kind("ecs.TaskDefinition")) == 1
+
+
+def _firehose_logging_to(stream_created: bool) -> Callable[[], None]:
+    def program() -> None:
+        bucket = aws.s3.Bucket("archive")
+        group = aws.cloudwatch.LogGroup("firehose", name="/firehose/archive")
+        if stream_created:
+            aws.cloudwatch.LogStream("delivery", name="delivery", log_group_name=group.name)
+        aws.kinesis.FirehoseDeliveryStream(
+            "archive",
+            destination="extended_s3",
+            extended_s3_configuration={
+                "role_arn": _role().arn,
+                "bucket_arn": bucket.arn,
+                "cloudwatch_logging_options": {
+                    "enabled": True,
+                    "log_group_name": group.name,
+                    "log_stream_name": "delivery",
+                },
+            },
+        )
+
+    return program
+
+
+def test_firehose_error_logging_needs_a_stream_the_deploy_creates(moto: boto3.Session) -> None:
+    """AWS accepts any stream name and then drops the errors: offline, that is a failure."""
+    with pytest.raises(EmulatorError, match=r"'archive'.*log stream 'delivery'.*no resource"):
+        deploy(_firehose_logging_to(stream_created=False), mocks=MotoMocks(moto))
+
+
+def test_firehose_error_logging_to_a_created_stream_deploys(moto: boto3.Session) -> None:
+    result = deploy(_firehose_logging_to(stream_created=True), mocks=MotoMocks(moto))
+    assert result.one("kinesis.FirehoseDeliveryStream").outputs["name"]

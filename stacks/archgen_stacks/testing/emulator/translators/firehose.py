@@ -2,7 +2,9 @@
 
 Emulated: a direct-put or Kinesis-sourced stream delivering to S3 (extended
 S3: role, bucket, buffering, compression, prefixes, KMS key, CloudWatch
-error logging), server-side encryption of the stream, tags. Any other
+error logging), server-side encryption of the stream, tags. Error logging
+must name a log group and stream that exist once the deploy is done: AWS
+accepts any names and then drops the errors. Any other
 destination fails the resource, and so does an input below the S3
 configuration that is not applied (processing, format conversion, dynamic
 partitioning). moto does not deliver records to S3 on a timer.
@@ -12,6 +14,16 @@ from __future__ import annotations
 
 from .._base import Backend, Handler, R
 from ._util import _int, _tags
+
+
+def _log_stream_exists(m: Backend, group: str, stream: str) -> None:
+    logs = m.client("logs")
+    found = logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=stream)
+    if stream not in [s["logStreamName"] for s in found["logStreams"]]:
+        raise ValueError(
+            f"error logging names log stream {stream!r} of {group!r}, which no resource "
+            "creates: Firehose would drop its delivery errors"
+        )
 
 
 def _firehose(m: Backend, name: str, i: R) -> tuple[str, R]:
@@ -45,6 +57,9 @@ def _firehose(m: Backend, name: str, i: R) -> tuple[str, R]:
     if conf.get("kmsKeyArn"):
         s3["EncryptionConfiguration"] = {"KMSEncryptionConfig": {"AWSKMSKeyARN": conf["kmsKeyArn"]}}
     logging = conf.get("cloudwatchLoggingOptions") or {}
+    if logging.get("enabled"):
+        group, stream = logging.get("logGroupName"), logging.get("logStreamName")
+        m.after_deploy(lambda: _log_stream_exists(m, str(group), str(stream)))
     if logging:
         s3["CloudWatchLoggingOptions"] = {
             "Enabled": bool(logging.get("enabled", False)),

@@ -1,7 +1,9 @@
 """Step Functions state machines, created in moto's Step Functions.
 
 Emulated: a machine with its definition, role, type, tags, X-Ray tracing and
-logging configuration (level, execution data, log group). Running one is
+logging configuration (level, execution data, log group, which must exist
+once the deploy is done: logging to a missing group records nothing).
+Running one is
 `stepfunctions.run_state_machine`'s job.
 """
 
@@ -9,6 +11,14 @@ from __future__ import annotations
 
 from .._base import Backend, Handler, R
 from ._util import _json_text, _tags
+
+
+def _log_group_exists(m: Backend, arn: str) -> None:
+    """A logging destination must name a log group the deploy created."""
+    name = arn.split(":log-group:", 1)[-1].removesuffix(":*")
+    groups = m.client("logs").describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+    if name not in [g["logGroupName"] for g in groups]:
+        raise ValueError(f"logging destination {arn} names a log group that does not exist")
 
 
 def _state_machine(m: Backend, name: str, i: R) -> tuple[str, R]:
@@ -31,6 +41,7 @@ def _state_machine(m: Backend, name: str, i: R) -> tuple[str, R]:
             "includeExecutionData": bool(logging.get("includeExecutionData", False)),
         }
         if logging.get("logDestination"):
+            m.after_deploy(lambda: _log_group_exists(m, str(logging["logDestination"])))
             conf["destinations"] = [
                 {"cloudWatchLogsLogGroup": {"logGroupArn": logging["logDestination"]}}
             ]
