@@ -140,3 +140,21 @@ def test_firehose_error_logging_needs_a_stream_the_deploy_creates(moto: boto3.Se
 def test_firehose_error_logging_to_a_created_stream_deploys(moto: boto3.Session) -> None:
     result = deploy(_firehose_logging_to(stream_created=True), mocks=MotoMocks(moto))
     assert result.one("kinesis.FirehoseDeliveryStream").outputs["name"]
+
+
+def test_a_grace_period_without_a_load_balancer_fails_as_in_aws(moto: boto3.Session) -> None:
+    """moto keeps no grace period, yet AWS's own refusal of a pointless one still applies."""
+
+    def program() -> None:
+        cluster = aws.ecs.Cluster("c")
+        _task("256", "512")()
+        aws.ecs.Service(
+            "worker",
+            cluster=cluster.arn,
+            task_definition="job",
+            desired_count=1,
+            health_check_grace_period_seconds=60,
+        )
+
+    with pytest.raises(EmulatorError, match=r"'worker'.*only valid for a service with a load"):
+        deploy(program, mocks=MotoMocks(moto))

@@ -21,6 +21,9 @@ Public API:
 - `deploy(program, *, mocks, stack="dev", project="archgen", config=None)
   -> DeployResult` — runs `program()` as a stack under `mocks`, waits for every
   resource, and returns what was created plus the resolved stack outputs.
+- `not_emulated()` — the documented list of what is not emulated: per kind,
+  each input path left out of moto and the reason (moto lacks it, or it has
+  no effect offline).
 - `supported_kinds()` — the short kinds created in moto; `kind_of(token)`
   turns `aws:sqs/queue:Queue` into `sqs.Queue`.
 - `DeployResult.of_kind("sqs.Queue")`, `.one("sqs.Queue")`, `.named(kind, name)`
@@ -70,6 +73,7 @@ from .harness import (
     configure_moto_server,
     deploy,
     kind_of,
+    not_emulated,
     supported_kinds,
 )
 from .stepfunctions import Execution, run_state_machine, stub_task_states
@@ -89,4 +93,5 @@ __all__ = [
     "MotoMocks",
     "deploy",
     "kind_of",
+    "not_emulated",
 ]

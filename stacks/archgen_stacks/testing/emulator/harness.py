@@ -74,6 +74,11 @@ def supported_kinds() -> frozenset[str]:
     return frozenset(TRANSLATORS)
 
 
+def not_emulated() -> dict[str, dict[str, str]]:
+    """Per emulated kind, the input paths knowingly left out of moto and why."""
+    return {kind: dict(t.reasons) for kind, t in sorted(TRANSLATORS.items()) if t.reasons}
+
+
 @dataclass(frozen=True)
 class DeployedResource:
     """One resource as the emulator created it: its outputs are what the program saw."""

@@ -148,6 +148,12 @@ RULES: dict[tuple[str, str], Callable[[str, Mapping[str, Any]], None]] = {
 """Documented AWS rules the service models do not carry, per (service, operation)."""
 
 
+def check_unsent(client: Any, operation: str, params: Mapping[str, Any]) -> None:
+    """Check parameters moto would ignore (so they are not sent) as AWS would check them."""
+    model = client.meta.service_model.operation_model(operation)
+    check_model(f"{client.meta.service_model.service_name}.{operation}", model.input_shape, params)
+
+
 def install(client: Any) -> None:
     """Check every request `client` makes against the model and `RULES` before it is sent."""
     service = client.meta.service_model.service_name

@@ -7,7 +7,8 @@ balancers and tag propagation; tags on all three. moto runs no task, so
 nothing a task would do happens. Not emulated (moto's ECS accepts them but
 keeps none, so `describe_services` cannot show them): the deployment circuit
 breaker, minimum healthy and maximum percent, the health check grace period,
-ECS managed tags.
+ECS managed tags; they are still checked against the ECS service model, and
+a grace period on a service without a load balancer fails, as in AWS.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import validation
 from .._base import Backend, Handler, R
 from ._util import _int
 
@@ -73,6 +75,33 @@ def _ecs_taskdef(m: Backend, name: str, i: R) -> tuple[str, R]:
     }
 
 
+def _check_unsent_settings(m: Backend, i: R) -> None:
+    """The deployment settings moto drops, checked as AWS checks them."""
+    unsent: R = {}
+    deployment: R = {}
+    if i.get("deploymentCircuitBreaker"):
+        breaker = i["deploymentCircuitBreaker"]
+        deployment["deploymentCircuitBreaker"] = {
+            "enable": bool(breaker["enable"]),
+            "rollback": bool(breaker["rollback"]),
+        }
+    for src, dst in (
+        ("deploymentMaximumPercent", "maximumPercent"),
+        ("deploymentMinimumHealthyPercent", "minimumHealthyPercent"),
+    ):
+        if i.get(src) is not None:
+            deployment[dst] = _int(i[src])
+    if deployment:
+        unsent["deploymentConfiguration"] = deployment
+    if i.get("healthCheckGracePeriodSeconds") is not None:
+        if not i.get("loadBalancers"):
+            raise ValueError(
+                "healthCheckGracePeriodSeconds is only valid for a service with a load balancer"
+            )
+        unsent["healthCheckGracePeriodSeconds"] = _int(i["healthCheckGracePeriodSeconds"])
+    validation.check_unsent(m.client("ecs"), "CreateService", unsent)
+
+
 def _ecs_service(m: Backend, name: str, i: R) -> tuple[str, R]:
     sname = m.physical_name(i, name)
     kw: R = {
@@ -101,6 +130,7 @@ def _ecs_service(m: Backend, name: str, i: R) -> tuple[str, R]:
             }
             for lb in i["loadBalancers"]
         ]
+    _check_unsent_settings(m, i)
     if i.get("propagateTags"):
         kw["propagateTags"] = i["propagateTags"]
     if i.get("tags"):
