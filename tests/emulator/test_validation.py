@@ -158,3 +158,21 @@ def test_a_grace_period_without_a_load_balancer_fails_as_in_aws(moto: boto3.Sess
 
     with pytest.raises(EmulatorError, match=r"'worker'.*only valid for a service with a load"):
         deploy(program, mocks=MotoMocks(moto))
+
+
+def test_state_machine_logging_to_a_missing_log_group_fails(moto: boto3.Session) -> None:
+    def program() -> None:
+        definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+        aws.sfn.StateMachine(
+            "flow",
+            role_arn=_role().arn,
+            definition=json.dumps(definition),
+            logging_configuration={
+                "level": "ALL",
+                "include_execution_data": False,
+                "log_destination": "arn:aws:logs:us-east-1:123456789012:log-group:/sfn/missing:*",
+            },
+        )
+
+    with pytest.raises(EmulatorError, match=r"'flow'.*/sfn/missing:\* names a log group that does"):
+        deploy(program, mocks=MotoMocks(moto))
