@@ -100,6 +100,27 @@ class DataLake(pulumi.ComponentResource):
             target_prefix="access/",
             opts=child,
         )
+        aws.s3.BucketPolicy(  # AWS logs only to a bucket that grants log delivery
+            f"{name}-logs-pol",
+            bucket=self.logs.id,
+            policy=self.logs.arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "S3ServerAccessLogDelivery",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                                "Action": "s3:PutObject",
+                                "Resource": f"{arn}/access/*",
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=child,
+        )
         aws.s3.BucketPolicy(
             f"{name}-pol",
             bucket=self.bucket.id,

@@ -93,13 +93,83 @@ def test_bucket_is_encrypted_with_the_stack_key_private_and_versioned(streaming:
     assert logging["TargetBucket"] == logs_bucket
     policy = json.loads(result.named("s3.BucketPolicy", "lake-pol").outputs["policy"])
     assert policy["Statement"][0]["Resource"][0] == f"arn:aws:s3:::{bucket}"
-    # moto would apply the TLS-only Deny to every request: it is kept out of moto.
-    with pytest.raises(s3.exceptions.ClientError, match="NoSuchBucketPolicy"):
-        s3.get_bucket_policy(Bucket=bucket)
+    # moto holds the TLS-only Deny as written, and evaluates it as AWS does for a
+    # request over TLS: it does not refuse the tests' own requests.
+    assert json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"]) == policy
     s3.put_object(Bucket=bucket, Key="raw/x.json", Body=b"{}")
+    assert s3.get_object(Bucket=bucket, Key="raw/x.json")["Body"].read() == b"{}"
 
 
-def test_moto_safe_policy_keeps_what_moto_evaluates_right() -> None:
+def test_a_bucket_policy_deny_without_a_condition_refuses_requests(moto: boto3.Session) -> None:
+    """An unconditional Deny stays in force: the TLS decision opens nothing else."""
+
+    def program() -> None:
+        bucket = aws.s3.Bucket("locked", bucket="locked-bucket")
+        deny = {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": "arn:aws:s3:::locked-bucket/*",
+        }
+        aws.s3.BucketPolicy(
+            "locked-policy",
+            bucket=bucket.id,
+            policy=json.dumps({"Version": "2012-10-17", "Statement": [deny]}),
+        )
+
+    deploy(program, mocks=MotoMocks(moto))
+    with pytest.raises(moto.client("s3").exceptions.ClientError, match="Forbidden|AccessDenied"):
+        moto.client("s3").put_object(Bucket="locked-bucket", Key="k", Body=b"x")
+
+
+def test_logging_to_a_bucket_that_never_grants_log_delivery_fails(moto: boto3.Session) -> None:
+    """AWS refuses access logging to a target that grants log delivery nothing."""
+
+    def program() -> None:
+        logs = aws.s3.Bucket("logs")
+        data = aws.s3.Bucket("data")
+        aws.s3.BucketLogging(
+            "data-logging", bucket=data.id, target_bucket=logs.id, target_prefix="data/"
+        )
+
+    with pytest.raises(EmulatorError, match=r"'data-logging'.*grants S3 log delivery neither"):
+        deploy(program, mocks=MotoMocks(moto))
+
+
+def test_a_security_group_holds_only_the_programs_egress(moto: boto3.Session) -> None:
+    """The provider revokes AWS's default allow-all egress; only the program's rules remain."""
+
+    def program() -> None:
+        vpc = aws.ec2.Vpc("v", cidr_block="10.0.0.0/16")
+        aws.ec2.SecurityGroup("closed", vpc_id=vpc.id, description="no egress")
+        aws.ec2.SecurityGroup(
+            "https-out",
+            vpc_id=vpc.id,
+            description="https only",
+            egress=[
+                {
+                    "protocol": "tcp",
+                    "from_port": 443,
+                    "to_port": 443,
+                    "cidr_blocks": ["10.0.0.0/16"],
+                    "description": "to the endpoints",
+                }
+            ],
+        )
+
+    result = deploy(program, mocks=MotoMocks(moto))
+    ec2 = moto.client("ec2")
+    closed = result.named("ec2.SecurityGroup", "closed").id
+    https = result.named("ec2.SecurityGroup", "https-out").id
+    (group,) = ec2.describe_security_groups(GroupIds=[closed])["SecurityGroups"]
+    assert group["IpPermissionsEgress"] == []
+    (group,) = ec2.describe_security_groups(GroupIds=[https])["SecurityGroups"]
+    (rule,) = group["IpPermissionsEgress"]
+    assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 443, 443)
+    assert rule["IpRanges"] == [{"CidrIp": "10.0.0.0/16", "Description": "to the endpoints"}]
+
+
+def test_moto_safe_policy_decides_secure_transport_as_a_tls_request() -> None:
     allow = {
         "Effect": "Allow",
         "Principal": {"Service": "logging.s3.amazonaws.com"},
@@ -119,10 +189,15 @@ def test_moto_safe_policy_keeps_what_moto_evaluates_right() -> None:
         "Action": "s3:DeleteBucket",
         "Resource": "arn:aws:s3:::b",
     }
-    kept, dropped = moto_safe_policy(
-        json.dumps({"Version": "2012-10-17", "Statement": [allow, deny_tls, deny_plain]})
+    allow_tls = {**allow, "Condition": {"Bool": {"aws:SecureTransport": "true"}}}
+    other = {**allow, "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}}
+    kept, undecided = moto_safe_policy(
+        json.dumps(
+            {"Version": "2012-10-17", "Statement": [allow, deny_tls, deny_plain, allow_tls, other]}
+        )
     )
-    assert kept["Statement"] == [allow, deny_plain] and dropped == [deny_tls]
+    # A request over TLS: the TLS-only Deny never applies, an Allow on TLS always does.
+    assert kept["Statement"] == [allow, deny_plain, allow] and undecided == [other]
 
 
 def test_iam_policy_names_the_real_resources(streaming: Any) -> None:

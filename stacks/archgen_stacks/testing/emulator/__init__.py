@@ -14,12 +14,16 @@ Public API:
   `moto.mock_aws()`, so a real AWS account is never touched. In strict mode a
   resource type it cannot create fails the deploy with a message listing every
   such type, and so does an input property its translator neither applies in
-  moto nor lists as knowingly not emulated (naming the resource, its kind and
-  the property); otherwise those resources are echoed (inputs returned as
-  outputs) and such inputs are kept in the outputs only.
+  moto nor lists as knowingly not emulated, nested ones by their dotted path
+  (naming the resource, its kind and the property); otherwise those resources
+  are echoed (inputs returned as outputs) and such inputs are kept in the
+  outputs only.
 - `deploy(program, *, mocks, stack="dev", project="archgen", config=None)
   -> DeployResult` — runs `program()` as a stack under `mocks`, waits for every
   resource, and returns what was created plus the resolved stack outputs.
+- `not_emulated()` — the documented list of what is not emulated: per kind,
+  each input path left out of moto and the reason (moto lacks it, or it has
+  no effect offline).
 - `supported_kinds()` — the short kinds created in moto; `kind_of(token)`
   turns `aws:sqs/queue:Queue` into `sqs.Queue`.
 - `DeployResult.of_kind("sqs.Queue")`, `.one("sqs.Queue")`, `.named(kind, name)`
@@ -40,10 +44,10 @@ Public API:
   state machine in moto, runs it once and returns `Execution` (status, output,
   error, cause, the states entered in order, the failures on the way).
 - `MotoMocks.adjustments` — every place moto holds something other than the
-  program asked for, because moto would mis-evaluate it (today: conditional
-  Deny statements of bucket policies, see `moto_safe_policy`; a log-delivery
-  ACL on an access-log bucket that grants nothing yet); the resource's
-  outputs always keep the inputs as written.
+  program asked for (today none of the translators needs one); the
+  resource's outputs always keep the inputs as written. Bucket policies are
+  stored as written and evaluated as AWS would for a request over TLS (see
+  `moto_safe_policy`); access logging is checked once every resource exists.
 - `EmulatorError` — raised when a resource cannot be created (its type, name
   and moto's message), when strict mode meets unsupported types, or when the
   program itself fails. It is a plain RuntimeError.
@@ -69,6 +73,7 @@ from .harness import (
     configure_moto_server,
     deploy,
     kind_of,
+    not_emulated,
     supported_kinds,
 )
 from .stepfunctions import Execution, run_state_machine, stub_task_states
@@ -88,4 +93,5 @@ __all__ = [
     "MotoMocks",
     "deploy",
     "kind_of",
+    "not_emulated",
 ]

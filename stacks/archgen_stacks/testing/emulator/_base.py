@@ -35,6 +35,9 @@ class Backend(Protocol):
     def physical_name(self, inputs: Mapping[str, Any], name: str, key: str = "name") -> str:
         """The name an input sets, else an auto-name derived from the logical name."""
 
+    def after_deploy(self, check: Callable[[], object]) -> None:
+        """Run `check` once every resource of the deploy exists (at once outside `deploy`)."""
+
 
 Handler = Callable[[Backend, str, R], tuple[str, R]]
 """Creates one resource in moto: (mocks, logical name, inputs) -> (id, extra outputs)."""

@@ -121,3 +121,44 @@ def input_property_names(args_type: type) -> frozenset[str]:
     pulumi_aws.
     """
     return frozenset(_types.input_type_py_to_pulumi_names(args_type).values())
+
+
+def _unwrap(typ: Any) -> Any:
+    """The element type under Input/Output/Optional and any Sequence."""
+    import collections.abc as abc
+    import typing
+
+    typ = _types.unwrap_type(typ)
+    while typing.get_origin(typ) in (list, abc.Sequence):
+        (typ,) = typing.get_args(typ)
+        typ = _types.unwrap_type(typ)
+    if typing.get_origin(typ) is typing.Union:  # an input type or its TypedDict form
+        members = [t for t in typing.get_args(typ) if _types.is_input_type(t)]
+        typ = members[0] if members else typ
+    return typ
+
+
+def input_path_exists(args_type: type, path: str) -> bool:
+    """Whether a dotted input path (`deploymentCircuitBreaker.rollback`, `tags.*`) is real.
+
+    Each step must be a property of the input type reached so far (list items
+    share their list's path); a final `*` (passed whole) must stand under a map
+    or an object-typed input.
+    Read through `pulumi._types`, like `input_property_names`.
+    """
+    import collections.abc as abc
+    import typing
+
+    current: Any = args_type
+    for part in path.split("."):
+        typ = _unwrap(current)
+        if part == "*":
+            is_object = isinstance(typ, type) and _types.is_input_type(typ)
+            return is_object or typing.get_origin(typ) in (dict, abc.Mapping) or typ is dict
+        if not (isinstance(typ, type) and _types.is_input_type(typ)):
+            return False
+        fields = _types.input_type_types(typ)
+        if part not in fields:
+            return False
+        current = fields[part]
+    return True

@@ -34,7 +34,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, set_mocks
 
 from . import _pulumi_internals as internals
-from . import data_sources
+from . import data_sources, validation
 from ._base import EmulatorError
 from .translators import TRANSLATORS
 
@@ -72,6 +72,11 @@ def kind_of(type_token: str) -> str:
 def supported_kinds() -> frozenset[str]:
     """The short kinds (`sqs.Queue`) the emulator creates in moto."""
     return frozenset(TRANSLATORS)
+
+
+def not_emulated() -> dict[str, dict[str, str]]:
+    """Per emulated kind, the input paths knowingly left out of moto and why."""
+    return {kind: dict(t.reasons) for kind, t in sorted(TRANSLATORS.items()) if t.reasons}
 
 
 @dataclass(frozen=True)
@@ -143,13 +148,19 @@ class MotoMocks(Mocks):
         self.adjustments: list[str] = []
         """What was stored in moto differently from the program's inputs, and why."""
         self.collect_failures = False
+        self._deferred: list[tuple[str, Callable[[], object]]] = []
+        self._current = ""
         self._lock = threading.RLock()
         self._clients: dict[str, Any] = {}
         self._account: str | None = None
 
     # -- boto3 ------------------------------------------------------------
     def client(self, service: str) -> Any:
-        """A cached boto3 client on the emulator's session or endpoint (moto only)."""
+        """A cached boto3 client on the emulator's session or endpoint (moto only).
+
+        Every request it makes is first checked against AWS's own constraints
+        (`validation`), which moto does not enforce.
+        """
         with self._lock:
             if service not in self._clients:
                 _ensure_moto(self.endpoint_url)
@@ -159,6 +170,7 @@ class MotoMocks(Mocks):
                     endpoint_url=self.endpoint_url,
                     config=BotoConfig(retries={"max_attempts": 1}),
                 )
+                validation.install(self._clients[service])
             return self._clients[service]
 
     @property
@@ -176,6 +188,21 @@ class MotoMocks(Mocks):
         prefix = inputs.get(f"{key}Prefix")
         suffix = uuid.uuid4().hex[:7]
         return f"{prefix}{suffix}" if prefix else f"{name}-{suffix}"
+
+    def after_deploy(self, check: Callable[[], object]) -> None:
+        """Run `check` at the end of the deploy: AWS checks some wiring against the final state."""
+        if self.collect_failures:
+            self._deferred.append((self._current, check))
+        else:
+            check()
+
+    def _run_deferred(self) -> None:
+        deferred, self._deferred = self._deferred, []
+        for where, check in deferred:
+            try:
+                check()
+            except (ClientError, BotoCoreError, KeyError, ValueError, TypeError) as err:
+                self._fail(f"{where}: {err}", err)
 
     # -- pulumi Mocks -----------------------------------------------------
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -200,6 +227,7 @@ class MotoMocks(Mocks):
                         "neither applied in moto nor listed as not emulated "
                         f"(see {translator.module})"
                     )
+                self._current = f"{args.typ} {args.name!r}"
                 try:
                     rid, extra = translator.handler(self, args.name, inputs)
                 except (ClientError, BotoCoreError, KeyError, ValueError, TypeError) as err:
@@ -275,6 +303,8 @@ def deploy(
 
         try:
             internals.run_program(body)
+            with mocks._lock:
+                mocks._run_deferred()
         except EmulatorError:
             raise
         except Exception as err:
@@ -284,6 +314,7 @@ def deploy(
             raise EmulatorError(f"stack program failed: {err}") from err
         finally:
             mocks.collect_failures = False
+            mocks._deferred = []
             internals.clear_output_tasks()  # nothing of a failed run lingers
         problems = mocks.errors + _unsupported_message(mocks)
         mocks.errors = []

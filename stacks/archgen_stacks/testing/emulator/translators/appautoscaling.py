@@ -2,8 +2,9 @@
 
 Emulated: a scalable target (namespace, resource, dimension, capacity
 bounds) and a target tracking or step scaling policy. moto never scales
-anything. Not emulated: tags on targets, predictive scaling, suspended
-states.
+anything. Not emulated: tags on targets (moto implements no Application Auto
+Scaling tagging call); other inputs (predictive scaling, suspended states)
+fail strict mode.
 """
 
 from __future__ import annotations
@@ -101,6 +102,25 @@ APPLIED: dict[str, frozenset[str]] = {
     ),
     "appautoscaling.Policy": frozenset(
         {
+            "stepScalingPolicyConfiguration.adjustmentType",
+            "stepScalingPolicyConfiguration.stepAdjustments",
+            "stepScalingPolicyConfiguration.stepAdjustments.metricIntervalLowerBound",
+            "stepScalingPolicyConfiguration.stepAdjustments.metricIntervalUpperBound",
+            "stepScalingPolicyConfiguration.stepAdjustments.scalingAdjustment",
+            "targetTrackingScalingPolicyConfiguration.customizedMetricSpecification",
+            "targetTrackingScalingPolicyConfiguration.customizedMetricSpecification.dimensions",
+            "targetTrackingScalingPolicyConfiguration.customizedMetricSpecification.dimensions.name",
+            "targetTrackingScalingPolicyConfiguration.customizedMetricSpecification.dimensions.value",
+            "targetTrackingScalingPolicyConfiguration.customizedMetricSpecification.metricName",
+            "targetTrackingScalingPolicyConfiguration.customizedMetricSpecification.namespace",
+            "targetTrackingScalingPolicyConfiguration.customizedMetricSpecification.statistic",
+            "targetTrackingScalingPolicyConfiguration.disableScaleIn",
+            "targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification",
+            "targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.predefinedMetricType",
+            "targetTrackingScalingPolicyConfiguration.predefinedMetricSpecification.resourceLabel",
+            "targetTrackingScalingPolicyConfiguration.scaleInCooldown",
+            "targetTrackingScalingPolicyConfiguration.scaleOutCooldown",
+            "targetTrackingScalingPolicyConfiguration.targetValue",
             "name",
             "policyType",
             "resourceId",
@@ -113,8 +133,8 @@ APPLIED: dict[str, frozenset[str]] = {
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "appautoscaling.Target": frozenset({"tags"}),
-    "appautoscaling.Policy": frozenset(),
+NOT_EMULATED: dict[str, dict[str, str]] = {
+    "appautoscaling.Target": {"tags": "moto implements no Application Auto Scaling tagging call"},
+    "appautoscaling.Policy": {},
 }
-"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""
+"""Per kind, the inputs knowingly left out of moto and why (kept in the outputs as given)."""

@@ -2,14 +2,14 @@
 
 Emulated: an alarm on a metric (namespace, name, statistic, dimensions,
 threshold, periods, actions) or on metric queries, and a dashboard body.
-moto stores alarms but does not evaluate them against metrics. Not emulated:
-tags on alarms.
+moto stores alarms but does not evaluate them against metrics. Alarms keep
+their tags.
 """
 
 from __future__ import annotations
 
 from .._base import Backend, Handler, R
-from ._util import _int, _json_text
+from ._util import _int, _json_text, _tags
 
 _ALARM_KEYS = {
     "comparisonOperator": "ComparisonOperator",
@@ -51,6 +51,8 @@ def _alarm(m: Backend, name: str, i: R) -> tuple[str, R]:
         kw["Dimensions"] = [{"Name": k, "Value": str(v)} for k, v in i["dimensions"].items()]
     if i.get("metricQueries"):
         kw["Metrics"] = [_metric_query(q) for q in i["metricQueries"]]
+    if i.get("tags"):
+        kw["Tags"] = _tags(i)
     m.client("cloudwatch").put_metric_alarm(**kw)
     arn = f"arn:aws:cloudwatch:{m.region}:{m.account_id}:alarm:{aname}"
     return aname, {"name": aname, "arn": arn}
@@ -96,6 +98,18 @@ HANDLERS: dict[str, Handler] = {
 APPLIED: dict[str, frozenset[str]] = {
     "cloudwatch.MetricAlarm": frozenset(
         {
+            "dimensions.*",
+            "metricQueries.expression",
+            "metricQueries.id",
+            "metricQueries.label",
+            "metricQueries.metric",
+            "metricQueries.metric.dimensions.*",
+            "metricQueries.metric.metricName",
+            "metricQueries.metric.namespace",
+            "metricQueries.metric.period",
+            "metricQueries.metric.stat",
+            "metricQueries.returnData",
+            "tags.*",
             "actionsEnabled",
             "alarmActions",
             "alarmDescription",
@@ -123,8 +137,5 @@ APPLIED: dict[str, frozenset[str]] = {
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "cloudwatch.MetricAlarm": frozenset({"tags"}),
-    "cloudwatch.Dashboard": frozenset(),
-}
-"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""
+NOT_EMULATED: dict[str, dict[str, str]] = {"cloudwatch.MetricAlarm": {}, "cloudwatch.Dashboard": {}}
+"""Per kind, the inputs knowingly left out of moto and why (kept in the outputs as given)."""

@@ -96,6 +96,21 @@ HANDLERS: dict[str, Handler] = {
 APPLIED: dict[str, frozenset[str]] = {
     "dynamodb.Table": frozenset(
         {
+            "attributes.name",
+            "attributes.type",
+            "globalSecondaryIndexes.hashKey",
+            "globalSecondaryIndexes.name",
+            "globalSecondaryIndexes.nonKeyAttributes",
+            "globalSecondaryIndexes.projectionType",
+            "globalSecondaryIndexes.rangeKey",
+            "globalSecondaryIndexes.readCapacity",
+            "globalSecondaryIndexes.writeCapacity",
+            "pointInTimeRecovery.enabled",
+            "serverSideEncryption.enabled",
+            "serverSideEncryption.kmsKeyArn",
+            "tags.*",
+            "ttl.attributeName",
+            "ttl.enabled",
             "attributes",
             "billingMode",
             "deletionProtectionEnabled",
@@ -108,7 +123,6 @@ APPLIED: dict[str, frozenset[str]] = {
             "serverSideEncryption",
             "streamEnabled",
             "streamViewType",
-            "tags",
             "ttl",
             "writeCapacity",
         }
@@ -116,7 +130,5 @@ APPLIED: dict[str, frozenset[str]] = {
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "dynamodb.Table": frozenset(),
-}
-"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""
+NOT_EMULATED: dict[str, dict[str, str]] = {"dynamodb.Table": {}}
+"""Per kind, the inputs knowingly left out of moto and why (kept in the outputs as given)."""

@@ -7,9 +7,10 @@ VPC; route tables with inline routes, routes and associations; Elastic IPs
 and NAT gateways; security groups with inline rules and standalone rules
 (CIDR, IPv6, prefix lists, source groups, self); gateway and interface
 endpoints with their policy; the default security group adopted with every
-rule revoked; VPC flow logs to a log group. Not emulated: tags on Elastic IPs and endpoints,
-rule descriptions, IPv6 VPC ranges; moto routes no packet, so nothing about
-reachability is checked.
+rule revoked; VPC flow logs to a log group; tags and rule descriptions. A
+security group loses AWS's default allow-all egress rule, as the provider
+revokes it, and holds only the program's own rules. Not emulated: IPv6 VPC
+ranges; moto routes no packet, so nothing about reachability is checked.
 """
 
 from __future__ import annotations
@@ -113,7 +114,9 @@ def _rta(m: Backend, name: str, i: R) -> tuple[str, R]:
 
 
 def _eip(m: Backend, name: str, i: R) -> tuple[str, R]:
-    out = m.client("ec2").allocate_address(Domain=i.get("domain", "vpc"))
+    out = m.client("ec2").allocate_address(
+        Domain=i.get("domain", "vpc"), TagSpecifications=_ec2_tags(i, "elastic-ip")
+    )
     return out["AllocationId"], {
         "allocationId": out["AllocationId"],
         "publicIp": out["PublicIp"],
@@ -145,24 +148,28 @@ def _permission(rule: R) -> R:
     if perm["IpProtocol"] != "-1":
         perm["FromPort"] = _int(rule.get("fromPort", 0))
         perm["ToPort"] = _int(rule.get("toPort", 0))
+    described: R = {"Description": rule["description"]} if rule.get("description") else {}
     if rule.get("cidrBlocks"):
-        perm["IpRanges"] = [{"CidrIp": c} for c in rule["cidrBlocks"]]
+        perm["IpRanges"] = [{"CidrIp": c, **described} for c in rule["cidrBlocks"]]
     if rule.get("ipv6CidrBlocks"):
-        perm["Ipv6Ranges"] = [{"CidrIpv6": c} for c in rule["ipv6CidrBlocks"]]
+        perm["Ipv6Ranges"] = [{"CidrIpv6": c, **described} for c in rule["ipv6CidrBlocks"]]
     groups = list(rule.get("securityGroups") or [])
     if rule.get("sourceSecurityGroupId"):
         groups.append(rule["sourceSecurityGroupId"])
     if rule.get("prefixListIds"):
-        perm["PrefixListIds"] = [{"PrefixListId": p} for p in rule["prefixListIds"]]
+        perm["PrefixListIds"] = [{"PrefixListId": p, **described} for p in rule["prefixListIds"]]
     if groups:
-        perm["UserIdGroupPairs"] = [{"GroupId": g} for g in groups]
+        perm["UserIdGroupPairs"] = [{"GroupId": g, **described} for g in groups]
     return perm
 
 
 def _authorize(m: Backend, gid: str, direction: str, rule: R) -> None:
     perm = _permission(rule)
     if rule.get("self"):
-        perm.setdefault("UserIdGroupPairs", []).append({"GroupId": gid})
+        pair: R = {"GroupId": gid}
+        if rule.get("description"):
+            pair["Description"] = rule["description"]
+        perm.setdefault("UserIdGroupPairs", []).append(pair)
     ec2 = m.client("ec2")
     try:
         if direction == "ingress":
@@ -183,7 +190,13 @@ def _sg(m: Backend, name: str, i: R) -> tuple[str, R]:
     }
     if i.get("vpcId"):
         kw["VpcId"] = i["vpcId"]
-    gid = m.client("ec2").create_security_group(**kw)["GroupId"]
+    ec2 = m.client("ec2")
+    gid = ec2.create_security_group(**kw)["GroupId"]
+    # AWS gives a new group an allow-all egress rule; the provider revokes it
+    # and applies only the program's own rules.
+    (group,) = ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"]
+    if group.get("IpPermissionsEgress"):
+        ec2.revoke_security_group_egress(GroupId=gid, IpPermissions=group["IpPermissionsEgress"])
     for rule in i.get("ingress") or []:
         _authorize(m, gid, "ingress", rule)
     for rule in i.get("egress") or []:
@@ -217,6 +230,7 @@ def _vpce(m: Backend, name: str, i: R) -> tuple[str, R]:
         kw["PrivateDnsEnabled"] = bool(i["privateDnsEnabled"])
     if i.get("policy"):
         kw["PolicyDocument"] = _json_text(i["policy"])
+    kw["TagSpecifications"] = _ec2_tags(i, "vpc-endpoint")
     ep = m.client("ec2").create_vpc_endpoint(**kw)["VpcEndpoint"]
     eid = ep["VpcEndpointId"]
     return eid, {
@@ -231,7 +245,7 @@ def _vpce(m: Backend, name: str, i: R) -> tuple[str, R]:
 
 
 def _default_sg(m: Backend, name: str, i: R) -> tuple[str, R]:
-    """Adopt the VPC's default group and remove every rule, as the provider does."""
+    """Adopt the VPC's default group: every rule revoked, the program's own applied."""
     ec2 = m.client("ec2")
     filters = [
         {"Name": "vpc-id", "Values": [str(i["vpcId"])]},
@@ -243,6 +257,10 @@ def _default_sg(m: Backend, name: str, i: R) -> tuple[str, R]:
         ec2.revoke_security_group_ingress(GroupId=gid, IpPermissions=group["IpPermissions"])
     if group.get("IpPermissionsEgress"):
         ec2.revoke_security_group_egress(GroupId=gid, IpPermissions=group["IpPermissionsEgress"])
+    for rule in i.get("ingress") or []:
+        _authorize(m, gid, "ingress", rule)
+    for rule in i.get("egress") or []:
+        _authorize(m, gid, "egress", rule)
     if i.get("tags"):
         ec2.create_tags(
             Resources=[gid], Tags=[{"Key": str(k), "Value": str(v)} for k, v in i["tags"].items()]
@@ -284,37 +302,62 @@ HANDLERS: dict[str, Handler] = {
     "ec2.VpcEndpoint": _vpce,
 }
 
+_RULE: tuple[str, ...] = (
+    "cidrBlocks",
+    "description",
+    "fromPort",
+    "ipv6CidrBlocks",
+    "prefixListIds",
+    "protocol",
+    "securityGroups",
+    "self",
+    "toPort",
+)
+_INLINE_RULES = frozenset(f"{d}.{k}" for d in ("ingress", "egress") for k in _RULE)
+
 APPLIED: dict[str, frozenset[str]] = {
-    "ec2.DefaultSecurityGroup": frozenset({"egress", "ingress", "tags", "vpcId"}),
+    "ec2.DefaultSecurityGroup": frozenset({"egress", "ingress", "tags.*", "vpcId"}) | _INLINE_RULES,
     "ec2.FlowLog": frozenset(
         {
             "iamRoleArn",
             "logDestination",
             "logDestinationType",
             "maxAggregationInterval",
-            "tags",
+            "tags.*",
             "trafficType",
             "vpcId",
         }
     ),
-    "ec2.Vpc": frozenset({"cidrBlock", "enableDnsHostnames", "enableDnsSupport", "tags"}),
+    "ec2.Vpc": frozenset({"cidrBlock", "enableDnsHostnames", "enableDnsSupport", "tags.*"}),
     "ec2.Subnet": frozenset(
-        {"availabilityZone", "cidrBlock", "mapPublicIpOnLaunch", "tags", "vpcId"}
+        {"availabilityZone", "cidrBlock", "mapPublicIpOnLaunch", "tags.*", "vpcId"}
     ),
-    "ec2.InternetGateway": frozenset({"tags", "vpcId"}),
-    "ec2.RouteTable": frozenset({"routes", "tags", "vpcId"}),
+    "ec2.InternetGateway": frozenset({"tags.*", "vpcId"}),
+    "ec2.RouteTable": frozenset(
+        {
+            "routes",
+            "routes.cidrBlock",
+            "routes.gatewayId",
+            "routes.natGatewayId",
+            "routes.vpcEndpointId",
+            "tags.*",
+            "vpcId",
+        }
+    ),
     "ec2.Route": frozenset(
         {"destinationCidrBlock", "gatewayId", "natGatewayId", "routeTableId", "vpcEndpointId"}
     ),
     "ec2.RouteTableAssociation": frozenset({"gatewayId", "routeTableId", "subnetId"}),
-    "ec2.Eip": frozenset({"domain"}),
-    "ec2.NatGateway": frozenset({"allocationId", "connectivityType", "subnetId", "tags"}),
+    "ec2.Eip": frozenset({"domain", "tags.*"}),
+    "ec2.NatGateway": frozenset({"allocationId", "connectivityType", "subnetId", "tags.*"}),
     "ec2.SecurityGroup": frozenset(
-        {"description", "egress", "ingress", "name", "namePrefix", "tags", "vpcId"}
-    ),
+        {"description", "egress", "ingress", "name", "namePrefix", "tags.*", "vpcId"}
+    )
+    | _INLINE_RULES,
     "ec2.SecurityGroupRule": frozenset(
         {
             "cidrBlocks",
+            "description",
             "fromPort",
             "ipv6CidrBlocks",
             "prefixListIds",
@@ -334,6 +377,7 @@ APPLIED: dict[str, frozenset[str]] = {
             "securityGroupIds",
             "serviceName",
             "subnetIds",
+            "tags.*",
             "vpcEndpointType",
             "vpcId",
         }
@@ -341,19 +385,5 @@ APPLIED: dict[str, frozenset[str]] = {
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "ec2.DefaultSecurityGroup": frozenset(),
-    "ec2.FlowLog": frozenset(),
-    "ec2.Vpc": frozenset(),
-    "ec2.Subnet": frozenset(),
-    "ec2.InternetGateway": frozenset(),
-    "ec2.RouteTable": frozenset(),
-    "ec2.Route": frozenset(),
-    "ec2.RouteTableAssociation": frozenset(),
-    "ec2.Eip": frozenset({"tags"}),
-    "ec2.NatGateway": frozenset(),
-    "ec2.SecurityGroup": frozenset(),
-    "ec2.SecurityGroupRule": frozenset({"description"}),
-    "ec2.VpcEndpoint": frozenset({"tags"}),
-}
+NOT_EMULATED: dict[str, dict[str, str]] = {kind: {} for kind in APPLIED}
 """Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

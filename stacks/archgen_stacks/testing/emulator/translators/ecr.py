@@ -1,14 +1,15 @@
 """ECR repositories and their lifecycle policies, created in moto's ECR.
 
-Emulated: the repository (lower-cased name, tag mutability, scan on push)
-with its real URL and registry id, and a lifecycle policy. Not emulated: KMS
-encryption of the repository, tags, `forceDelete`; no image is ever pushed.
+Emulated: the repository (lower-cased name, tag mutability, scan on push,
+encryption with its KMS key, tags) with its real URL and registry id, and a
+lifecycle policy. Not emulated: `forceDelete` (nothing is deleted here); no
+image is ever pushed.
 """
 
 from __future__ import annotations
 
 from .._base import Backend, Handler, R
-from ._util import _json_text
+from ._util import _json_text, _tags
 
 
 def _ecr_repo(m: Backend, name: str, i: R) -> tuple[str, R]:
@@ -19,6 +20,16 @@ def _ecr_repo(m: Backend, name: str, i: R) -> tuple[str, R]:
     }
     scan = i.get("imageScanningConfiguration") or {}
     kw["imageScanningConfiguration"] = {"scanOnPush": bool(scan.get("scanOnPush", False))}
+    encryption = i.get("encryptionConfigurations") or []
+    if len(encryption) > 1:
+        raise ValueError("an ECR repository takes one encryption configuration")
+    if encryption:
+        conf: R = {"encryptionType": encryption[0].get("encryptionType", "AES256")}
+        if encryption[0].get("kmsKey"):
+            conf["kmsKey"] = encryption[0]["kmsKey"]
+        kw["encryptionConfiguration"] = conf
+    if i.get("tags"):
+        kw["tags"] = _tags(i)
     repo = m.client("ecr").create_repository(**kw)["repository"]
     return repo_name, {
         "name": repo_name,
@@ -41,13 +52,24 @@ HANDLERS: dict[str, Handler] = {
 }
 
 APPLIED: dict[str, frozenset[str]] = {
-    "ecr.Repository": frozenset({"imageScanningConfiguration", "imageTagMutability", "name"}),
+    "ecr.Repository": frozenset(
+        {
+            "encryptionConfigurations",
+            "encryptionConfigurations.encryptionType",
+            "encryptionConfigurations.kmsKey",
+            "imageScanningConfiguration",
+            "imageScanningConfiguration.scanOnPush",
+            "imageTagMutability",
+            "name",
+            "tags.*",
+        }
+    ),
     "ecr.LifecyclePolicy": frozenset({"policy", "repository"}),
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "ecr.Repository": frozenset({"encryptionConfigurations", "forceDelete", "tags"}),
-    "ecr.LifecyclePolicy": frozenset(),
+NOT_EMULATED: dict[str, dict[str, str]] = {
+    "ecr.Repository": {"forceDelete": "only matters when a repository is deleted"},
+    "ecr.LifecyclePolicy": {},
 }
 """Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

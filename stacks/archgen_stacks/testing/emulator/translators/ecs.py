@@ -3,9 +3,12 @@
 Emulated: a cluster with its settings; a task definition with its containers,
 sizes, network mode, roles, compatibilities and runtime platform; a service
 with its desired count, launch type, awsvpc network configuration and load
-balancers. moto runs no task, so nothing a task would do happens. Not
-emulated: tags, deployment settings (circuit breaker, min/max percent, health
-check grace period), managed tags and tag propagation.
+balancers and tag propagation; tags on all three. moto runs no task, so
+nothing a task would do happens. Not emulated (moto's ECS accepts them but
+keeps none, so `describe_services` cannot show them): the deployment circuit
+breaker, minimum healthy and maximum percent, the health check grace period,
+ECS managed tags; they are still checked against the ECS service model, and
+a grace period on a service without a load balancer fails, as in AWS.
 """
 
 from __future__ import annotations
@@ -13,8 +16,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import validation
 from .._base import Backend, Handler, R
 from ._util import _int
+
+
+def _ecs_tags(i: R) -> list[R]:
+    return [{"key": str(k), "value": str(v)} for k, v in (i.get("tags") or {}).items()]
 
 
 def _ecs_cluster(m: Backend, name: str, i: R) -> tuple[str, R]:
@@ -22,6 +30,8 @@ def _ecs_cluster(m: Backend, name: str, i: R) -> tuple[str, R]:
     kw: R = {"clusterName": cname}
     if i.get("settings"):
         kw["settings"] = [{"name": s["name"], "value": s["value"]} for s in i["settings"]]
+    if i.get("tags"):
+        kw["tags"] = _ecs_tags(i)
     cluster = m.client("ecs").create_cluster(**kw)["cluster"]
     return cluster["clusterArn"], {"name": cname, "arn": cluster["clusterArn"]}
 
@@ -54,6 +64,8 @@ def _ecs_taskdef(m: Backend, name: str, i: R) -> tuple[str, R]:
         kw["runtimePlatform"] = {
             k: plat[k] for k in ("cpuArchitecture", "operatingSystemFamily") if plat.get(k)
         }
+    if i.get("tags"):
+        kw["tags"] = _ecs_tags(i)
     td = m.client("ecs").register_task_definition(**kw)["taskDefinition"]
     arn = td["taskDefinitionArn"]
     return str(i["family"]), {
@@ -61,6 +73,33 @@ def _ecs_taskdef(m: Backend, name: str, i: R) -> tuple[str, R]:
         "arnWithoutRevision": arn.rsplit(":", 1)[0],
         "revision": td["revision"],
     }
+
+
+def _check_unsent_settings(m: Backend, i: R) -> None:
+    """The deployment settings moto drops, checked as AWS checks them."""
+    unsent: R = {}
+    deployment: R = {}
+    if i.get("deploymentCircuitBreaker"):
+        breaker = i["deploymentCircuitBreaker"]
+        deployment["deploymentCircuitBreaker"] = {
+            "enable": bool(breaker["enable"]),
+            "rollback": bool(breaker["rollback"]),
+        }
+    for src, dst in (
+        ("deploymentMaximumPercent", "maximumPercent"),
+        ("deploymentMinimumHealthyPercent", "minimumHealthyPercent"),
+    ):
+        if i.get(src) is not None:
+            deployment[dst] = _int(i[src])
+    if deployment:
+        unsent["deploymentConfiguration"] = deployment
+    if i.get("healthCheckGracePeriodSeconds") is not None:
+        if not i.get("loadBalancers"):
+            raise ValueError(
+                "healthCheckGracePeriodSeconds is only valid for a service with a load balancer"
+            )
+        unsent["healthCheckGracePeriodSeconds"] = _int(i["healthCheckGracePeriodSeconds"])
+    validation.check_unsent(m.client("ecs"), "CreateService", unsent)
 
 
 def _ecs_service(m: Backend, name: str, i: R) -> tuple[str, R]:
@@ -91,6 +130,11 @@ def _ecs_service(m: Backend, name: str, i: R) -> tuple[str, R]:
             }
             for lb in i["loadBalancers"]
         ]
+    _check_unsent_settings(m, i)
+    if i.get("propagateTags"):
+        kw["propagateTags"] = i["propagateTags"]
+    if i.get("tags"):
+        kw["tags"] = _ecs_tags(i)
     svc = m.client("ecs").create_service(**kw)["service"]
     return svc["serviceArn"], {"name": sname, "arn": svc["serviceArn"], "cluster": i["cluster"]}
 
@@ -102,7 +146,7 @@ HANDLERS: dict[str, Handler] = {
 }
 
 APPLIED: dict[str, frozenset[str]] = {
-    "ecs.Cluster": frozenset({"name", "settings"}),
+    "ecs.Cluster": frozenset({"name", "settings", "settings.name", "settings.value", "tags.*"}),
     "ecs.TaskDefinition": frozenset(
         {
             "containerDefinitions",
@@ -113,8 +157,12 @@ APPLIED: dict[str, frozenset[str]] = {
             "networkMode",
             "requiresCompatibilities",
             "runtimePlatform",
+            "runtimePlatform.cpuArchitecture",
+            "runtimePlatform.operatingSystemFamily",
+            "tags.*",
             "taskRoleArn",
             "volumes",
+            "volumes.name",
         }
     ),
     "ecs.Service": frozenset(
@@ -123,27 +171,33 @@ APPLIED: dict[str, frozenset[str]] = {
             "desiredCount",
             "launchType",
             "loadBalancers",
+            "loadBalancers.containerName",
+            "loadBalancers.containerPort",
+            "loadBalancers.targetGroupArn",
             "name",
             "networkConfiguration",
+            "networkConfiguration.assignPublicIp",
+            "networkConfiguration.securityGroups",
+            "networkConfiguration.subnets",
+            "propagateTags",
+            "tags.*",
             "taskDefinition",
         }
     ),
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "ecs.Cluster": frozenset({"tags"}),
-    "ecs.TaskDefinition": frozenset({"tags"}),
-    "ecs.Service": frozenset(
-        {
-            "deploymentCircuitBreaker",
-            "deploymentMaximumPercent",
-            "deploymentMinimumHealthyPercent",
-            "enableEcsManagedTags",
-            "healthCheckGracePeriodSeconds",
-            "propagateTags",
-            "tags",
-        }
-    ),
+_ECS_KEEPS_NONE = "moto's ECS accepts it on create_service but keeps none of it"
+
+NOT_EMULATED: dict[str, dict[str, str]] = {
+    "ecs.Cluster": {},
+    "ecs.TaskDefinition": {},
+    "ecs.Service": {
+        "deploymentCircuitBreaker": _ECS_KEEPS_NONE,
+        "deploymentMaximumPercent": _ECS_KEEPS_NONE,
+        "deploymentMinimumHealthyPercent": _ECS_KEEPS_NONE,
+        "enableEcsManagedTags": _ECS_KEEPS_NONE,
+        "healthCheckGracePeriodSeconds": _ECS_KEEPS_NONE,
+    },
 }
 """Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

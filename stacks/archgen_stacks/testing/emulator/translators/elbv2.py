@@ -5,8 +5,9 @@ Emulated: a load balancer (scheme, type, subnets, security groups, idle
 timeout, dropping invalid headers, deletion protection, access logs), a target group (target type,
 protocol, port, health check, deregistration delay) and a listener with its
 default actions (forward, weighted forward, fixed response, redirect),
-certificate and TLS policy. Not emulated: tags on target groups and
-listeners, stickiness, slow start; nothing is ever registered as a target.
+certificate and TLS policy; tags on all three. A health check that is not
+enabled fails the target group (the stacks never disable one). Not emulated:
+stickiness, slow start; nothing is ever registered as a target.
 """
 
 from __future__ import annotations
@@ -81,6 +82,10 @@ def _target_group(m: Backend, name: str, i: R) -> tuple[str, R]:
             }
         )
     hc = i.get("healthCheck") or {}
+    if hc.get("enabled") is False and kw["TargetType"] != "lambda":
+        raise ValueError("a disabled health check is not emulated (moto keeps it enabled)")
+    if i.get("tags"):
+        kw["Tags"] = _tags(i)
     for src, dst in (
         ("path", "HealthCheckPath"),
         ("protocol", "HealthCheckProtocol"),
@@ -157,6 +162,8 @@ def _listener(m: Backend, name: str, i: R) -> tuple[str, R]:
         kw["Certificates"] = [{"CertificateArn": i["certificateArn"]}]
     if i.get("sslPolicy"):
         kw["SslPolicy"] = i["sslPolicy"]
+    if i.get("tags"):
+        kw["Tags"] = _tags(i)
     arn = m.client("elbv2").create_listener(**kw)["Listeners"][0]["ListenerArn"]
     return arn, {"arn": arn}
 
@@ -170,6 +177,10 @@ HANDLERS: dict[str, Handler] = {
 APPLIED: dict[str, frozenset[str]] = {
     "lb.LoadBalancer": frozenset(
         {
+            "accessLogs.bucket",
+            "accessLogs.enabled",
+            "accessLogs.prefix",
+            "tags.*",
             "accessLogs",
             "dropInvalidHeaderFields",
             "enableDeletionProtection",
@@ -180,11 +191,20 @@ APPLIED: dict[str, frozenset[str]] = {
             "namePrefix",
             "securityGroups",
             "subnets",
-            "tags",
         }
     ),
     "lb.TargetGroup": frozenset(
         {
+            "healthCheck.enabled",
+            "healthCheck.healthyThreshold",
+            "healthCheck.interval",
+            "healthCheck.matcher",
+            "healthCheck.path",
+            "healthCheck.port",
+            "healthCheck.protocol",
+            "healthCheck.timeout",
+            "healthCheck.unhealthyThreshold",
+            "tags.*",
             "deregistrationDelay",
             "healthCheck",
             "name",
@@ -196,14 +216,36 @@ APPLIED: dict[str, frozenset[str]] = {
         }
     ),
     "lb.Listener": frozenset(
-        {"certificateArn", "defaultActions", "loadBalancerArn", "port", "protocol", "sslPolicy"}
+        {
+            "defaultActions.fixedResponse",
+            "defaultActions.fixedResponse.contentType",
+            "defaultActions.fixedResponse.messageBody",
+            "defaultActions.fixedResponse.statusCode",
+            "defaultActions.forward",
+            "defaultActions.forward.targetGroups",
+            "defaultActions.forward.targetGroups.arn",
+            "defaultActions.forward.targetGroups.weight",
+            "defaultActions.redirect",
+            "defaultActions.redirect.port",
+            "defaultActions.redirect.protocol",
+            "defaultActions.redirect.statusCode",
+            "defaultActions.targetGroupArn",
+            "defaultActions.type",
+            "tags.*",
+            "certificateArn",
+            "defaultActions",
+            "loadBalancerArn",
+            "port",
+            "protocol",
+            "sslPolicy",
+        }
     ),
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "lb.LoadBalancer": frozenset(),
-    "lb.TargetGroup": frozenset({"tags"}),
-    "lb.Listener": frozenset({"tags"}),
+NOT_EMULATED: dict[str, dict[str, str]] = {
+    "lb.LoadBalancer": {},
+    "lb.TargetGroup": {},
+    "lb.Listener": {},
 }
-"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""
+"""Per kind, the inputs knowingly left out of moto and why (kept in the outputs as given)."""

@@ -79,6 +79,9 @@ HANDLERS: dict[str, Handler] = {
 APPLIED: dict[str, frozenset[str]] = {
     "iam.Role": frozenset(
         {
+            "inlinePolicies.name",
+            "inlinePolicies.policy",
+            "tags.*",
             "assumeRolePolicy",
             "description",
             "inlinePolicies",
@@ -86,7 +89,6 @@ APPLIED: dict[str, frozenset[str]] = {
             "name",
             "namePrefix",
             "path",
-            "tags",
         }
     ),
     "iam.RolePolicy": frozenset({"name", "namePrefix", "policy", "role"}),
@@ -94,9 +96,9 @@ APPLIED: dict[str, frozenset[str]] = {
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "iam.Role": frozenset(),
-    "iam.RolePolicy": frozenset(),
-    "iam.RolePolicyAttachment": frozenset(),
+NOT_EMULATED: dict[str, dict[str, str]] = {
+    "iam.Role": {},
+    "iam.RolePolicy": {},
+    "iam.RolePolicyAttachment": {},
 }
-"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""
+"""Per kind, the inputs knowingly left out of moto and why (kept in the outputs as given)."""

@@ -1,8 +1,8 @@
 """Kinesis data streams, created in moto's Kinesis.
 
 Emulated: a provisioned or on-demand stream, its shard count, retention above
-the default 24 hours and KMS encryption. Not emulated: tags, shard-level
-metrics, consumer deletion on destroy.
+the default 24 hours, KMS encryption and tags. Other inputs (shard-level
+metrics, consumer deletion on destroy) fail strict mode.
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ def _stream(m: Backend, name: str, i: R) -> tuple[str, R]:
     if mode == "PROVISIONED":
         kw["ShardCount"] = _int(i.get("shardCount", 1))
     kin.create_stream(**kw)
+    if i.get("tags"):  # moto's create_stream drops its Tags parameter
+        kin.add_tags_to_stream(
+            StreamName=sname, Tags={str(k): str(v) for k, v in i["tags"].items()}
+        )
     desc = kin.describe_stream_summary(StreamName=sname)["StreamDescriptionSummary"]
     arn = desc["StreamARN"]
     if i.get("retentionPeriod") and _int(i["retentionPeriod"]) > 24:
@@ -38,12 +42,19 @@ HANDLERS: dict[str, Handler] = {
 
 APPLIED: dict[str, frozenset[str]] = {
     "kinesis.Stream": frozenset(
-        {"encryptionType", "kmsKeyId", "name", "retentionPeriod", "shardCount", "streamModeDetails"}
+        {
+            "streamModeDetails.streamMode",
+            "tags.*",
+            "encryptionType",
+            "kmsKeyId",
+            "name",
+            "retentionPeriod",
+            "shardCount",
+            "streamModeDetails",
+        }
     ),
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "kinesis.Stream": frozenset({"tags"}),
-}
-"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""
+NOT_EMULATED: dict[str, dict[str, str]] = {"kinesis.Stream": {}}
+"""Per kind, the inputs knowingly left out of moto and why (kept in the outputs as given)."""

@@ -40,13 +40,22 @@ HANDLERS: dict[str, Handler] = {
 }
 
 APPLIED: dict[str, frozenset[str]] = {
-    "kms.Key": frozenset({"description", "enableKeyRotation", "policy", "tags"}),
+    "kms.Key": frozenset(
+        {
+            "tags.*",
+            "description",
+            "enableKeyRotation",
+            "policy",
+        }
+    ),
     "kms.Alias": frozenset({"name", "namePrefix", "targetKeyId"}),
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "kms.Key": frozenset({"deletionWindowInDays"}),
-    "kms.Alias": frozenset(),
+NOT_EMULATED: dict[str, dict[str, str]] = {
+    "kms.Key": {
+        "deletionWindowInDays": "only matters when a key is deleted; nothing is deleted here"
+    },
+    "kms.Alias": {},
 }
-"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""
+"""Per kind, the inputs knowingly left out of moto and why (kept in the outputs as given)."""

@@ -4,10 +4,10 @@ Lambda.
 Emulated: a zip function (the local archive zipped, or a placeholder
 module) or an image function, with its role, size, timeout, environment,
 architectures, tracing, dead-letter target, KMS key and tags; an event source
-mapping with its batching, retry, bisect, response types and on-failure
-destination; a resource-policy permission. moto runs no function here
-(`MOTO_CONFIG` turns Docker off); `esm_runner` plays the poller. Not
-emulated: the logging configuration.
+mapping with its batching, retry, bisect, response types, on-failure
+destination and tags; a resource-policy permission. moto runs no function
+here (`MOTO_CONFIG` turns Docker off); `esm_runner` plays the poller. Not
+emulated: the function's logging configuration (moto's Lambda keeps none).
 """
 
 from __future__ import annotations
@@ -87,6 +87,8 @@ def _esm(m: Backend, name: str, i: R) -> tuple[str, R]:
     dest = ((i.get("destinationConfig") or {}).get("onFailure") or {}).get("destinationArn")
     if dest:
         kw["DestinationConfig"] = {"OnFailure": {"Destination": dest}}
+    if i.get("tags"):
+        kw["Tags"] = {str(k): str(v) for k, v in i["tags"].items()}
     out = m.client("lambda").create_event_source_mapping(**kw)
     return out["UUID"], {
         "uuid": out["UUID"],
@@ -121,6 +123,10 @@ HANDLERS: dict[str, Handler] = {
 APPLIED: dict[str, frozenset[str]] = {
     "lambda.Function": frozenset(
         {
+            "deadLetterConfig.targetArn",
+            "environment.variables.*",
+            "tags.*",
+            "tracingConfig.mode",
             "architectures",
             "code",
             "deadLetterConfig",
@@ -133,13 +139,15 @@ APPLIED: dict[str, frozenset[str]] = {
             "packageType",
             "role",
             "runtime",
-            "tags",
             "timeout",
             "tracingConfig",
         }
     ),
     "lambda.EventSourceMapping": frozenset(
         {
+            "destinationConfig.onFailure",
+            "destinationConfig.onFailure.destinationArn",
+            "tags.*",
             "batchSize",
             "bisectBatchOnFunctionError",
             "destinationConfig",
@@ -169,9 +177,11 @@ APPLIED: dict[str, frozenset[str]] = {
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "lambda.Function": frozenset({"loggingConfig"}),
-    "lambda.EventSourceMapping": frozenset({"tags"}),
-    "lambda.Permission": frozenset(),
+NOT_EMULATED: dict[str, dict[str, str]] = {
+    "lambda.Function": {
+        "loggingConfig": "moto's Lambda accepts LoggingConfig but keeps none of it",
+    },
+    "lambda.EventSourceMapping": {},
+    "lambda.Permission": {},
 }
-"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""
+"""Per kind, the inputs knowingly left out of moto and why (kept in the outputs as given)."""

@@ -39,13 +39,12 @@ HANDLERS: dict[str, Handler] = {
 }
 
 APPLIED: dict[str, frozenset[str]] = {
-    "cloudwatch.LogGroup": frozenset({"kmsKeyId", "name", "namePrefix", "retentionInDays", "tags"}),
+    "cloudwatch.LogGroup": frozenset(
+        {"tags.*", "kmsKeyId", "name", "namePrefix", "retentionInDays"}
+    ),
     "cloudwatch.LogStream": frozenset({"logGroupName", "name"}),
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "cloudwatch.LogGroup": frozenset(),
-    "cloudwatch.LogStream": frozenset(),
-}
-"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""
+NOT_EMULATED: dict[str, dict[str, str]] = {"cloudwatch.LogGroup": {}, "cloudwatch.LogStream": {}}
+"""Per kind, the inputs knowingly left out of moto and why (kept in the outputs as given)."""

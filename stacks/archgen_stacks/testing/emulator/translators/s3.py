@@ -1,15 +1,27 @@
 """S3 buckets and the per-bucket configuration resources, created in moto's S3.
 
 Emulated: the bucket (given or auto-named, lower-cased, tags), default
-encryption, versioning, the public access block, the bucket policy, lifecycle
-rules (prefix filter, expiration, transitions, noncurrent expiration, aborting
-multipart uploads), access logging and object ownership. moto evaluates a
-Deny's Condition only for StringEquals, so conditional Deny statements are
-kept out of moto (`moto_safe_policy`, recorded in `MotoMocks.adjustments`);
-a logging target that grants log delivery nothing yet is given the
-log-delivery ACL (also recorded). Not emulated: `forceDestroy` (nothing is
-destroyed), the inline legacy bucket arguments (website, CORS, replication,
-object lock), lifecycle filters other than a prefix.
+encryption, versioning, the public access block, the bucket policy (stored
+as written), lifecycle rules (prefix filter, expiration, transitions,
+noncurrent expiration, aborting multipart uploads), access logging and object
+ownership.
+
+moto checks a bucket policy on object requests without any request context,
+so a statement with a Condition would match every request (the TLS-only Deny
+would refuse them all). The emulator therefore makes moto evaluate each
+policy as AWS would for a request over TLS (`moto_safe_policy`): an
+`aws:SecureTransport` condition is decided as true, and a statement with any
+other condition is left out of the evaluation; `get_bucket_policy` still
+returns the policy as written.
+
+Access logging is checked as AWS checks it, at the end of the deploy: the
+target bucket must grant log delivery (a bucket policy for
+`logging.s3.amazonaws.com`, or the log-delivery ACL) by then, whatever order
+the resources were created in; the emulator never grants it itself.
+
+Not emulated: `forceDestroy` (nothing is destroyed), the inline legacy bucket
+arguments (website, CORS, replication, object lock), lifecycle filters other
+than a prefix.
 """
 
 from __future__ import annotations
@@ -20,7 +32,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .._base import Backend, Handler, R
-from ._util import _int, _tags
+from ._util import _int, _json_text, _tags
 
 
 def _s3_bucket(m: Backend, name: str, i: R) -> tuple[str, R]:
@@ -75,34 +87,70 @@ def _s3_pab(m: Backend, name: str, i: R) -> tuple[str, R]:
     return str(i["bucket"]), {}
 
 
-def moto_safe_policy(policy: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Split a bucket policy into what moto can hold and the conditional Deny statements.
+def _secure_transport_holds(conditions: dict[str, Any]) -> bool | None:
+    """Whether a Condition holds for a request over TLS; None when it names anything else."""
+    if set(conditions) != {"Bool"} or set(conditions["Bool"]) != {"aws:SecureTransport"}:
+        return None
+    values = conditions["Bool"]["aws:SecureTransport"]
+    values = values if isinstance(values, list) else [values]
+    return "true" in [str(v).lower() for v in values]
 
-    moto 5.x applies a Deny statement's Condition only for StringEquals and
-    ignores every other operator, so a Deny such as "no TLS" (`Bool
-    aws:SecureTransport false`) would refuse every request. Those statements
-    are kept out of moto; the resource's outputs keep the policy as written.
+
+def moto_safe_policy(policy: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A bucket policy as AWS evaluates it for a TLS request: (what moto evaluates, what not).
+
+    moto 5.x checks a bucket policy's statements without any request context,
+    so every Condition fails and the statement matches every request. An
+    `aws:SecureTransport` condition is decided here (true: the statement applies
+    without its condition; false: it never applies); statements with any other
+    condition cannot be decided and are returned apart.
     """
     doc = json.loads(policy) if isinstance(policy, str) else json.loads(json.dumps(policy))
     statements = doc.get("Statement", [])
     statements = statements if isinstance(statements, list) else [statements]
     kept: list[dict[str, Any]] = []
-    dropped: list[dict[str, Any]] = []
+    undecided: list[dict[str, Any]] = []
     for st in statements:
         conditions = st.get("Condition") or {}
-        evaluable = set(conditions) <= {"StringEquals"}
-        (kept if st.get("Effect") != "Deny" or evaluable else dropped).append(st)
-    return {**doc, "Statement": kept}, dropped
+        if not conditions:
+            kept.append(st)
+            continue
+        holds = _secure_transport_holds(conditions)
+        if holds is None:
+            undecided.append(st)
+        elif holds:
+            kept.append({k: v for k, v in st.items() if k != "Condition"})
+    return {**doc, "Statement": kept}, undecided
+
+
+def _evaluate_as_tls(original: Any) -> Any:
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return original(self, action, resource)
+        text = self.policy.decode() if isinstance(self.policy, bytes) else str(self.policy)
+        doc, _ = moto_safe_policy(text)
+        saved = self.policy
+        self.policy = json.dumps(doc).encode() if doc["Statement"] else None
+        try:
+            return original(self, action, resource)
+        finally:
+            self.policy = saved
+
+    get_permission.archgen_tls = True  # type: ignore[attr-defined]
+    return get_permission
+
+
+def _install_policy_evaluation() -> None:
+    """Make in-process moto (and a moto server in this process) evaluate as `moto_safe_policy`."""
+    from moto.s3.models import FakeBucket
+
+    if not getattr(FakeBucket.get_permission, "archgen_tls", False):
+        FakeBucket.get_permission = _evaluate_as_tls(FakeBucket.get_permission)  # type: ignore[method-assign]
 
 
 def _s3_policy(m: Backend, name: str, i: R) -> tuple[str, R]:
-    doc, dropped = moto_safe_policy(i["policy"])
-    for st in dropped:
-        m.adjustments.append(
-            f"s3.BucketPolicy {name!r}: conditional Deny {st.get('Sid', '')!r} kept out of moto"
-        )
-    if doc["Statement"]:
-        m.client("s3").put_bucket_policy(Bucket=i["bucket"], Policy=json.dumps(doc))
+    _install_policy_evaluation()
+    m.client("s3").put_bucket_policy(Bucket=i["bucket"], Policy=_json_text(i["policy"]))
     return str(i["bucket"]), {}
 
 
@@ -134,31 +182,76 @@ def _s3_lifecycle(m: Backend, name: str, i: R) -> tuple[str, R]:
     return str(i["bucket"]), {}
 
 
+_LOG_DELIVERY = "logging.s3.amazonaws.com"
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def grants_log_delivery(policy: Any, bucket: str, prefix: str) -> bool:
+    """Whether a bucket policy lets S3 server access logging write under `prefix`."""
+    doc = json.loads(policy) if isinstance(policy, str) else policy
+    wanted = {f"arn:aws:s3:::{bucket}/*", f"arn:aws:s3:::{bucket}/{prefix}*"}
+    for st in _as_list(doc.get("Statement", [])):
+        principal = st.get("Principal") or {}
+        services = _as_list(principal.get("Service", [])) if isinstance(principal, dict) else []
+        actions = set(_as_list(st.get("Action", [])))
+        if (
+            st.get("Effect") == "Allow"
+            and _LOG_DELIVERY in services
+            and actions & {"s3:PutObject", "s3:*", "*"}
+            and wanted & set(_as_list(st.get("Resource", [])))
+        ):
+            return True
+    return False
+
+
 def _s3_logging(m: Backend, name: str, i: R) -> tuple[str, R]:
     s3 = m.client("s3")
-    status = {
-        "LoggingEnabled": {
-            "TargetBucket": i["targetBucket"],
-            "TargetPrefix": i.get("targetPrefix", ""),
+    target, prefix = str(i["targetBucket"]), str(i.get("targetPrefix", ""))
+    status = {"LoggingEnabled": {"TargetBucket": target, "TargetPrefix": prefix}}
+
+    def enable() -> None:
+        try:
+            s3.put_bucket_logging(Bucket=i["bucket"], BucketLoggingStatus=status)
+            return
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "InvalidTargetBucketForLogging":
+                raise
+        try:
+            policy = s3.get_bucket_policy(Bucket=target)["Policy"]
+        except ClientError:
+            policy = None
+        if policy is None or not grants_log_delivery(policy, target, prefix):
+            raise ValueError(
+                f"target bucket {target} grants S3 log delivery neither by bucket policy "
+                "nor by the log-delivery ACL, so AWS refuses the logging configuration"
+            )
+        # moto's own check reads a statement's Resource and Principal only as single
+        # strings: show it the grant in that form for the call, then restore the policy.
+        grant = {
+            "Effect": "Allow",
+            "Principal": {"Service": _LOG_DELIVERY},
+            "Action": ["s3:PutObject"],
+            "Resource": f"arn:aws:s3:::{target}/*",
         }
-    }
+        s3.put_bucket_policy(
+            Bucket=target, Policy=json.dumps({"Version": "2012-10-17", "Statement": [grant]})
+        )
+        try:
+            s3.put_bucket_logging(Bucket=i["bucket"], BucketLoggingStatus=status)
+        finally:
+            s3.put_bucket_policy(Bucket=target, Policy=policy)
+
     try:
         s3.put_bucket_logging(Bucket=i["bucket"], BucketLoggingStatus=status)
     except ClientError as err:
         if err.response["Error"]["Code"] != "InvalidTargetBucketForLogging":
             raise
-        # The target grants log delivery neither by policy nor by ACL. The
-        # program may grant it later in the same deploy (or not at all); moto
-        # checks at once, so grant the log-delivery ACL and say so.
-        s3.put_bucket_acl(
-            Bucket=i["targetBucket"],
-            GrantWrite="uri=http://acs.amazonaws.com/groups/s3/LogDelivery",
-            GrantReadACP="uri=http://acs.amazonaws.com/groups/s3/LogDelivery",
-        )
-        m.adjustments.append(
-            f"s3.BucketLogging {name!r}: log-delivery ACL granted on {i['targetBucket']}"
-        )
-        s3.put_bucket_logging(Bucket=i["bucket"], BucketLoggingStatus=status)
+        # The grant may come later in the same deploy: AWS's check is against the
+        # final state, so check once every resource exists.
+        m.after_deploy(enable)
     return str(i["bucket"]), {}
 
 
@@ -185,12 +278,44 @@ HANDLERS: dict[str, Handler] = {
     "s3.BucketOwnershipControls": _s3_ownership,
 }
 
+_LIFECYCLE_RULE = frozenset(
+    {
+        "rules",
+        "rules.abortIncompleteMultipartUpload",
+        "rules.abortIncompleteMultipartUpload.daysAfterInitiation",
+        "rules.expiration",
+        "rules.expiration.days",
+        "rules.filter",
+        "rules.filter.prefix",
+        "rules.id",
+        "rules.noncurrentVersionExpiration",
+        "rules.noncurrentVersionExpiration.noncurrentDays",
+        "rules.status",
+        "rules.transitions",
+        "rules.transitions.days",
+        "rules.transitions.storageClass",
+    }
+)
+
 APPLIED: dict[str, frozenset[str]] = {
-    "s3.Bucket": frozenset({"bucket", "bucketPrefix", "tags"}),
-    "s3.BucketV2": frozenset({"bucket", "bucketPrefix", "tags"}),
-    "s3.BucketServerSideEncryptionConfiguration": frozenset({"bucket", "rules"}),
-    "s3.BucketVersioning": frozenset({"bucket", "versioningConfiguration"}),
-    "s3.BucketVersioningV2": frozenset({"bucket", "versioningConfiguration"}),
+    "s3.Bucket": frozenset({"bucket", "bucketPrefix", "tags.*"}),
+    "s3.BucketV2": frozenset({"bucket", "bucketPrefix", "tags.*"}),
+    "s3.BucketServerSideEncryptionConfiguration": frozenset(
+        {
+            "bucket",
+            "rules",
+            "rules.applyServerSideEncryptionByDefault",
+            "rules.applyServerSideEncryptionByDefault.kmsMasterKeyId",
+            "rules.applyServerSideEncryptionByDefault.sseAlgorithm",
+            "rules.bucketKeyEnabled",
+        }
+    ),
+    "s3.BucketVersioning": frozenset(
+        {"bucket", "versioningConfiguration", "versioningConfiguration.status"}
+    ),
+    "s3.BucketVersioningV2": frozenset(
+        {"bucket", "versioningConfiguration", "versioningConfiguration.status"}
+    ),
     "s3.BucketPublicAccessBlock": frozenset(
         {
             "blockPublicAcls",
@@ -201,26 +326,17 @@ APPLIED: dict[str, frozenset[str]] = {
         }
     ),
     "s3.BucketPolicy": frozenset({"bucket", "policy"}),
-    "s3.BucketLifecycleConfiguration": frozenset({"bucket", "rules"}),
-    "s3.BucketLifecycleConfigurationV2": frozenset({"bucket", "rules"}),
+    "s3.BucketLifecycleConfiguration": frozenset({"bucket"}) | _LIFECYCLE_RULE,
+    "s3.BucketLifecycleConfigurationV2": frozenset({"bucket"}) | _LIFECYCLE_RULE,
     "s3.BucketLogging": frozenset({"bucket", "targetBucket", "targetPrefix"}),
     "s3.BucketLoggingV2": frozenset({"bucket", "targetBucket", "targetPrefix"}),
-    "s3.BucketOwnershipControls": frozenset({"bucket", "rule"}),
+    "s3.BucketOwnershipControls": frozenset({"bucket", "rule", "rule.objectOwnership"}),
 }
 """Per kind, the inputs the handler reads and sends to moto."""
+_DESTROY = "only matters when a bucket is destroyed; nothing is destroyed here"
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "s3.Bucket": frozenset({"forceDestroy"}),
-    "s3.BucketV2": frozenset({"forceDestroy"}),
-    "s3.BucketServerSideEncryptionConfiguration": frozenset(),
-    "s3.BucketVersioning": frozenset(),
-    "s3.BucketVersioningV2": frozenset(),
-    "s3.BucketPublicAccessBlock": frozenset(),
-    "s3.BucketPolicy": frozenset(),
-    "s3.BucketLifecycleConfiguration": frozenset(),
-    "s3.BucketLifecycleConfigurationV2": frozenset(),
-    "s3.BucketLogging": frozenset(),
-    "s3.BucketLoggingV2": frozenset(),
-    "s3.BucketOwnershipControls": frozenset(),
+NOT_EMULATED: dict[str, dict[str, str]] = {
+    kind: ({"forceDestroy": _DESTROY} if kind in ("s3.Bucket", "s3.BucketV2") else {})
+    for kind in APPLIED
 }
-"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""
+"""Per kind, the inputs knowingly left out of moto and why (kept in the outputs as given)."""

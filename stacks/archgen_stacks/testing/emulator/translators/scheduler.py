@@ -56,6 +56,16 @@ HANDLERS: dict[str, Handler] = {
 APPLIED: dict[str, frozenset[str]] = {
     "scheduler.Schedule": frozenset(
         {
+            "flexibleTimeWindow.maximumWindowInMinutes",
+            "flexibleTimeWindow.mode",
+            "target.arn",
+            "target.deadLetterConfig",
+            "target.deadLetterConfig.arn",
+            "target.input",
+            "target.retryPolicy",
+            "target.retryPolicy.maximumEventAgeInSeconds",
+            "target.retryPolicy.maximumRetryAttempts",
+            "target.roleArn",
             "flexibleTimeWindow",
             "groupName",
             "name",
@@ -69,7 +79,5 @@ APPLIED: dict[str, frozenset[str]] = {
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "scheduler.Schedule": frozenset(),
-}
-"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""
+NOT_EMULATED: dict[str, dict[str, str]] = {"scheduler.Schedule": {}}
+"""Per kind, the inputs knowingly left out of moto and why (kept in the outputs as given)."""

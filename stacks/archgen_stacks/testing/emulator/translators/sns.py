@@ -1,14 +1,14 @@
 """SNS topics, subscriptions and topic policies, created in moto's SNS.
 
-Emulated: a topic with its KMS key, a subscription (protocol and endpoint)
-and a topic policy. Not emulated: tags, FIFO topics, delivery feedback roles
-and delivery policies.
+Emulated: a topic with its KMS key and tags, a subscription (protocol and
+endpoint) and a topic policy. Other topic inputs (FIFO topics, delivery
+feedback roles and delivery policies) fail strict mode.
 """
 
 from __future__ import annotations
 
 from .._base import Backend, Handler, R
-from ._util import _json_text
+from ._util import _json_text, _tags
 
 
 def _topic(m: Backend, name: str, i: R) -> tuple[str, R]:
@@ -16,7 +16,10 @@ def _topic(m: Backend, name: str, i: R) -> tuple[str, R]:
     attrs: R = {}
     if i.get("kmsMasterKeyId"):
         attrs["KmsMasterKeyId"] = i["kmsMasterKeyId"]
-    arn = m.client("sns").create_topic(Name=tname, Attributes=attrs)["TopicArn"]
+    kw: R = {"Name": tname, "Attributes": attrs}
+    if i.get("tags"):
+        kw["Tags"] = _tags(i)
+    arn = m.client("sns").create_topic(**kw)["TopicArn"]
     return arn, {"name": tname, "arn": arn, "owner": m.account_id}
 
 
@@ -45,15 +48,15 @@ HANDLERS: dict[str, Handler] = {
 }
 
 APPLIED: dict[str, frozenset[str]] = {
-    "sns.Topic": frozenset({"kmsMasterKeyId", "name", "namePrefix"}),
+    "sns.Topic": frozenset({"tags.*", "kmsMasterKeyId", "name", "namePrefix"}),
     "sns.TopicSubscription": frozenset({"endpoint", "protocol", "topic"}),
     "sns.TopicPolicy": frozenset({"arn", "policy"}),
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "sns.Topic": frozenset({"tags"}),
-    "sns.TopicSubscription": frozenset(),
-    "sns.TopicPolicy": frozenset(),
+NOT_EMULATED: dict[str, dict[str, str]] = {
+    "sns.Topic": {},
+    "sns.TopicSubscription": {},
+    "sns.TopicPolicy": {},
 }
-"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""
+"""Per kind, the inputs knowingly left out of moto and why (kept in the outputs as given)."""

@@ -2,8 +2,8 @@
 
 Emulated: a standard or FIFO queue with its timeouts, retention, delay,
 maximum size, long polling, encryption (KMS or SQS-managed), redrive policy
-and access policy; a queue policy. Not emulated: tags, content-based
-deduplication, redrive allow policies.
+and access policy, tags; a queue policy. Other inputs (content-based
+deduplication, redrive allow policies) fail strict mode.
 """
 
 from __future__ import annotations
@@ -38,7 +38,10 @@ def _queue(m: Backend, name: str, i: R) -> tuple[str, R]:
     if i.get("policy"):
         attrs["Policy"] = _json_text(i["policy"])
     sqs = m.client("sqs")
-    url = sqs.create_queue(QueueName=qname, Attributes=attrs)["QueueUrl"]
+    kw: R = {"QueueName": qname, "Attributes": attrs}
+    if i.get("tags"):
+        kw["tags"] = {str(k): str(v) for k, v in i["tags"].items()}
+    url = sqs.create_queue(**kw)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
@@ -60,6 +63,7 @@ HANDLERS: dict[str, Handler] = {
 APPLIED: dict[str, frozenset[str]] = {
     "sqs.Queue": frozenset(
         {
+            "tags.*",
             "delaySeconds",
             "fifoQueue",
             "kmsDataKeyReusePeriodSeconds",
@@ -79,8 +83,5 @@ APPLIED: dict[str, frozenset[str]] = {
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "sqs.Queue": frozenset({"tags"}),
-    "sqs.QueuePolicy": frozenset(),
-}
-"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""
+NOT_EMULATED: dict[str, dict[str, str]] = {"sqs.Queue": {}, "sqs.QueuePolicy": {}}
+"""Per kind, the inputs knowingly left out of moto and why (kept in the outputs as given)."""

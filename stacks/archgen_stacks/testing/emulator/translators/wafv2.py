@@ -80,14 +80,14 @@ HANDLERS: dict[str, Handler] = {
 APPLIED: dict[str, frozenset[str]] = {
     "wafv2.WebAcl": frozenset(
         {
-            "defaultAction",
+            "defaultAction.*",
+            "rules.*",
+            "tags.*",
+            "visibilityConfig.*",
             "description",
             "name",
             "namePrefix",
-            "rules",
             "scope",
-            "tags",
-            "visibilityConfig",
         }
     ),
     "wafv2.WebAclAssociation": frozenset({"resourceArn", "webAclArn"}),
@@ -95,9 +95,9 @@ APPLIED: dict[str, frozenset[str]] = {
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, frozenset[str]] = {
-    "wafv2.WebAcl": frozenset(),
-    "wafv2.WebAclAssociation": frozenset(),
-    "wafv2.WebAclLoggingConfiguration": frozenset(),
+NOT_EMULATED: dict[str, dict[str, str]] = {
+    "wafv2.WebAcl": {},
+    "wafv2.WebAclAssociation": {},
+    "wafv2.WebAclLoggingConfiguration": {},
 }
-"""Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""
+"""Per kind, the inputs knowingly left out of moto and why (kept in the outputs as given)."""
