@@ -76,7 +76,8 @@ class DataLake(pulumi.ComponentResource):
                 bucket=bucket.id,
                 target_bucket=self.log_bucket.id,
                 target_prefix=f"{kind}/",
-                opts=pulumi.ResourceOptions(parent=self),
+                # S3 delivers access logs only once the log bucket's policy grants it
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
             )
             self.buckets[kind] = bucket
         self.register_outputs(

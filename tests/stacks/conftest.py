@@ -99,6 +99,8 @@ class Run:
     types: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
     result: Any = None
+    depends_on: dict[str, list[str]] = field(default_factory=dict)
+    """Each resource's explicit `depends_on`, by logical name."""
 
     def of(self, typ: str) -> list[Registered]:
         """Resources of one type token (`aws:s3/bucket:Bucket`)."""
@@ -128,11 +130,17 @@ def run_program(
     mocks = EchoMocks()
     parents: dict[str, str | None] = {}
     types: dict[str, str] = {}
+    depends_on: dict[str, list[str]] = {}
 
     def record(args: pulumi.ResourceTransformationArgs) -> None:
         parent = args.opts.parent if args.opts else None
         parents[args.name] = getattr(parent, "_name", None) if parent is not None else None
         types[args.name] = args.type_
+        explicit = args.opts.depends_on if args.opts else None
+        if isinstance(explicit, pulumi.Resource):
+            explicit = [explicit]
+        if isinstance(explicit, list):
+            depends_on[args.name] = [getattr(d, "_name", "?") for d in explicit]
         return None
 
     holder: dict[str, Any] = {}
@@ -156,7 +164,7 @@ def run_program(
             return resolve()
 
         _sync_await(run_pulumi_func(body))
-        return Run(mocks.resources, parents, types, outputs, holder.get("result"))
+        return Run(mocks.resources, parents, types, outputs, holder.get("result"), depends_on)
 
     return contextvars.copy_context().run(run)
 

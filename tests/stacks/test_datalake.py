@@ -87,3 +87,13 @@ def test_access_log_bucket_admits_only_log_delivery(mocked) -> None:
 def test_invalid_lifecycle_is_rejected() -> None:
     with pytest.raises(ValueError, match="raw_expiration_days"):
         DataLakeArgs(kms_key_arn="k", raw_expiration_days=0).validate()
+
+
+def test_access_logging_waits_for_the_log_bucket_s_grant(mocked) -> None:
+    """Logging switched on before the log bucket's policy exists would drop the first logs."""
+    run = mocked(build)
+    (policy,) = [r for r in run.of("aws:s3/bucketPolicy:BucketPolicy") if "access-logs" in r.name]
+    logging = run.of("aws:s3/bucketLogging:BucketLogging")
+    assert len(logging) == len(DATA_BUCKETS)
+    for resource in logging:
+        assert run.depends_on.get(resource.name) == [policy.name], resource.name
