@@ -9,7 +9,6 @@ states stubbed (`archgen_stacks.testing.emulator.stub_task_states`).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,21 +60,15 @@ def _graph(**values: Any) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
 
 @pytest.fixture(scope="module")
 def moto() -> Iterator[tuple[MotoMocks, str]]:
-    saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-    os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         with mock_aws(config=MOTO_CONFIG):
             session = boto3.Session(region_name="us-east-1")
             role = session.client("iam").create_role(
                 RoleName="states", AssumeRolePolicyDocument=json.dumps(ASSUME)
             )["Role"]["Arn"]
             yield MotoMocks(session), role
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _run(
