@@ -33,6 +33,7 @@ from . import (
     logs,
     s3,
     scheduler,
+    secretsmanager,
     sfn,
     sns,
     sqs,
@@ -59,6 +60,7 @@ MODULES: tuple[ModuleType, ...] = (
     sqs,
     dynamodb,
     wafv2,
+    secretsmanager,
 )
 
 
