@@ -81,11 +81,13 @@ class SecretsManagerKeys:
 
     secret_id: str
     region: str | None = None
+    client: Any = None
+    """A boto3 Secrets Manager client to use (default: one for `region`)."""
 
     def fetch(self) -> str | None:
         import boto3
 
-        client = boto3.client("secretsmanager", region_name=self.region)
+        client = self.client or boto3.client("secretsmanager", region_name=self.region)
         try:
             value: Mapping[str, Any] = client.get_secret_value(SecretId=self.secret_id)
         except client.exceptions.ResourceNotFoundException:
