@@ -389,7 +389,7 @@ def test_api_keys_secret_is_deployed_empty_encrypted_and_named_to_the_task(deplo
     secrets.put_secret_value(SecretId=env["API_KEYS_SECRET_ID"], SecretString=document)
     assert secrets.get_secret_value(SecretId=secret["arn"])["SecretString"] == document
     group = next(g for g in result.of_kind("cloudwatch.LogGroup") if g.name.endswith("-api-logs"))
-    (metric,) = mocks.client("logs").describe_metric_filters(
-        logGroupName=group.outputs["name"]
-    )["metricFilters"]
+    (metric,) = mocks.client("logs").describe_metric_filters(logGroupName=group.outputs["name"])[
+        "metricFilters"
+    ]
     assert metric["metricTransformations"][0]["metricName"] == "AuthFailures"
