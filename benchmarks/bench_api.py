@@ -42,6 +42,8 @@ BODY = json.dumps(
         "credit_history_months": 84,
         "delinquencies": 0,
         "requested_amount": 12_000.0,
+        "employment": "employed",
+        "homeowner": True,
     }
 ).encode()
 BARE_APP = """
