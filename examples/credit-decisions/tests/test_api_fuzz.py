@@ -51,7 +51,7 @@ class ApiKey:
         return API_KEY
 
     def set(self, case: Case[Any], data: str, context: Any) -> None:
-        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+        case.headers["Authorization"] = f"Bearer {data}"
 
 
 def free_port() -> int:
@@ -104,7 +104,7 @@ def predict_cases() -> st.SearchStrategy[Case[Any]]:
 def test_predict_holds_to_its_openapi_document(base_url: str, case: Case[Any]) -> None:
     response = case.call_and_validate(base_url=base_url)
     # Negative cases may leave the key out or mangle it on purpose: those, and only those, get 401.
-    keyed = (case.headers or {}).get("Authorization") == AUTH["authorization"]
+    keyed = case.headers.get("Authorization") == AUTH["authorization"]
     assert response.status_code in (PREDICT_STATUSES if keyed else {401})
     response.json()
 
