@@ -76,6 +76,9 @@ async def predict(payload: dict[str, Any] = Body(...)) -> dict[str, Any]:
     return {"applicant_id": "app-000001", "default_probability": 0.1, "decision": "approve",
             "model_version": "bare"}
 """
+API_KEY = "bench-" + "k" * 43
+"""The key the generated API is given (API_KEYS_FILE) and every request sends; the bare
+endpoint receives the same header and ignores it, so both parse the same bytes."""
 SATURATION_CONNECTIONS = 32
 SATURATION_SECONDS = 1.5
 SATURATION_ROUNDS = 6
@@ -190,7 +193,7 @@ class Connection:
 def request_bytes(port: int) -> bytes:
     return (
         f"POST /predict HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(BODY)}\r\n\r\n"
+        f"Authorization: Bearer {API_KEY}\r\nContent-Length: {len(BODY)}\r\n\r\n"
     ).encode() + BODY
 
 
@@ -378,7 +381,9 @@ def _measure() -> dict[str, float]:
         (root / "bare_app.py").write_text(BARE_APP)
         env = _env(project, root)
         model_dir = _train(project, root, env)
-        generated_env = {**env, "MODEL_PATH": str(model_dir)}
+        keys = root / "api-keys.json"
+        keys.write_text(json.dumps({"keys": {"bench": API_KEY}}))
+        generated_env = {**env, "MODEL_PATH": str(model_dir), "API_KEYS_FILE": str(keys)}
         bare_args = [
             "-m",
             "uvicorn",

@@ -21,6 +21,8 @@ PATTERNS = catalogue.PATTERN_NAMES
 WAF_RATE_LIMIT_MIN = 10
 WAF_RATE_LIMIT_MAX = 2_000_000_000
 """The limits AWS WAF accepts for a rate-based rule (requests per evaluation window)."""
+API_AUTH_MODES = ("apiKey", "none")
+"""`apiAuth` values: callers need an API key, or the API serves anyone who reaches it."""
 
 
 def config_key(field_name: str) -> str:
@@ -159,6 +161,10 @@ class StackSettings:
     waf_logging: bool = True
     """The web ACL logs every request it inspects to a CloudWatch log group
     (`aws-waf-logs-...`, kept `logRetentionDays`); false logs nothing."""
+    api_auth: str = "apiKey"
+    """Who may call the API: `apiKey` (callers send a key from the stack's Secrets Manager
+    secret, output `apiKeysSecretArn`; see docs/security.md#api-keys) or `none` (anyone who
+    reaches the load balancer; `archgen scan` and the policy pack report it)."""
 
     # -- streaming ---------------------------------------------------------
     stream_mode: str = "PROVISIONED"
@@ -295,6 +301,7 @@ class StackSettings:
                 WAF_RATE_LIMIT_MIN <= self.waf_rate_limit <= WAF_RATE_LIMIT_MAX,
                 f"{WAF_RATE_LIMIT_MIN} to {WAF_RATE_LIMIT_MAX:,} requests per 5 minutes",
             ),
+            ("apiAuth", self.api_auth in API_AUTH_MODES, " or ".join(API_AUTH_MODES)),
             ("errorRateAlarmPct", 0.0 < self.error_rate_alarm_pct <= 100.0, "in (0, 100]"),
             ("burnRateAlarm", self.burn_rate_alarm > 0.0, "positive"),
             ("packageName", self.package_name.isidentifier(), "a Python package name"),

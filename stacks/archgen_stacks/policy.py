@@ -287,6 +287,27 @@ def _read_only_root(v: ResourceView) -> list[str]:
     ]
 
 
+def _containers(v: ResourceView) -> list[dict[str, Any]]:
+    raw = v.props.get("containerDefinitions") or "[]"
+    try:
+        found = json.loads(raw) if isinstance(raw, str) else list(raw)
+    except ValueError:
+        return []
+    return [c for c in found if isinstance(c, dict)]
+
+
+def _api_authentication(v: ResourceView) -> list[str]:
+    out = []
+    for container in _containers(v):
+        env = {e.get("name"): e.get("value") for e in container.get("environment") or []}
+        if str(env.get("API_AUTH", "")).lower() == "none":
+            out.append(
+                f"container {container.get('name', '?')} serves every caller without "
+                "authentication (stack config apiAuth: none)"
+            )
+    return out
+
+
 RESOURCE_RULES: tuple[Rule, ...] = (
     Rule("kms-key-rotation", "KMS keys rotate yearly", frozenset({KMS_KEY}), _kms_rotation),
     Rule("kinesis-encryption", "Kinesis streams use KMS", frozenset({STREAM}), _kinesis_encryption),
@@ -329,7 +350,19 @@ RESOURCE_RULES: tuple[Rule, ...] = (
     ),
     Rule("s3-tls-only", "Bucket policies deny plain HTTP", frozenset({BUCKET_POLICY}), _s3_tls),
     Rule("ecr-scanning", "ECR scans on push, tags immutable", frozenset({ECR_REPO}), _ecr_scanning),
+    Rule(
+        "api-authentication",
+        "The API checks its callers' keys (apiAuth: apiKey)",
+        frozenset({TASK_DEFINITION}),
+        _api_authentication,
+    ),
 )
+
+ADVISORY_RULES = frozenset({"api-authentication"})
+"""Rules a stack may break by a documented choice: the policy pack reports them without
+blocking, `archgen scan` fails on them unless `infra/scan-accepted.yaml` accepts them."""
+SCAN_RULES = ADVISORY_RULES
+"""archgen rules `archgen scan` reports beside checkov's checks (as `ARCHGEN_<RULE>`)."""
 
 
 # -- stack rules -------------------------------------------------------------------

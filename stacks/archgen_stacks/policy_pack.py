@@ -22,7 +22,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from .policy import RESOURCE_RULES, STACK_RULES, ResourceView, Rule, StackRule
+from .policy import ADVISORY_RULES, RESOURCE_RULES, STACK_RULES, ResourceView, Rule, StackRule
 
 PACK_NAME = "archgen-security"
 
@@ -76,7 +76,10 @@ def stack_policy(rule: StackRule, level: EnforcementLevel) -> StackValidationPol
 
 def policies(level: EnforcementLevel = EnforcementLevel.MANDATORY) -> list[Policy]:
     """Every archgen rule as a pulumi-policy Policy."""
-    out: list[Policy] = [resource_policy(r, level) for r in RESOURCE_RULES]
+    out: list[Policy] = [
+        resource_policy(r, EnforcementLevel.ADVISORY if r.name in ADVISORY_RULES else level)
+        for r in RESOURCE_RULES
+    ]
     out += [stack_policy(r, level) for r in STACK_RULES]
     return out
 

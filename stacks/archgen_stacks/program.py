@@ -240,6 +240,7 @@ def build(
             waf=settings.waf,
             waf_rate_limit=settings.waf_rate_limit,
             waf_logging=settings.waf_logging,
+            api_auth=settings.api_auth,
             kms_key_arn=key,
             logs_kms_key_arn=logs_key_arn,
             alarm_topic_arn=topic,
@@ -314,6 +315,8 @@ def _export(stack: Stack) -> None:
         exports["dashboardName"] = stack.dashboard.dashboard_name
     if stack.api is not None:
         exports["apiUrl"] = stack.api.url
+        if stack.api.api_keys is not None:
+            exports["apiKeysSecretArn"] = stack.api.api_keys.arn
     if stack.stream is not None:
         exports["streamName"] = stack.stream.stream_name
         exports["tableName"] = stack.stream.table.name

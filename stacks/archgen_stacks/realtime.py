@@ -15,6 +15,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from archgen.stack_settings import API_AUTH_MODES
+
 from .common import (
     Bucket,
     assume_role_policy,
@@ -31,6 +33,7 @@ from .edge import AccessLogs, WebFirewall, WebFirewallArgs
 from .monitoring import metric_widget
 
 MODELS_PREFIX = "models/"
+AUTH_FAILURE_METRIC = "AuthFailures"
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 REDIRECT_TO_HTTPS: list[Any] = [
     {
@@ -93,6 +96,9 @@ class RealtimeApiArgs:
     """A public load balancer gets a web ACL (`WebFirewall`); an internal one never does."""
     waf_rate_limit: int = 2000
     waf_logging: bool = True
+    api_auth: str = "apiKey"
+    """`apiKey` (the default) creates the API-key secret and makes the API check it; `none`
+    serves every caller (see API_AUTH_MODES)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -122,6 +128,8 @@ class RealtimeApiArgs:
             raise ValueError("RealtimeApiArgs.package must be a Python package name")
         if not self.public and not self.client_cidrs:
             raise ValueError("RealtimeApiArgs: an internal API needs client_cidrs (the VPC's)")
+        if self.api_auth not in API_AUTH_MODES:
+            raise ValueError("RealtimeApiArgs.api_auth must be apiKey or none")
 
 
 LB_NAME_PREFIX_MAX = 6
@@ -153,6 +161,8 @@ class RealtimeApi(pulumi.ComponentResource):
     target_group: aws.lb.TargetGroup
     service: aws.ecs.Service
     firewall: WebFirewall | None
+    api_keys: aws.secretsmanager.Secret | None
+    """The secret holding the callers' API keys (None with `api_auth="none"`)."""
     url: pulumi.Output[str]
 
     def __init__(
@@ -337,11 +347,13 @@ class RealtimeApi(pulumi.ComponentResource):
             tags=tags,
             parent=self,
         )
+        self.api_keys = self._api_keys_secret(name, args, logs)
         task_role = self._task_role(name, args)
         env: dict[str, pulumi.Input[str]] = {
             "MODELS_BUCKET": args.models.name,
             "MODELS_PREFIX": MODELS_PREFIX,
             "PORT": str(args.container_port),
+            **self._auth_environment(),
         }
         if args.prediction_stream is not None:
             env["PREDICTION_LOG_STREAM"] = args.prediction_stream.name
@@ -402,7 +414,9 @@ class RealtimeApi(pulumi.ComponentResource):
         self.url = pulumi.Output.concat(
             "https://" if https else "http://", self.load_balancer.dns_name
         )
-        self.register_outputs({"url": self.url})
+        self.register_outputs(
+            {"url": self.url, "apiKeysSecretArn": self.api_keys.arn if self.api_keys else None}
+        )
 
     def widgets(self) -> list[dict[str, Any]]:
         """Dashboard widgets: traffic, errors and p99 latency of the load balancer."""
@@ -426,6 +440,47 @@ class RealtimeApi(pulumi.ComponentResource):
         ]
 
     # -- pieces ------------------------------------------------------------------
+    def _api_keys_secret(
+        self, name: str, args: RealtimeApiArgs, logs: aws.cloudwatch.LogGroup
+    ) -> aws.secretsmanager.Secret | None:
+        """The secret the API reads its callers' keys from, and a metric of refused requests.
+
+        The secret is created empty: no key is ever in the program or the stack config.
+        A team puts the keys (`aws secretsmanager put-secret-value`, docs/security.md);
+        until then the API answers its probes and refuses every other route with 503.
+        """
+        if args.api_auth == "none":
+            return None
+        child = pulumi.ResourceOptions(parent=self)
+        secret = aws.secretsmanager.Secret(
+            f"{name}-api-keys",
+            name_prefix=f"{name}-api-keys-",
+            description=f"API keys of {name}: every key listed is valid (docs/security.md)",
+            kms_key_id=args.kms_key_arn,
+            recovery_window_in_days=7,
+            tags=dict(args.tags),
+            opts=child,
+        )
+        aws.cloudwatch.LogMetricFilter(
+            f"{name}-auth-failures",
+            log_group_name=logs.name,
+            pattern='{ $.message = "authentication failed" }',
+            metric_transformation={
+                "name": AUTH_FAILURE_METRIC,
+                "namespace": f"archgen/{name}",
+                "value": "1",
+                "unit": "Count",
+            },
+            opts=child,
+        )
+        return secret
+
+    def _auth_environment(self) -> dict[str, pulumi.Input[str]]:
+        """What tells the API how to authenticate: the secret's ARN, or API_AUTH=none."""
+        if self.api_keys is None:
+            return {"API_AUTH": "none"}
+        return {"API_AUTH": "apiKey", "API_KEYS_SECRET_ID": self.api_keys.arn}
+
     def _task_role(self, name: str, args: RealtimeApiArgs) -> aws.iam.Role:
         role = aws.iam.Role(
             f"{name}-task-role",
@@ -444,6 +499,8 @@ class RealtimeApi(pulumi.ComponentResource):
             statement(["s3:GetObject"], [bucket_objects(args.models.arn, MODELS_PREFIX)]),
             kms_use(args.kms_key_arn),
         ]
+        if self.api_keys is not None:
+            statements.append(statement(["secretsmanager:GetSecretValue"], [self.api_keys.arn]))
         if args.prediction_stream is not None:
             statements.append(
                 statement(

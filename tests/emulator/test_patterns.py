@@ -362,3 +362,34 @@ def test_private_subnets_egress_as_configured(deployed: Any) -> None:
         for endpoint in endpoints:
             if endpoint["VpcEndpointType"] == "Interface":
                 assert set(endpoint["SubnetIds"]) == private
+
+
+def test_api_keys_secret_is_deployed_empty_encrypted_and_named_to_the_task(deployed: Any) -> None:
+    """The API's task is told the secret that moto holds; a key put there is what it reads."""
+    pattern, mocks, result = deployed
+    if not _has(pattern, "realtime"):
+        assert not result.of_kind("secretsmanager.Secret")
+        return
+    secret = result.one("secretsmanager.Secret").outputs
+    assert result.outputs["apiKeysSecretArn"] == secret["arn"]
+    secrets = mocks.client("secretsmanager")
+    described = secrets.describe_secret(SecretId=secret["arn"])
+    key = result.one("kms.Key").outputs
+    assert described["KmsKeyId"] in (key["arn"], key["keyId"])
+    assert "AWSCURRENT" not in str(described.get("VersionIdsToStages", {}))  # no value yet
+    service = result.one("ecs.Service").outputs
+    ecs = mocks.client("ecs")
+    (svc,) = ecs.describe_services(cluster=service["cluster"], services=[service["name"]])[
+        "services"
+    ]
+    task = ecs.describe_task_definition(taskDefinition=svc["taskDefinition"])["taskDefinition"]
+    env = {e["name"]: e["value"] for e in task["containerDefinitions"][0].get("environment", [])}
+    assert env["API_AUTH"] == "apiKey" and env["API_KEYS_SECRET_ID"] == secret["arn"]
+    document = json.dumps({"keys": {"billing": "k" * 43}})
+    secrets.put_secret_value(SecretId=env["API_KEYS_SECRET_ID"], SecretString=document)
+    assert secrets.get_secret_value(SecretId=secret["arn"])["SecretString"] == document
+    group = next(g for g in result.of_kind("cloudwatch.LogGroup") if g.name.endswith("-api-logs"))
+    (metric,) = mocks.client("logs").describe_metric_filters(logGroupName=group.outputs["name"])[
+        "metricFilters"
+    ]
+    assert metric["metricTransformations"][0]["metricName"] == "AuthFailures"

@@ -157,6 +157,20 @@ BAD: dict[str, Callable[[], Any]] = {
         family="f",
         container_definitions=json.dumps([{"name": "app", "image": "i"}]),
     ),
+    "api-authentication": lambda: aws.ecs.TaskDefinition(
+        "bad",
+        family="f",
+        container_definitions=json.dumps(
+            [
+                {
+                    "name": "api",
+                    "image": "i",
+                    "readonlyRootFilesystem": True,
+                    "environment": [{"name": "API_AUTH", "value": "none"}],
+                }
+            ]
+        ),
+    ),
 }
 
 

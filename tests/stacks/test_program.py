@@ -59,9 +59,16 @@ def test_every_resource_hangs_under_a_component(mocked, pattern: str) -> None:
 
 EXPECTED_EXPORTS = {
     "batch": {"stateMachineArn", "repositoryUrl"},
-    "realtime": {"apiUrl", "repositoryUrl"},
+    "realtime": {"apiUrl", "apiKeysSecretArn", "repositoryUrl"},
     "streaming": {"streamName", "tableName"},
-    "hybrid": {"apiUrl", "streamName", "stateMachineArn", "repositoryUrl", "tableName"},
+    "hybrid": {
+        "apiUrl",
+        "apiKeysSecretArn",
+        "streamName",
+        "stateMachineArn",
+        "repositoryUrl",
+        "tableName",
+    },
 }
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import pytest
 from fastapi.testclient import TestClient
-from spec_requests import INVALID_CASES, valid_request
+from spec_requests import AUTH, INVALID_CASES, valid_request, with_keys
 
 from fraud_scoring_api.api import app as app_module
 from fraud_scoring_api.api.app import create_app
@@ -31,7 +31,8 @@ REQUEST = valid_request("r-42")
 
 @pytest.fixture
 def client(trained_model: SpecModel) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings.from_env({}), trained_model)) as test_client:
+    app = with_keys(create_app(Settings.from_env({}), trained_model))
+    with TestClient(app, headers=AUTH) as test_client:
         yield test_client
 
 
@@ -205,8 +206,8 @@ def test_a_failing_model_gets_500_without_internals(trained_model: SpecModel) ->
         def predict_one(self, row: Any) -> list[float]:
             raise RuntimeError("secret internals")
 
-    app = create_app(Settings.from_env({}), Broken())
-    with TestClient(app, raise_server_exceptions=False) as running:
+    app = with_keys(create_app(Settings.from_env({}), Broken()))
+    with TestClient(app, raise_server_exceptions=False, headers=AUTH) as running:
         response = running.post("/predict", json=REQUEST)
     assert assert_problem(response, 500)["error"] == "internal_error"
     assert "secret" not in response.text and "RuntimeError" not in response.text
@@ -226,6 +227,7 @@ def test_the_openapi_document_lists_every_status_with_its_schema() -> None:
     error = "Problem"
     assert responses("/predict", "post") == {
         "200": "Prediction",
+        "401": error,
         "413": error,
         "415": error,
         "422": error,
@@ -248,8 +250,8 @@ def test_health_and_readiness(client: TestClient) -> None:
 
 
 def test_not_ready_before_startup_and_after_shutdown(trained_model: SpecModel) -> None:
-    app = create_app(Settings.from_env({}), trained_model)
-    outside = TestClient(app)  # no lifespan: the model has not been loaded
+    app = with_keys(create_app(Settings.from_env({}), trained_model))
+    outside = TestClient(app, headers=AUTH)  # no lifespan: the model has not been loaded
     assert outside.get("/health").status_code == 200
     assert assert_problem(outside.get("/ready"), 503)["error"] == "not_ready"
     assert_problem(outside.post("/predict", json=REQUEST), 503)
@@ -270,7 +272,7 @@ def test_model_is_loaded_once_at_startup(
 
     monkeypatch.setattr(app_module, "load_configured_model", counting_load)
     settings = Settings.from_env({"MODEL_PATH": str(tmp_path / "model")})
-    with TestClient(create_app(settings)) as running:
+    with TestClient(with_keys(create_app(settings)), headers=AUTH) as running:
         for _ in range(5):
             assert running.post("/predict", json=REQUEST).status_code == 200
     assert loads == [str(tmp_path / "model")]
@@ -303,7 +305,8 @@ def test_the_prediction_log_gets_records_its_consumer_accepts(
     trained_model: SpecModel, given: str, kept: bool
 ) -> None:
     sink = Collected()
-    with TestClient(create_app(Settings.from_env({}), trained_model, sink)) as running:
+    app = with_keys(create_app(Settings.from_env({}), trained_model, sink))
+    with TestClient(app, headers=AUTH) as running:
         response = running.post("/predict", json=REQUEST, headers={"x-request-id": given})
         assert response.status_code == 200
     (record,) = sink.records
@@ -334,7 +337,7 @@ def test_prediction_log_reaches_the_stream(
     kinesis = boto3.client("kinesis", region_name="us-east-1")
     kinesis.create_stream(StreamName=stream, ShardCount=1)
     settings = Settings.from_env({"PREDICTION_LOG_STREAM": stream})
-    with TestClient(create_app(settings, trained_model)) as running:
+    with TestClient(with_keys(create_app(settings, trained_model)), headers=AUTH) as running:
         for i in range(3):
             headers = {"x-request-id": f"req-{i}"}
             assert running.post("/predict", json=REQUEST, headers=headers).status_code == 200

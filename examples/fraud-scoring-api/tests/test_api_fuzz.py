@@ -24,7 +24,7 @@ import uvicorn
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import Case, GenerationMode
-from spec_requests import valid_request
+from spec_requests import API_KEY, AUTH, valid_request, with_keys
 
 from fraud_scoring_api.api.app import app, create_app
 from fraud_scoring_api.config import Settings
@@ -41,6 +41,19 @@ FUZZ = settings(
 PREDICT_STATUSES = {200, 413, 415, 422}
 
 
+@SCHEMA.auth()
+class ApiKey:
+    """The API key on every generated case, the way schemathesis's auth check expects it: it
+    takes the key out again and sends each request without one and with a wrong one, and
+    fails the test unless both are refused."""
+
+    def get(self, case: Case[Any], context: Any) -> str:
+        return API_KEY
+
+    def set(self, case: Case[Any], data: str, context: Any) -> None:
+        case.headers["Authorization"] = f"Bearer {data}"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -52,7 +65,7 @@ def base_url(trained_model: SpecModel) -> Iterator[str]:
     """The app served by uvicorn on a free 127.0.0.1 port, in a thread, for this module."""
     port = free_port()
     config = uvicorn.Config(
-        create_app(Settings.from_env({}), trained_model),
+        with_keys(create_app(Settings.from_env({}), trained_model)),
         host="127.0.0.1",
         port=port,
         log_level="warning",
@@ -73,8 +86,8 @@ def base_url(trained_model: SpecModel) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def http(base_url: str) -> Iterator[httpx.Client]:
-    """One keep-alive connection to the served app."""
-    with httpx.Client(base_url=base_url, timeout=10) as client:
+    """One keep-alive connection to the served app, sending the API key."""
+    with httpx.Client(base_url=base_url, timeout=10, headers=AUTH) as client:
         yield client
 
 
@@ -90,7 +103,9 @@ def predict_cases() -> st.SearchStrategy[Case[Any]]:
 @given(case=predict_cases())
 def test_predict_holds_to_its_openapi_document(base_url: str, case: Case[Any]) -> None:
     response = case.call_and_validate(base_url=base_url)
-    assert response.status_code in PREDICT_STATUSES
+    # Negative cases may leave the key out or mangle it on purpose: those, and only those, get 401.
+    keyed = case.headers.get("Authorization") == AUTH["authorization"]
+    assert response.status_code in (PREDICT_STATUSES if keyed else {401})
     response.json()
 
 
@@ -168,3 +183,15 @@ def test_raw_bytes_never_get_a_5xx(http: httpx.Client, body: bytes, content_type
     if response.status_code != 200:
         assert set(answer) == {"error", "message", "detail"}
         assert all("input" not in item for item in answer["detail"])
+
+
+KEYLESS = schemathesis.openapi.from_dict(app.openapi())
+"""The same document without the auth provider: its cases carry no key."""
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(case=KEYLESS["/predict"]["POST"].as_strategy(generation_mode=GenerationMode.POSITIVE))
+def test_without_a_key_predict_gets_the_documented_401(base_url: str, case: Case[Any]) -> None:
+    response = case.call_and_validate(base_url=base_url)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"][0].startswith("Bearer ")

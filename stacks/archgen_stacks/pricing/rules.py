@@ -23,9 +23,11 @@ from .rules_data import (
     kms_key,
     lambda_function,
     log_group,
+    log_metric_filter,
     metric_alarm,
     s3_bucket,
     scaling_policy,
+    secret,
     sns_topic,
     sqs_queue,
 )
@@ -313,4 +315,6 @@ RULES: dict[str, Rule] = {
     "aws:sqs/queue:Queue": sqs_queue,
     "aws:sns/topic:Topic": sns_topic,
     "aws:wafv2/webAcl:WebAcl": web_acl,
+    "aws:secretsmanager/secret:Secret": secret,
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": log_metric_filter,
 }

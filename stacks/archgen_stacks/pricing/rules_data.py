@@ -209,6 +209,28 @@ def scaling_policy(r: Resource, ctx: Context) -> list[Charge]:
     return [Charge("2 alarms target tracking creates", 2, ctx.table["cloudwatch_alarm_month"])]
 
 
+SECRET_READS_PER_TASK_MONTH = 30 * 24 * 12
+"""The API re-reads its key secret every 5 minutes (API_KEYS_REFRESH_S=300) per task."""
+
+
+def secret(r: Resource, ctx: Context) -> list[Charge]:
+    services = ctx.of("aws:ecs/service:Service")
+    tasks = max(1, int(sum(number(s.inputs.get("desiredCount"), 1) for s in services)))
+    return [
+        Charge("secret", 1, ctx.table["secretsmanager_secret_month"]),
+        Charge(
+            f"GetSecretValue ({tasks} tasks, every 5 minutes)",
+            tasks * SECRET_READS_PER_TASK_MONTH,
+            ctx.table["secretsmanager_api_10k"],
+            per=10_000,
+        ),
+    ]
+
+
+def log_metric_filter(r: Resource, ctx: Context) -> list[Charge]:
+    return [Charge("custom metric", 1, ctx.table["cloudwatch_metric_month"])]
+
+
 def dashboard(r: Resource, ctx: Context) -> list[Charge]:
     return [Charge("dashboard", 1, ctx.table["cloudwatch_dashboard_month"])]
 

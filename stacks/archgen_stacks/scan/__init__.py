@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..policy import RESOURCE_RULES, SCAN_RULES, ResourceView
+from ..pricing.graph import Resource
 from ..pricing.project import project_graph
 from .accepted import ACCEPTED_FILE, Accepted, load, split
 from .runner import CHECKOV_ENV, Finding, Results, find_checkov, run_checkov, scan_resources
@@ -74,13 +76,33 @@ class Report:
         }
 
 
+def policy_findings(resources: list[Resource]) -> list[Finding]:
+    """archgen's `SCAN_RULES` broken by `resources`, as findings `ARCHGEN_<RULE>`."""
+    out = []
+    for res in resources:
+        view = ResourceView(type=res.typ, name=res.name, props=res.inputs)
+        for rule in RESOURCE_RULES:
+            if rule.name in SCAN_RULES and res.typ in rule.types:
+                out += [
+                    Finding(
+                        check_id="ARCHGEN_" + rule.name.upper().replace("-", "_"),
+                        check_name=message,
+                        resource=res.name,
+                        component=res.parent,
+                        address=res.name,
+                    )
+                    for message in rule.check(view)
+                ]
+    return out
+
+
 def scan_project(project_dir: Path, *, stack: str = "dev") -> Report:
     """Scan `infra/Pulumi.<stack>.yaml` of a generated project with checkov."""
     project_dir = Path(project_dir).resolve()
     graph, _region = project_graph(project_dir, stack=stack)
     accepted = load(project_dir / "infra")
     found = scan_resources(graph)
-    open_, kept, stale = split(found.failed, accepted)
+    open_, kept, stale = split(found.failed + policy_findings(graph), accepted)
     return Report(
         stack=stack,
         passed=len(found.passed),

@@ -49,6 +49,7 @@ MAPPED_MODULES = frozenset(
         "lb",
         "s3",
         "scheduler",
+        "secretsmanager",
         "sfn",
         "sns",
         "sqs",

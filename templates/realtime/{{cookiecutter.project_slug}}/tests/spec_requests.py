@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
+from fastapi import FastAPI
+
+from {{ cookiecutter.package_name }}.api.auth import ApiKeys, StaticKeys
 from {{ cookiecutter.package_name }}.spec import FEATURES, ID_FIELD, Feature
+
+API_KEY = "test-key-" + "7" * 40
+"""The key every API test sends; `with_keys` makes the app accept it."""
+AUTH = {"authorization": f"Bearer {API_KEY}"}
+
+
+def key_document(**keys: str) -> str:
+    """The secret's JSON: caller name -> key."""
+    return json.dumps({"keys": keys})
+
+
+def with_keys(app: FastAPI, **keys: str) -> FastAPI:
+    """`app` accepting `keys` (default: API_KEY as caller `tests`) instead of the environment's."""
+    app.state.api_keys = ApiKeys(StaticKeys(key_document(**(keys or {"tests": API_KEY}))))
+    return app
 
 
 def valid_value(feature: Feature) -> Any:

@@ -1,4 +1,5 @@
-"""The API as it runs in its container: uvicorn on a port, ready, then a graceful SIGTERM."""
+"""The API as it runs in its container: uvicorn on a port, keys from its environment, ready,
+then a graceful SIGTERM."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+from spec_requests import API_KEY, AUTH, key_document, valid_request
 
 from {{ cookiecutter.package_name }}.model import SpecModel
 
@@ -26,6 +28,8 @@ def test_serves_then_shuts_down_gracefully_on_sigterm(
     tmp_path: Path, trained_model: SpecModel
 ) -> None:
     trained_model.save(tmp_path / "model")
+    keys = tmp_path / "keys.json"
+    keys.write_text(key_document(tests=API_KEY))
     port = free_port()
     env = {
         **os.environ,
@@ -33,6 +37,7 @@ def test_serves_then_shuts_down_gracefully_on_sigterm(
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "GRACEFUL_SHUTDOWN_S": "5",
+        "API_KEYS_FILE": str(keys),
         "PYTHONPATH": os.pathsep.join(sys.path),
     }
     server = subprocess.Popen(
@@ -52,6 +57,9 @@ def test_serves_then_shuts_down_gracefully_on_sigterm(
                 time.sleep(0.1)
         else:
             raise AssertionError("API did not become ready in 30 s")
+        url = f"http://127.0.0.1:{port}/predict"
+        assert httpx.post(url, json=valid_request(), timeout=5).status_code == 401
+        assert httpx.post(url, json=valid_request(), headers=AUTH, timeout=5).status_code == 200
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=20)
     finally:

@@ -37,6 +37,7 @@ from ..monitoring.prediction_log import PredictionSink, open_prediction_log
 from ..schema import Prediction, PredictionLogRecord, PredictionRequest, predict
 from ..spec import FEATURES
 from ..storage import load_configured_model
+from .auth import install_auth
 from .errors import install_error_handlers, problem_responses
 
 log = logging.getLogger("credit_decisions.api")
@@ -185,7 +186,10 @@ def create_app(
     model: Model | None = None,
     prediction_log: PredictionSink | None = None,
 ) -> FastAPI:
-    """Build the app; whatever is not passed in is loaded from the environment at startup."""
+    """Build the app; whatever is not passed in is loaded from the environment at startup.
+
+    Every route but the probes and the OpenAPI document needs an API key (`auth.py`).
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -277,7 +281,7 @@ def create_app(
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    return app
+    return install_auth(app)
 
 
 app = create_app()

@@ -29,6 +29,7 @@ MAX_TEXT = 200
 
 ERROR_CODES: dict[int, str] = {
     400: "bad_request",
+    401: "unauthorized",
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",

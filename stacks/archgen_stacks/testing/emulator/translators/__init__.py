@@ -40,6 +40,7 @@ from . import (
     logs,
     s3,
     scheduler,
+    secretsmanager,
     sfn,
     sns,
     sqs,
@@ -66,6 +67,7 @@ MODULES: tuple[ModuleType, ...] = (
     sqs,
     dynamodb,
     wafv2,
+    secretsmanager,
 )
 
 

@@ -1,13 +1,14 @@
-"""CloudWatch Logs log groups and log streams, created in moto's CloudWatch Logs.
+"""CloudWatch Logs log groups, log streams and metric filters, created in moto's CloudWatch Logs.
 
 Emulated: the group (given or auto-named) with its KMS key, tags and
-retention; a stream by group and name. Not emulated: log classes, data
-protection, subscription filters.
+retention; a stream by group and name; a metric filter with its pattern and
+metric (name, namespace, value, unit, default). Not emulated: log classes, data
+protection, subscription filters, metric filters on transformed logs.
 """
 
 from __future__ import annotations
 
-from .._base import Backend, Handler, R
+from .._base import Backend, EmulatorError, Handler, R
 from ._util import _int
 
 
@@ -33,9 +34,39 @@ def _log_stream(m: Backend, name: str, i: R) -> tuple[str, R]:
     return stream, {"name": stream, "arn": arn}
 
 
+METRIC_FIELDS = {
+    "name": "metricName",
+    "namespace": "metricNamespace",
+    "value": "metricValue",
+    "unit": "unit",
+    "defaultValue": "defaultValue",
+}
+"""Pulumi's metric transformation fields -> CloudWatch Logs' (dimensions are not emulated)."""
+
+
+def _metric_filter(m: Backend, name: str, i: R) -> tuple[str, R]:
+    fname = m.physical_name(i, name)
+    given = dict(i["metricTransformation"])
+    unknown = set(given) - set(METRIC_FIELDS)
+    if unknown:
+        raise EmulatorError(f"{name}: metric transformation fields not emulated: {sorted(unknown)}")
+    transformation: R = {
+        METRIC_FIELDS[key]: (float(value) if key == "defaultValue" else str(value))
+        for key, value in given.items()
+    }
+    m.client("logs").put_metric_filter(
+        logGroupName=str(i["logGroupName"]),
+        filterName=fname,
+        filterPattern=str(i["pattern"]),
+        metricTransformations=[transformation],
+    )
+    return fname, {"name": fname}
+
+
 HANDLERS: dict[str, Handler] = {
     "cloudwatch.LogGroup": _log_group,
     "cloudwatch.LogStream": _log_stream,
+    "cloudwatch.LogMetricFilter": _metric_filter,
 }
 
 APPLIED: dict[str, frozenset[str]] = {
@@ -43,8 +74,17 @@ APPLIED: dict[str, frozenset[str]] = {
         {"tags.*", "kmsKeyId", "name", "namePrefix", "retentionInDays"}
     ),
     "cloudwatch.LogStream": frozenset({"logGroupName", "name"}),
+    "cloudwatch.LogMetricFilter": frozenset(
+        {"logGroupName", "metricTransformation", "name", "pattern"}
+    ),
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
-NOT_EMULATED: dict[str, dict[str, str]] = {"cloudwatch.LogGroup": {}, "cloudwatch.LogStream": {}}
+NOT_EMULATED: dict[str, dict[str, str]] = {
+    "cloudwatch.LogGroup": {},
+    "cloudwatch.LogStream": {},
+    "cloudwatch.LogMetricFilter": {
+        "applyOnTransformedLogs": "moto's put_metric_filter has no such parameter",
+    },
+}
 """Per kind, the inputs knowingly left out of moto and why (kept in the outputs as given)."""

@@ -1,8 +1,8 @@
 """Predictions served by the API reach the deployed monitoring stream and its archive.
 
-The API runs in process against the stack deployed into moto; the archive's
-Firehose is pumped by the local runner because moto does not read a Kinesis
-source on its own.
+The API runs in process against the stack deployed into moto, with the key a
+team puts into the deployed secret; the archive's Firehose is pumped by the
+local runner because moto does not read a Kinesis source on its own.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from archgen_stacks.testing.emulator import DeployResult
 from archgen_stacks.testing.esm_runner import deliver_kinesis_source
 from archgen_stacks.testing.pytest_plugin import DeployedStack
 from fastapi.testclient import TestClient
-from spec_requests import valid_request
+from spec_requests import API_KEY, AUTH, key_document, valid_request
 
 from {{ cookiecutter.package_name }}.api.app import create_app
+from {{ cookiecutter.package_name }}.api.auth import ApiKeys, SecretsManagerKeys
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.model import SpecModel
 
@@ -44,7 +45,12 @@ def test_api_predictions_reach_the_stream_and_the_archive(
     assert stream == result.outputs["streamName"]
     settings = Settings.from_env({"PREDICTION_LOG_STREAM": stream, "AWS_REGION": REGION})
     ids = [f"flow-{n}" for n in range(3)]
-    with TestClient(create_app(settings, trained_model)) as client:
+    secret = environment["API_KEYS_SECRET_ID"]
+    secrets = session.client("secretsmanager")
+    secrets.put_secret_value(SecretId=secret, SecretString=key_document(monitoring=API_KEY))
+    app = create_app(settings, trained_model)
+    app.state.api_keys = ApiKeys(SecretsManagerKeys(secret, client=secrets))
+    with TestClient(app, headers=AUTH) as client:
         for ident in ids:
             response = client.post("/predict", json=valid_request(ident))
             assert response.status_code == 200
