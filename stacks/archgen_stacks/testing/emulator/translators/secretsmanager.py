@@ -27,9 +27,7 @@ def _secret(m: Backend, name: str, i: R) -> tuple[str, R]:
 HANDLERS: dict[str, Handler] = {"secretsmanager.Secret": _secret}
 
 APPLIED: dict[str, frozenset[str]] = {
-    "secretsmanager.Secret": frozenset(
-        {"description", "kmsKeyId", "name", "namePrefix", "tags.*"}
-    ),
+    "secretsmanager.Secret": frozenset({"description", "kmsKeyId", "name", "namePrefix", "tags.*"}),
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
