@@ -86,3 +86,41 @@ def test_each_example_speaks_its_own_spec_file(name: str) -> None:
     assert f"ENTITY = {recorded.entity!r}".replace("'", '"') in spec_py
     for feature in recorded.features:
         assert f'"{feature.name}"' in spec_py
+
+
+def test_the_readme_s_key_command_puts_a_secret_the_api_accepts(tmp_path: Path) -> None:
+    """The after-deploy lines of a real-time project's README, run by bash with `pulumi` and
+    `aws` standing in, put a secret value that the generated API parses into one usable key."""
+    import shutil
+
+    if shutil.which("openssl") is None:
+        pytest.fail("the README's key command needs openssl on PATH")
+    example = EXAMPLES / "fraud-scoring-api"
+    readme = (example / "README.md").read_text(encoding="utf-8")
+    deploy = readme.split("## Deploy", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    after = deploy.split("pulumi up", 1)[1].split("\n", 1)[1]
+    assert "put-secret-value" in after
+    script = (
+        'pulumi() { echo "arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbCdEf"; }\n'
+        f'aws() {{ printf "%s\\n" "$@" > "{tmp_path}/aws-args"; }}\n{after}'
+    )
+    subprocess.run(["bash", "-euc", script], check=True, timeout=30)
+    args = (tmp_path / "aws-args").read_text(encoding="utf-8").splitlines()
+    assert args[:2] == ["secretsmanager", "put-secret-value"]
+    assert args[args.index("--secret-id") + 1].startswith("arn:aws:secretsmanager:")
+    secret = args[args.index("--secret-string") + 1]
+    parsed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from fraud_scoring_api.api.auth import parse_keys; "
+            "print(sorted(parse_keys(sys.argv[1])))",
+            secret,
+        ],
+        env={"PYTHONPATH": str(example / "src"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert parsed.returncode == 0, parsed.stderr
+    assert parsed.stdout.strip() == "['my-service']"

@@ -16,7 +16,8 @@ Context handed to every template as `cookiecutter.<name>`:
   `score_rows`, `sizing_rows`, `headroom`, `consequences`, `cost_rows`, `cost_total`,
   `cost_per_pattern` (rows), `budget`, `budget_note`, `pricing`,
   `pulumi_dev_yaml`, `pulumi_local_yaml`, `usage_yaml`, `docker_cmd`, `entrypoints` (rows),
-  `deploy_steps` (shell lines run before `pulumi up`), `stacks_requirement`,
+  `deploy_steps` (shell lines run before `pulumi up`), `after_deploy` (shell lines
+  run after it, inside `infra/`), `stacks_requirement`,
   `stacks_requirement_policy`, `main_py`, and `spec` (the model spec's
   `template_context()`, see `model_spec.py`).
 """
@@ -339,6 +340,7 @@ def build_context(
         "docker_cmd": json.dumps(docker_cmd.format(package=package).split()),
         "entrypoints": [[what, how.format(package=package)] for what, how in entrypoints],
         "deploy_steps": _unique([step for layer in layers for step in layer.items("deploy_steps")]),
+        "after_deploy": _unique([step for layer in layers for step in layer.items("after_deploy")]),
         "spec": (plan.record.model_spec or DEFAULT_SPEC).template_context(),
         **_plan_tables(plan),
     }

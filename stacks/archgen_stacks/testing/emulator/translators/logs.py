@@ -76,6 +76,7 @@ APPLIED: dict[str, frozenset[str]] = {
     "cloudwatch.LogStream": frozenset({"logGroupName", "name"}),
     "cloudwatch.LogMetricFilter": frozenset(
         {"logGroupName", "metricTransformation", "name", "pattern"}
+        | {f"metricTransformation.{field}" for field in METRIC_FIELDS}
     ),
 }
 """Per kind, the inputs the handler reads and sends to moto."""
