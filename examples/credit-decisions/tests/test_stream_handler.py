@@ -55,7 +55,9 @@ def items(table: Any) -> dict[str, dict[str, Any]]:
     return {item["pk"]: item for item in table.scan()["Items"]}
 
 
-def test_records_become_scored_items(table: Any, trained_model: SpecModel, settings: Settings) -> None:
+def test_records_become_scored_items(
+    table: Any, trained_model: SpecModel, settings: Settings
+) -> None:
     payloads = encoded(25)
     response = handler.lambda_handler(kinesis_event(payloads), None)
     assert response == {"batchItemFailures": []}

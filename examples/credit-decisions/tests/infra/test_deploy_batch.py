@@ -18,7 +18,11 @@ def test_schedule_uses_the_configured_expression(
     archgen_deployed: DeployedStack, archgen_stack_config: dict[str, str]
 ) -> None:
     session, result = archgen_deployed
-    name = result.one("scheduler.Schedule").outputs["name"]
+    (name,) = [
+        s.outputs["name"]
+        for s in result.of_kind("scheduler.Schedule")
+        if s.name.endswith("-batch-schedule")
+    ]
     schedule = session.client("scheduler").get_schedule(Name=name)
     assert schedule["ScheduleExpression"] == archgen_stack_config[f"{PROJECT}:batchSchedule"]
     assert schedule["Target"]["Arn"] == result.outputs["stateMachineArn"]
