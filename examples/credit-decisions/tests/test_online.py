@@ -19,10 +19,10 @@ from credit_decisions import data, storage
 from credit_decisions.api.app import create_app
 from credit_decisions.api.swap import ModelWatcher, candidate_problem
 from credit_decisions.config import Settings
-from credit_decisions.model import METRIC_GOAL, SpecModel, metric_passes
+from credit_decisions.model import SpecModel, metric_passes
 from credit_decisions.online import retrain
 from credit_decisions.online.records import RecordWriter, partition
-from credit_decisions.spec import CLASSES, ID_FIELD, TARGET_RANGE, TASK
+from credit_decisions.spec import CLASSES, ID_FIELD, METRIC_GOAL, TARGET_RANGE, TASK
 
 
 class MemorySink:

@@ -19,10 +19,10 @@ from fraud_scoring_api import data, storage
 from fraud_scoring_api.api.app import create_app
 from fraud_scoring_api.api.swap import ModelWatcher, candidate_problem
 from fraud_scoring_api.config import Settings
-from fraud_scoring_api.model import METRIC_GOAL, SpecModel, metric_passes
+from fraud_scoring_api.model import SpecModel, metric_passes
 from fraud_scoring_api.online import retrain
 from fraud_scoring_api.online.records import RecordWriter, partition
-from fraud_scoring_api.spec import CLASSES, ID_FIELD, TARGET_RANGE, TASK
+from fraud_scoring_api.spec import CLASSES, ID_FIELD, METRIC_GOAL, TARGET_RANGE, TASK
 
 
 class MemorySink:

@@ -19,10 +19,10 @@ from {{ cookiecutter.package_name }} import data, storage
 from {{ cookiecutter.package_name }}.api.app import create_app
 from {{ cookiecutter.package_name }}.api.swap import ModelWatcher, candidate_problem
 from {{ cookiecutter.package_name }}.config import Settings
-from {{ cookiecutter.package_name }}.model import METRIC_GOAL, SpecModel, metric_passes
+from {{ cookiecutter.package_name }}.model import SpecModel, metric_passes
 from {{ cookiecutter.package_name }}.online import retrain
 from {{ cookiecutter.package_name }}.online.records import RecordWriter, partition
-from {{ cookiecutter.package_name }}.spec import CLASSES, ID_FIELD, TARGET_RANGE, TASK
+from {{ cookiecutter.package_name }}.spec import CLASSES, ID_FIELD, METRIC_GOAL, TARGET_RANGE, TASK
 
 
 class MemorySink:
