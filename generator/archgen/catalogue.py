@@ -62,7 +62,7 @@ COMPONENTS: dict[Part, Component] = {
             Part.API,
             "Real-time API",
             "realtime:RealtimeApi",
-            ("applicationautoscaling", "ecs", "elbv2", "iam", "logs"),
+            ("applicationautoscaling", "ecs", "elbv2", "iam", "logs", "scheduler"),
             layer="realtime",
         ),
         Component(

@@ -12,6 +12,8 @@ Prices: `data/prices.yaml`, per region, with the page and date of each price.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from archgen import catalogue
@@ -19,8 +21,10 @@ from archgen import prices as price_data
 from archgen.catalogue import Part
 from archgen.patterns import Pattern
 from archgen.plan import CostEstimate, CostLine, CostReport, PricingInfo, Sizing
+from archgen.prices import Usage
 from archgen.requirements import Requirements
-from archgen.sizing import batch_cadence, separate_training, size, train_cadence
+from archgen.sizing import CADENCES, DAILY, batch_cadence, separate_training, size, train_cadence
+from archgen.stack_settings import StackSettings
 
 HOURS_PER_MONTH = 730.0
 DAYS_PER_MONTH = 30.4
@@ -96,6 +100,7 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
     record_gb = records * u.record_bytes / GB
     parts = _parts(pattern)
     batch = Part.BATCH in parts
+    retrain = _retrain_config(pattern, cfg)
     runs = batch_cadence(req, pattern).runs_per_month if batch else 0.0
     split = batch and separate_training(req, pattern)
     train_runs = train_cadence(req).runs_per_month if split else runs
@@ -109,6 +114,7 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
     )
     if catalogue.uses(pattern, Part.NETWORK):
         nat_gb = starts * (u.image_gb + u.model_mb / 1024) + (2 * record_gb if runs else 0.0)
+        nat_gb += _retrain_nat_gb(retrain, u, record_gb)
         if Part.API in parts and Part.STREAM in parts:
             nat_gb += record_gb  # the API's prediction log goes to Kinesis through the NAT
         out.add(
@@ -146,6 +152,8 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
                 "GB",
                 "data_transfer_out_gb",
             )
+    if retrain is not None:
+        _retrain(out, cfg, u, record_gb, retrain[0], raw=Part.BATCH not in parts)
     if Part.BATCH in parts:
         train_vcpu = int(str(cfg["train_cpu"])) / 1024
         train_gb = int(str(cfg["train_memory_mb"])) / 1024
@@ -176,7 +184,7 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
         out.add("S3 predictions (at month 12)", record_gb * 12, "GB-months", "s3_storage_gb_month")
     if Part.STREAM in parts:
         _stream(out, req, cfg, u, records, record_gb)
-    families = sum(TASK_FAMILIES.get(p, 0) for p in parts)
+    families = sum(TASK_FAMILIES.get(p, 0) for p in parts) + (1 if retrain else 0)
     clusters = sum(1 for p in parts if p in TASK_FAMILIES)
     if clusters:
         metrics = clusters * u.container_insights_metrics_per_cluster
@@ -187,7 +195,7 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
             "metrics",
             "cloudwatch_metric_month",
         )
-    groups = sum(LOG_GROUPS.get(p, 0) for p in parts)
+    groups = sum(LOG_GROUPS.get(p, 0) for p in parts) + (1 if retrain else 0)
     if Part.NETWORK in parts and str(cfg.get("vpc_flow_logs", True)).lower() != "false":
         groups += 1  # the VPC's flow logs
     out.add(
@@ -207,6 +215,66 @@ def estimate(req: Requirements, sizing: Sizing, table: PriceTable | None = None)
     lines = [line for line in out.lines if line.monthly_usd > 0 or line.quantity > 0]
     total = round(sum(line.monthly_usd for line in lines), 2)
     return CostEstimate(pattern=pattern, lines=lines, total_usd=total)
+
+
+_RATE = re.compile(r"rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)")
+_RATE_HOURS = {"minute": 1 / 60, "hour": 1.0, "day": 24.0}
+
+
+def schedule_runs(expression: str) -> float:
+    """Runs a month of a `rate(...)` expression or one of the sizing's cron cadences (else
+    daily)."""
+    rate = _RATE.fullmatch(expression.strip())
+    if rate:
+        period_h = int(rate.group(1)) * _RATE_HOURS[rate.group(2).rstrip("s")]
+        return HOURS_PER_MONTH / period_h if period_h else 0.0
+    known = {cadence.expression: cadence.runs_per_month for cadence in CADENCES}
+    return known.get(expression.strip(), DAILY.runs_per_month)
+
+
+def _retrain_config(pattern: Pattern, cfg: Mapping[str, object]) -> tuple[float, float] | None:
+    """(runs a month, lookback days) of the API's retrain check, or None when it is off."""
+    defaults = StackSettings()
+    enabled = str(cfg.get("retrain", defaults.retrain)).lower() not in ("false", "0", "no")
+    if not catalogue.uses(pattern, Part.API) or not enabled:
+        return None
+    runs = schedule_runs(str(cfg.get("retrain_schedule", defaults.retrain_schedule)))
+    days = float(str(cfg.get("retrain_lookback_days", defaults.retrain_lookback_days)))
+    return runs, days
+
+
+def _retrain_nat_gb(found: tuple[float, float] | None, u: Usage, record_gb: float) -> float:
+    """NAT traffic of continuous updates: image pulls of the runs, records written and read."""
+    if found is None:
+        return 0.0
+    runs, days = found
+    per_day_gb = record_gb / DAYS_PER_MONTH
+    return runs * (u.image_gb + u.model_mb / 1024) + record_gb + runs * days * per_day_gb
+
+
+def _retrain(
+    out: _Lines, cfg: Mapping[str, object], u: Usage, record_gb: float, runs: float, raw: bool
+) -> None:
+    """The API's retrain checks on Fargate and, when no batch part stores raw records, the
+    served records they read."""
+    defaults = StackSettings()
+    vcpu = int(str(cfg.get("retrain_cpu", defaults.retrain_cpu))) / 1024
+    gb = int(str(cfg.get("retrain_memory_mb", defaults.retrain_memory_mb))) / 1024
+    hours = runs * u.retrain_hours_per_run
+    out.add(
+        f"Fargate retrain checks vCPU ({runs:g} runs x {u.retrain_hours_per_run:g} h)",
+        hours * vcpu,
+        "vCPU-hours",
+        "fargate_vcpu_hour",
+    )
+    out.add("Fargate retrain checks memory", hours * gb, "GB-hours", "fargate_gb_hour")
+    if raw:
+        out.add(
+            "S3 served records for retraining (kept a year)",
+            record_gb * 12,
+            "GB-months",
+            "s3_storage_gb_month",
+        )
 
 
 def _stream(

@@ -166,6 +166,34 @@ class StackSettings:
     secret, output `apiKeysSecretArn`; see docs/security.md#api-keys) or `none` (anyone who
     reaches the load balancer; `archgen scan` and the policy pack report it)."""
 
+    # -- continuous model updates of the real-time API ---------------------
+    retrain: bool = True
+    """The API updates its model continuously: it stores each served prediction and each
+    `POST /feedback` under `served/` and `feedback/` in the raw bucket, a scheduled Fargate
+    task retrains from them, and the API swaps a published model in; false turns it all off."""
+    retrain_schedule: str = "rate(1 day)"
+    """EventBridge Scheduler expression of the retrain check (UTC), the model-update cadence
+    (`rate(1 hour)` for hourly updates); a run with too few new labelled records stops
+    without training, but each run pulls the image and reads `retrainLookbackDays` of records."""
+    retrain_min_records: int = 200
+    """New labelled records (feedback joined to its prediction, since the promoted model was
+    trained) that make a retrain run train."""
+    retrain_drift_psi: float = 0.25
+    """A served feature's population stability index (since the promoted model) that makes a
+    retrain run train even below `retrainMinRecords`."""
+    retrain_lookback_days: int = 7
+    """Days of served predictions and feedback a retrain run reads (feedback for a prediction
+    served earlier is not used); the records themselves are kept `rawExpirationDays`."""
+    retrain_cpu: int = 1024
+    """Fargate CPU units of the retrain task."""
+    retrain_memory_mb: int = 4096
+    """Fargate memory of the retrain task."""
+    model_poll_s: int = 60
+    """Seconds between the API's checks of `latest.json`; a new model that passes the gate
+    and scores a probe row is swapped in, a failing one is refused."""
+    record_flush_s: int = 60
+    """The API writes its buffered training records at least this often (and at shutdown)."""
+
     # -- streaming ---------------------------------------------------------
     stream_mode: str = "PROVISIONED"
     """Kinesis capacity mode: PROVISIONED (sized shards) or ON_DEMAND."""
@@ -268,6 +296,11 @@ class StackSettings:
         checks: list[tuple[str, bool, str]] = [
             ("pattern", self.pattern in PATTERNS, f"one of {', '.join(PATTERNS)}"),
             ("availabilityZones", self.availability_zones >= 2, "at least 2"),
+            ("retrainMinRecords", self.retrain_min_records >= 1, "at least 1"),
+            ("retrainDriftPsi", 0.0 < self.retrain_drift_psi <= 10.0, "in (0, 10]"),
+            ("retrainLookbackDays", 1 <= self.retrain_lookback_days <= 365, "1 to 365 days"),
+            ("modelPollS", 1 <= self.model_poll_s <= 86_400, "1 to 86400 seconds"),
+            ("recordFlushS", 1 <= self.record_flush_s <= 3600, "1 to 3600 seconds"),
             ("egress", self.egress in ("nat", "endpoints"), "nat or endpoints"),
             (
                 "existingPrivateSubnetIds",
@@ -317,6 +350,16 @@ class StackSettings:
             ),
         ]
         problems = [f"{key}: must be {expected}" for key, ok, expected in checks if not ok]
+        problems += [
+            problem
+            for problem in (
+                aws_limits.schedule_expression("retrainSchedule", self.retrain_schedule),
+                aws_limits.fargate_size(
+                    "retrainCpu", self.retrain_cpu, "retrainMemoryMb", self.retrain_memory_mb
+                ),
+            )
+            if problem
+        ]
         return problems + aws_limits.settings_violations(self, region, names=names, stack=stack)
 
 

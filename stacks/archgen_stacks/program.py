@@ -25,7 +25,7 @@ from .edge import AccessLogs
 from .hybrid import ComponentClasses, Hybrid, HybridArgs
 from .monitoring import AlarmTopic, AlarmTopicArgs, Dashboard, DashboardArgs
 from .network import Network, NetworkArgs, NetworkRef
-from .realtime import RealtimeApi, RealtimeApiArgs
+from .realtime import ContinuousUpdates, RealtimeApi, RealtimeApiArgs
 from .streaming import StreamPipeline, StreamPipelineArgs
 
 
@@ -209,6 +209,23 @@ def build(
             tags=tags,
         )
 
+    def api_updates() -> ContinuousUpdates | None:
+        """The API's continuous model updates (config `retrain*`, `modelPollS`, `recordFlushS`)."""
+        if not settings.retrain:
+            return None
+        return ContinuousUpdates(
+            raw=lake.ref("raw"),
+            schedule=settings.retrain_schedule,
+            cpu=settings.retrain_cpu,
+            memory_mb=settings.retrain_memory_mb,
+            min_new_records=settings.retrain_min_records,
+            drift_psi=settings.retrain_drift_psi,
+            lookback_days=settings.retrain_lookback_days,
+            metric_threshold=settings.model_metric_threshold,
+            poll_s=settings.model_poll_s,
+            record_flush_s=settings.record_flush_s,
+        )
+
     def api_args() -> RealtimeApiArgs:
         assert net is not None
         return RealtimeApiArgs(
@@ -241,6 +258,7 @@ def build(
             waf_rate_limit=settings.waf_rate_limit,
             waf_logging=settings.waf_logging,
             api_auth=settings.api_auth,
+            updates=api_updates(),
             kms_key_arn=key,
             logs_kms_key_arn=logs_key_arn,
             alarm_topic_arn=topic,

@@ -3,6 +3,9 @@
 Sized by the CLI (min/desired/max tasks), scaled on CPU and on requests per
 task, rolled back automatically by the deployment circuit breaker, and watched
 by alarms on p99 latency, 5xx rate, unhealthy hosts and error-budget burn.
+With `updates` set it updates its model continuously: the tasks store every
+served prediction and feedback in the raw bucket, a scheduled `RetrainJob`
+retrains from them, and the tasks swap a published model in themselves.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from .common import (
 )
 from .edge import AccessLogs, WebFirewall, WebFirewallArgs
 from .monitoring import metric_widget
+from .retrain import FEEDBACK_PREFIX, SERVED_PREFIX, RetrainJob, RetrainJobArgs
 
 MODELS_PREFIX = "models/"
 AUTH_FAILURE_METRIC = "AuthFailures"
@@ -49,6 +53,30 @@ class Stream:
 
     name: pulumi.Input[str]
     arn: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class ContinuousUpdates:
+    """Feedback, stored training records, scheduled retraining and the in-service model swap."""
+
+    raw: Bucket
+    schedule: str = "rate(1 day)"
+    schedule_timezone: str = "UTC"
+    cpu: int = 1024
+    memory_mb: int = 4096
+    min_new_records: int = 200
+    drift_psi: float = 0.25
+    lookback_days: int = 7
+    metric_threshold: float = 0.7
+    poll_s: int = 60
+    record_flush_s: int = 60
+
+    def validate(self) -> None:
+        """Reject intervals the service could not keep."""
+        if not 1 <= self.poll_s <= 86_400:
+            raise ValueError("ContinuousUpdates.poll_s must be 1 to 86400 seconds")
+        if not 1 <= self.record_flush_s <= 3600:
+            raise ValueError("ContinuousUpdates.record_flush_s must be 1 to 3600 seconds")
 
 
 @dataclass(frozen=True)
@@ -99,6 +127,8 @@ class RealtimeApiArgs:
     api_auth: str = "apiKey"
     """`apiKey` (the default) creates the API-key secret and makes the API check it; `none`
     serves every caller (see API_AUTH_MODES)."""
+    updates: ContinuousUpdates | None = None
+    """Set: the model is updated continuously (feedback, `RetrainJob`, in-service swap)."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -130,6 +160,8 @@ class RealtimeApiArgs:
             raise ValueError("RealtimeApiArgs: an internal API needs client_cidrs (the VPC's)")
         if self.api_auth not in API_AUTH_MODES:
             raise ValueError("RealtimeApiArgs.api_auth must be apiKey or none")
+        if self.updates is not None:
+            self.updates.validate()
 
 
 LB_NAME_PREFIX_MAX = 6
@@ -149,6 +181,35 @@ def lb_name_prefix(name: str) -> str:
     return (cleaned or "api")[:LB_NAME_PREFIX_MAX]
 
 
+def update_environment(args: RealtimeApiArgs) -> dict[str, pulumi.Input[str]]:
+    """The API tasks' settings for continuous updates (empty when they are off)."""
+    updates = args.updates
+    if updates is None:
+        return {}
+    return {
+        "RECORD_TRAINING_DATA": "true",
+        "RAW_BUCKET": updates.raw.name,
+        "SERVED_PREFIX": SERVED_PREFIX,
+        "FEEDBACK_PREFIX": FEEDBACK_PREFIX,
+        "RECORD_FLUSH_S": str(updates.record_flush_s),
+        "MODEL_POLL_S": str(updates.poll_s),
+        "MODEL_METRIC_THRESHOLD": str(updates.metric_threshold),
+    }
+
+
+def update_statements(args: RealtimeApiArgs) -> list[dict[str, Any]]:
+    """The API tasks may add served and feedback records to the raw bucket, nothing more."""
+    if args.updates is None:
+        return []
+    raw = args.updates.raw.arn
+    return [
+        statement(
+            ["s3:PutObject"],
+            [bucket_objects(raw, SERVED_PREFIX), bucket_objects(raw, FEEDBACK_PREFIX)],
+        )
+    ]
+
+
 def error_budget_burn_threshold(availability_pct: float, burn_rate: float) -> float:
     """Error ratio (0-1) at which the budget of an availability objective burns `burn_rate` x."""
     return round((1.0 - availability_pct / 100.0) * burn_rate, 6)
@@ -163,6 +224,7 @@ class RealtimeApi(pulumi.ComponentResource):
     firewall: WebFirewall | None
     api_keys: aws.secretsmanager.Secret | None
     """The secret holding the callers' API keys (None with `api_auth="none"`)."""
+    retrain: RetrainJob | None
     url: pulumi.Output[str]
 
     def __init__(
@@ -357,6 +419,7 @@ class RealtimeApi(pulumi.ComponentResource):
         }
         if args.prediction_stream is not None:
             env["PREDICTION_LOG_STREAM"] = args.prediction_stream.name
+        env.update(update_environment(args))
         self.task_definition = fargate_task(
             f"{name}-task",
             family=f"{name}-api",
@@ -411,6 +474,7 @@ class RealtimeApi(pulumi.ComponentResource):
         )
         self._autoscaling(name, args)
         self._alarms(name, args, tags)
+        self.retrain = self._retrain_job(name, args)
         self.url = pulumi.Output.concat(
             "https://" if https else "http://", self.load_balancer.dns_name
         )
@@ -508,6 +572,7 @@ class RealtimeApi(pulumi.ComponentResource):
                     [args.prediction_stream.arn],
                 )
             )
+        statements += update_statements(args)
         aws.iam.RolePolicy(
             f"{name}-task-policy",
             role=role.id,
@@ -515,6 +580,38 @@ class RealtimeApi(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         return role
+
+    def _retrain_job(self, name: str, args: RealtimeApiArgs) -> RetrainJob | None:
+        """The scheduled retrain task on the API's cluster, when updates are on."""
+        updates = args.updates
+        if updates is None:
+            return None
+        return RetrainJob(
+            f"{name}-retrain",
+            RetrainJobArgs(
+                cluster_arn=self.cluster.arn,
+                vpc_id=args.vpc_id,
+                subnet_ids=list(args.private_subnet_ids),
+                image=args.image,
+                package=args.package,
+                raw=updates.raw,
+                models=args.models,
+                kms_key_arn=args.kms_key_arn,
+                logs_kms_key_arn=args.logs_kms_key_arn,
+                repository_arn=args.repository_arn,
+                schedule=updates.schedule,
+                schedule_timezone=updates.schedule_timezone,
+                cpu=updates.cpu,
+                memory_mb=updates.memory_mb,
+                min_new_records=updates.min_new_records,
+                drift_psi=updates.drift_psi,
+                lookback_days=updates.lookback_days,
+                metric_threshold=updates.metric_threshold,
+                log_retention_days=args.log_retention_days,
+                tags=args.tags,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _autoscaling(self, name: str, args: RealtimeApiArgs) -> None:
         child = pulumi.ResourceOptions(parent=self)

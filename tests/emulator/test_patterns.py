@@ -175,10 +175,12 @@ def test_batch_wiring(deployed: Any) -> None:
         assert not result.of_kind("sfn.StateMachine")
         return
     arn = result.outputs["stateMachineArn"]
-    schedule = mocks.client("scheduler").get_schedule(
-        Name=result.one("scheduler.Schedule").outputs["name"]
-    )
-    assert schedule["Target"]["Arn"] == arn
+    schedules = {
+        s.name: mocks.client("scheduler").get_schedule(Name=s.outputs["name"])
+        for s in result.of_kind("scheduler.Schedule")
+    }
+    (batch,) = [name for name in schedules if name.endswith("-batch-schedule")]
+    assert schedules[batch]["Target"]["Arn"] == arn
     desc = mocks.client("stepfunctions").describe_state_machine(stateMachineArn=arn)
     text = desc["definition"]
     ecs = mocks.client("ecs")
@@ -393,3 +395,33 @@ def test_api_keys_secret_is_deployed_empty_encrypted_and_named_to_the_task(deplo
         "metricFilters"
     ]
     assert metric["metricTransformations"][0]["metricName"] == "AuthFailures"
+
+
+def test_the_retrain_schedule_runs_the_real_task_on_the_api_cluster(deployed: Any) -> None:
+    pattern, mocks, result = deployed
+    retrain = [s for s in result.of_kind("scheduler.Schedule") if "-retrain-" in s.name]
+    if not _has(pattern, "realtime"):
+        assert retrain == []
+        return
+    (resource,) = retrain
+    schedule = mocks.client("scheduler").get_schedule(Name=resource.outputs["name"])
+    target = schedule["Target"]
+    (cluster,) = (
+        result.of_kind("ecs.Cluster")
+        if pattern == "realtime"
+        else [c for c in result.of_kind("ecs.Cluster") if "-api-" in c.name]
+    )
+    assert target["Arn"] == cluster.outputs["arn"]
+    ecs = target["EcsParameters"]
+    task = mocks.client("ecs").describe_task_definition(taskDefinition=ecs["TaskDefinitionArn"])
+    container = task["taskDefinition"]["containerDefinitions"][0]
+    assert container["command"] == ["python", "-m", "ai_service.online.retrain"]
+    assert ecs["LaunchType"] == "FARGATE"
+    assert ecs["NetworkConfiguration"]["awsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"
+    iam = mocks.client("iam")
+    role = target["RoleArn"].rsplit("/", 1)[-1]
+    (policy_name,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    document = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
+    document = json.loads(document) if isinstance(document, str) else document
+    runs = [s for s in document["Statement"] if "ecs:RunTask" in s["Action"]]
+    assert [s["Resource"] for s in runs] == [[ecs["TaskDefinitionArn"]]]

@@ -116,10 +116,8 @@ def test_config_values_reach_resources(mocked) -> None:
         availabilityTargetPct="99.0",
     )
     run = mocked(lambda: build(s, APP))
-    assert (
-        run.of("aws:scheduler/schedule:Schedule")[0].inputs["scheduleExpression"]
-        == "cron(15 3 * * ? *)"
-    )
+    schedules = {r.name: r.inputs for r in run.of("aws:scheduler/schedule:Schedule")}
+    assert schedules["credit-hybrid-batch-schedule"]["scheduleExpression"] == "cron(15 3 * * ? *)"
     assert run.of("aws:appautoscaling/target:Target")[0].inputs["maxCapacity"] == 7
     assert run.named("credit-hybrid-api-latency-alarm").inputs["threshold"] == pytest.approx(0.15)
     assert run.named("credit-hybrid-api-burn-rate-alarm").inputs["threshold"] == pytest.approx(

@@ -14,7 +14,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -39,6 +39,22 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 PREDICT_STATUSES = {200, 413, 415, 422}
+FEEDBACK_STATUSES = {202, 413, 415, 422}
+
+
+class ListSink:
+    """Training records kept in memory, so `/feedback` answers as in a deployment."""
+
+    enabled = True
+
+    def __init__(self) -> None:
+        self.records: list[tuple[str, dict[str, Any]]] = []
+
+    def write(self, kind: str, record: Mapping[str, Any]) -> None:
+        self.records.append((kind, dict(record)))
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Nothing buffered."""
 
 
 @SCHEMA.auth()
@@ -65,7 +81,7 @@ def base_url(trained_model: SpecModel) -> Iterator[str]:
     """The app served by uvicorn on a free 127.0.0.1 port, in a thread, for this module."""
     port = free_port()
     config = uvicorn.Config(
-        with_keys(create_app(Settings.from_env({}), trained_model)),
+        with_keys(create_app(Settings.from_env({}), trained_model, records=ListSink())),
         host="127.0.0.1",
         port=port,
         log_level="warning",
@@ -106,6 +122,22 @@ def test_predict_holds_to_its_openapi_document(base_url: str, case: Case[Any]) -
     # Negative cases may leave the key out or mangle it on purpose: those, and only those, get 401.
     keyed = case.headers.get("Authorization") == AUTH["authorization"]
     assert response.status_code in (PREDICT_STATUSES if keyed else {401})
+    response.json()
+
+
+def feedback_cases() -> st.SearchStrategy[Case[Any]]:
+    operation = SCHEMA["/feedback"]["POST"]
+    return st.one_of(
+        operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
+        operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
+    )
+
+
+@FUZZ
+@given(case=feedback_cases())
+def test_feedback_holds_to_its_openapi_document(base_url: str, case: Case[Any]) -> None:
+    response = case.call_and_validate(base_url=base_url)
+    assert response.status_code in FEEDBACK_STATUSES
     response.json()
 
 
@@ -195,3 +227,11 @@ def test_without_a_key_predict_gets_the_documented_401(base_url: str, case: Case
     response = case.call_and_validate(base_url=base_url)
     assert response.status_code == 401
     assert response.headers["www-authenticate"][0].startswith("Bearer ")
+
+
+@FUZZ
+@given(body=raw_bodies())
+def test_raw_bytes_never_get_a_5xx_from_feedback(http: httpx.Client, body: bytes) -> None:
+    response = http.post("/feedback", content=body, headers={"content-type": "application/json"})
+    assert response.status_code in FEEDBACK_STATUSES, response.text
+    assert set(response.json()) in ({"error", "message", "detail"}, {"request_id", "status"})

@@ -38,6 +38,21 @@ def as_dict(value: Any) -> dict[str, Any]:
     return {}
 
 
+def task_environment(task: Resource) -> dict[str, str]:
+    """The first container's environment of a task definition, by name."""
+    try:
+        containers = json.loads(str(task.inputs.get("containerDefinitions") or "[]"))
+    except ValueError:
+        return {}
+    if not isinstance(containers, list) or not containers or not isinstance(containers[0], dict):
+        return {}
+    return {
+        str(item.get("name")): str(item.get("value"))
+        for item in containers[0].get("environment") or []
+        if isinstance(item, dict)
+    }
+
+
 class Context:
     """The graph of one stack with the usage that drives its bill."""
 
@@ -96,11 +111,19 @@ class Context:
         run_input = as_dict(as_dict(schedule.inputs.get("target")).get("input"))
         return str(run_input.get("steps") or "")
 
+    @staticmethod
+    def scheduled_task(schedule: Resource) -> str:
+        """The task definition a schedule starts directly (empty: it targets something else)."""
+        ecs = as_dict(as_dict(schedule.inputs.get("target")).get("ecsParameters"))
+        return str(ecs.get("taskDefinitionArn") or "")
+
     def _runs(self, skip: str) -> float:
+        """Runs a month of the batch schedules whose steps are not `skip`; a schedule that
+        starts an ECS task itself (the API's retrain check) is not a batch run."""
         return sum(
             self.schedule_runs(s)
             for s in self.of("aws:scheduler/schedule:Schedule")
-            if self.schedule_steps(s) != skip
+            if not self.scheduled_task(s) and self.schedule_steps(s) != skip
         )
 
     @cached_property
@@ -117,6 +140,33 @@ class Context:
     def score_runs(self) -> float:
         """Runs a month that score: all of them, except training-only runs."""
         return self._runs(skip="train")
+
+    def task_runs(self, task: Resource) -> float:
+        """Runs a month of the schedules that start `task` directly."""
+        return sum(
+            self.schedule_runs(s)
+            for s in self.of("aws:scheduler/schedule:Schedule")
+            if self.scheduled_task(s) in (task.arn, f"{task.name}-id")
+        )
+
+    @cached_property
+    def retrain_reads_gb(self) -> float:
+        """GB a month the scheduled retrain runs read: each run reads its lookback window of
+        served records (`RETRAIN_LOOKBACK_DAYS` in the task's environment)."""
+        total = 0.0
+        for schedule in self.of("aws:scheduler/schedule:Schedule"):
+            task = self.by_arn(self.scheduled_task(schedule))
+            if task is None:
+                continue
+            days = number(task_environment(task).get("RETRAIN_LOOKBACK_DAYS"), 0.0)
+            daily_gb = self.usage.requests_per_day * self.usage.record_bytes / GB
+            total += self.schedule_runs(schedule) * days * daily_gb
+        return total
+
+    @cached_property
+    def keeps_training_records(self) -> bool:
+        """Whether the API stores its served predictions for retraining (a retrain schedule)."""
+        return any(self.scheduled_task(s) for s in self.of("aws:scheduler/schedule:Schedule"))
 
     @cached_property
     def has_api(self) -> bool:
@@ -147,6 +197,9 @@ class Context:
         if self.batch_runs:
             parallel = max(1.0, self.map_concurrency)
             starts += self.train_runs + self.score_runs * parallel
+        for schedule in self.of("aws:scheduler/schedule:Schedule"):
+            if self.scheduled_task(schedule):
+                starts += self.schedule_runs(schedule)
         return starts
 
     @cached_property
@@ -176,6 +229,8 @@ class Context:
             total += self.task_starts * u.model_mb / 1024
             if self.batch_runs:
                 total += 2 * self.requests_per_month * u.record_bytes / GB
+            if self.keeps_training_records:  # the API writes them, the retrain runs read them
+                total += self.requests_per_month * u.record_bytes / GB + self.retrain_reads_gb
         if (
             self.has_api
             and self.of("aws:kinesis/stream:Stream")

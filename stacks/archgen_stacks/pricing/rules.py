@@ -166,6 +166,12 @@ def ecs_service(r: Resource, ctx: Context) -> list[Charge]:
 def task_definition(r: Resource, ctx: Context) -> list[Charge]:
     if ctx.referring("aws:ecs/service:Service", "taskDefinition", r):
         return []  # priced on its service
+    scheduled = ctx.task_runs(r)
+    if scheduled:
+        per_run = ctx.usage.retrain_hours_per_run
+        return _fargate(
+            f"retrain checks ({scheduled:g} runs x {per_run:g} h)", scheduled * per_run, r, ctx
+        )
     if r.name.endswith("-train-task"):
         runs = ctx.train_runs
         hours = runs * ctx.usage.train_hours_per_run
@@ -281,14 +287,8 @@ def web_acl(r: Resource, ctx: Context) -> list[Charge]:
 
 
 def schedule(r: Resource, ctx: Context) -> list[Charge]:
-    return [
-        Charge(
-            "invocations",
-            ctx.schedule_runs(r),
-            ctx.table["scheduler_invocations_million"],
-            per=1e6,
-        )
-    ]
+    runs = ctx.schedule_runs(r)
+    return [Charge("invocations", runs, ctx.table["scheduler_invocations_million"], per=1e6)]
 
 
 RULES: dict[str, Rule] = {

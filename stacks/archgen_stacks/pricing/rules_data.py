@@ -144,7 +144,7 @@ def s3_bucket(r: Resource, ctx: Context) -> list[Charge]:
     horizon = u.priced_month * DAYS_PER_MONTH
     daily_gb = u.requests_per_day * u.record_bytes / GB
     standard = ctx.table["s3_storage_gb_month"]
-    if kind == "raw" and ctx.batch_runs:
+    if kind == "raw" and (ctx.batch_runs or ctx.keeps_training_records):
         days = min(_lifecycle_days(r, ctx, "expiration") or horizon, horizon)
         return [Charge(f"input records ({days:g} days kept)", daily_gb * days, standard)]
     if kind == "predictions" and ctx.batch_runs:

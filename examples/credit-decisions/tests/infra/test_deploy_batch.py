@@ -22,6 +22,7 @@ def test_schedules_use_the_configured_expressions(
     schedules = [
         scheduler.get_schedule(Name=res.outputs["name"])
         for res in result.of_kind("scheduler.Schedule")
+        if "-retrain-" not in res.name  # the API's retrain check starts its own task
     ]
     configured = {
         archgen_stack_config[f"{PROJECT}:batchSchedule"],

@@ -30,6 +30,15 @@ ENV_VARS: dict[str, str] = {
     "input_stream": "INPUT_STREAM",
     "prediction_log_stream": "PREDICTION_LOG_STREAM",
     "log_level": "LOG_LEVEL",
+    "record_training_data": "RECORD_TRAINING_DATA",
+    "served_prefix": "SERVED_PREFIX",
+    "feedback_prefix": "FEEDBACK_PREFIX",
+    "record_flush_s": "RECORD_FLUSH_S",
+    "record_flush_records": "RECORD_FLUSH_RECORDS",
+    "model_poll_s": "MODEL_POLL_S",
+    "retrain_min_records": "RETRAIN_MIN_RECORDS",
+    "retrain_drift_psi": "RETRAIN_DRIFT_PSI",
+    "retrain_lookback_days": "RETRAIN_LOOKBACK_DAYS",
 }
 """Settings field -> the environment variable that sets it."""
 
@@ -71,6 +80,26 @@ class Settings(BaseModel):
         default="", description="Empty turns the API's prediction log off."
     )
     log_level: str = "INFO"
+    record_training_data: bool = Field(
+        default=False,
+        description="The API stores each served prediction and each feedback in RAW_BUCKET.",
+    )
+    served_prefix: str = "served/"
+    feedback_prefix: str = "feedback/"
+    record_flush_s: float = Field(default=60.0, gt=0.0, le=3600.0)
+    record_flush_records: int = Field(default=1000, ge=1, le=100_000)
+    model_poll_s: float = Field(
+        default=0.0, ge=0.0, description="Seconds between checks of latest.json; 0 never checks."
+    )
+    retrain_min_records: int = Field(
+        default=200, ge=1, description="New labelled records that make the retrain job train."
+    )
+    retrain_drift_psi: float = Field(
+        default=0.25, gt=0.0, description="A served feature's PSI that makes it train anyway."
+    )
+    retrain_lookback_days: int = Field(
+        default=7, ge=1, le=365, description="Days of served and feedback records retrained on."
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

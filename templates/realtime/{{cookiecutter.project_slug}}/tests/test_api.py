@@ -246,7 +246,11 @@ def test_the_openapi_document_lists_every_status_with_its_schema() -> None:
 
 def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/health").json() == {"status": "ok"}
-    assert client.get("/ready").json() == {"status": "ready", "model_version": "test"}
+    assert client.get("/ready").json() == {
+        "status": "ready",
+        "model_version": "test",
+        "previous_version": None,
+    }
 
 
 def test_not_ready_before_startup_and_after_shutdown(trained_model: SpecModel) -> None:

@@ -11,6 +11,12 @@ per prediction at DEBUG (LOG_LEVEL=DEBUG), because at full load that line alone
 costs about a tenth of the throughput. The durable per-prediction record is
 the prediction log: with PREDICTION_LOG_STREAM set, every prediction's
 `PredictionLogRecord` is queued for that stream.
+
+Continuous updates (see `online/` and `swap.py`): every answer carries its
+`x-request-id`; `POST /feedback` takes the true outcome for that id. With
+RECORD_TRAINING_DATA on, each served prediction and each feedback is stored in
+the raw bucket for the retrain job, and with MODEL_POLL_S set the service
+swaps in a newly published model that passes its checks.
 """
 
 from __future__ import annotations
@@ -34,11 +40,13 @@ from pydantic import BaseModel, ValidationError
 from ..config import Settings
 from ..model import Model
 from ..monitoring.prediction_log import PredictionSink, open_prediction_log
+from ..online.records import FeedbackRecord, FeedbackRequest, RecordSink, open_record_writer
 from ..schema import Prediction, PredictionLogRecord, PredictionRequest, predict
 from ..spec import FEATURES
 from ..storage import load_configured_model
 from .auth import install_auth
 from .errors import install_error_handlers, problem_responses
+from .swap import ModelWatcher, start_watcher
 
 log = logging.getLogger("fraud_scoring_api.api")
 
@@ -58,10 +66,18 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    """Readiness: the model that serves, by version."""
+    """Readiness: the model that serves, by version, and the one kept for rollback."""
 
     status: str
     model_version: str
+    previous_version: str | None = None
+
+
+class FeedbackAccepted(BaseModel):
+    """A feedback was queued for the retrain job."""
+
+    request_id: str
+    status: str
 
 
 @dataclass
@@ -72,6 +88,9 @@ class ServiceState:
     model: Model | None = None
     prediction_log: PredictionSink | None = None
     ready: bool = False
+    previous_model: Model | None = None
+    records: RecordSink | None = None
+    watcher: ModelWatcher | None = None
 
 
 def running_state(request: Request) -> ServiceState:
@@ -181,10 +200,25 @@ def parse_request(body: bytes) -> PredictionRequest:
     return request
 
 
+def start_updates(state: ServiceState, records: RecordSink | None) -> None:
+    """Open the training-record writer and start following `latest.json` (see `swap.py`)."""
+    state.records = records or open_record_writer(state.settings)
+    state.watcher = start_watcher(state, state.settings)
+
+
+def stop_updates(state: ServiceState) -> None:
+    """Stop following the pointer, then write the buffered training records."""
+    if state.watcher is not None:
+        state.watcher.stop()
+    if state.records is not None:
+        state.records.close()
+
+
 def create_app(
     settings: Settings | None = None,
     model: Model | None = None,
     prediction_log: PredictionSink | None = None,
+    records: RecordSink | None = None,
 ) -> FastAPI:
     """Build the app; whatever is not passed in is loaded from the environment at startup.
 
@@ -196,6 +230,7 @@ def create_app(
         state = ServiceState(settings=settings or Settings.from_env())
         state.model = model or load_configured_model(state.settings)
         state.prediction_log = prediction_log or open_prediction_log(state.settings)
+        start_updates(state, records)
         state.ready = True
         app.state.service = state
         log.info("model loaded", extra={"model_version": state.model.metadata.version})
@@ -203,6 +238,7 @@ def create_app(
             yield
         finally:
             state.ready = False
+            stop_updates(state)
             state.prediction_log.close()
             log.info("shut down")
 
@@ -235,20 +271,26 @@ def create_app(
         state = running_state(request)
         require_json(request)
         features = parse_request(await read_body(request))
-        assert state.model is not None
-        prediction = predict(state.model, features, state.settings.decision_threshold)
-        if state.prediction_log is not None or log.isEnabledFor(logging.DEBUG):
+        serving = state.model
+        assert serving is not None
+        prediction = predict(serving, features, state.settings.decision_threshold)
+        rid = request_id(request)
+        if state.prediction_log or state.records or log.isEnabledFor(logging.DEBUG):
             record = PredictionLogRecord.build(
-                features,
-                prediction,
-                request_id(request),
-                round((time.perf_counter() - started) * 1000.0, 3),
+                features, prediction, rid, round((time.perf_counter() - started) * 1000.0, 3)
             )
+            document = record.model_dump(mode="json")
             if state.prediction_log is not None:
-                state.prediction_log.write(record.model_dump(mode="json"))
+                state.prediction_log.write(document)
+            if state.records is not None:
+                state.records.write("served", document)
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("prediction", extra=record.model_dump(mode="json", exclude={"features"}))
-        return Response(prediction.model_dump_json(), media_type="application/json")
+        return Response(
+            prediction.model_dump_json(),
+            media_type="application/json",
+            headers={"x-request-id": rid},
+        )
 
     @app.get("/health", response_model=Health)
     async def health() -> Health:
@@ -259,8 +301,16 @@ def create_app(
     async def ready(request: Request) -> JSONResponse:
         """Readiness: the model is loaded and the service is not shutting down."""
         state = running_state(request)
-        assert state.model is not None
-        return JSONResponse({"status": "ready", "model_version": state.model.metadata.version})
+        serving, previous = state.model, state.previous_model
+        assert serving is not None
+        body = Readiness(
+            status="ready",
+            model_version=serving.metadata.version,
+            previous_version=previous.metadata.version if previous else None,
+        )
+        return JSONResponse(body.model_dump(mode="json"))
+
+    add_feedback_route(app)
 
     def openapi() -> dict[str, Any]:
         """FastAPI's document plus `PredictionRequest`, which the route parses itself."""
@@ -282,6 +332,49 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     return install_auth(app)
+
+
+def parse_feedback(body: bytes) -> FeedbackRequest:
+    """Validate a feedback body; 422 (the API's `Problem`) for anything the spec refuses."""
+    try:
+        return FeedbackRequest.model_validate_json(body, strict=True)
+    except ValidationError as err:
+        errors = [{**error, "loc": ("body", *error["loc"])} for error in err.errors()]
+        raise RequestValidationError(errors) from err
+
+
+def add_feedback_route(app: FastAPI) -> None:
+    """`POST /feedback`: the true outcome of a past prediction, stored for the retrain job."""
+
+    @app.post(
+        "/feedback",
+        status_code=202,
+        response_model=FeedbackAccepted,
+        responses=problem_responses(413, 415, 422, 503),
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": FeedbackRequest.model_json_schema()}},
+            }
+        },
+    )
+    async def feedback_endpoint(request: Request) -> JSONResponse:
+        """Record the outcome for the `x-request-id` a `/predict` answer carried.
+
+        The outcome is one of the spec's classes (binary, multiclass) or a number in its
+        target range (regression). 503 when this deployment keeps no training records.
+        """
+        state: ServiceState | None = getattr(request.app.state, "service", None)
+        if state is None or not state.ready:
+            raise HTTPException(status_code=503, detail="not ready")
+        require_json(request)
+        feedback = parse_feedback(await read_body(request))
+        if state.records is None or not state.records.enabled:
+            raise HTTPException(status_code=503, detail="this service keeps no training records")
+        record = FeedbackRecord(**feedback.model_dump(), time=time.time())
+        state.records.write("feedback", record.model_dump(mode="json"))
+        accepted = FeedbackAccepted(request_id=feedback.request_id, status="recorded")
+        return JSONResponse(accepted.model_dump(mode="json"), status_code=202)
 
 
 app = create_app()

@@ -2,14 +2,39 @@
 
 Emulated: the schedule in its group with its expression and time zone,
 flexible window, state and target (ARN, role, input, retry policy, dead-letter
-queue). moto never fires a schedule. Not emulated: start and end dates, the
-KMS key, the action after completion, target kinds beyond the universal one.
+queue, and an ECS RunTask target's task definition, launch type, count and
+network). moto never fires a schedule. Not emulated: start and end dates, the
+KMS key, the action after completion, other target kinds' parameters.
 """
 
 from __future__ import annotations
 
-from .._base import Backend, Handler, R
+from .._base import Backend, EmulatorError, Handler, R
 from ._util import _int
+
+ECS_APPLIED = frozenset({"taskDefinitionArn", "launchType", "taskCount", "networkConfiguration"})
+"""The ECS target's inputs sent to moto; any other one is an error (not emulated)."""
+
+
+def _ecs_parameters(ecs: R) -> R:
+    """An ECS RunTask target (`ecsParameters`) in Scheduler's wire shape."""
+    unknown = sorted(set(ecs) - ECS_APPLIED)
+    if unknown:
+        raise EmulatorError(f"scheduler.Schedule target.ecsParameters: not emulated: {unknown}")
+    out: R = {"TaskDefinitionArn": ecs["taskDefinitionArn"]}
+    if ecs.get("launchType"):
+        out["LaunchType"] = ecs["launchType"]
+    if ecs.get("taskCount") is not None:
+        out["TaskCount"] = _int(ecs["taskCount"])
+    network = ecs.get("networkConfiguration") or {}
+    if network:
+        vpc: R = {"Subnets": list(network.get("subnets") or [])}
+        if network.get("securityGroups"):
+            vpc["SecurityGroups"] = list(network["securityGroups"])
+        if network.get("assignPublicIp") is not None:
+            vpc["AssignPublicIp"] = "ENABLED" if network["assignPublicIp"] else "DISABLED"
+        out["NetworkConfiguration"] = {"awsvpcConfiguration": vpc}
+    return out
 
 
 def _schedule(m: Backend, name: str, i: R) -> tuple[str, R]:
@@ -29,6 +54,9 @@ def _schedule(m: Backend, name: str, i: R) -> tuple[str, R]:
             }.items()
             if v is not None
         }
+    ecs = target.get("ecsParameters") or {}
+    if ecs:
+        tkw["EcsParameters"] = _ecs_parameters(ecs)
     if (target.get("deadLetterConfig") or {}).get("arn"):
         tkw["DeadLetterConfig"] = {"Arn": target["deadLetterConfig"]["arn"]}
     window = i.get("flexibleTimeWindow") or {"mode": "OFF"}

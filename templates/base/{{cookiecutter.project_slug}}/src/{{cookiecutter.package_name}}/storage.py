@@ -168,9 +168,21 @@ def save_model(client: Any, settings: Settings, model: SpecModel, promote: bool)
             kind,
         )
     if promote:
-        pointer = {"version": version, "metric": model.metadata.metric}
+        pointer: dict[str, Any] = {"version": version, "metric": model.metadata.metric}
+        current = read_pointer(client, settings)
+        if current and current.get("version") not in (None, version):
+            pointer["previous"] = current["version"]
         put_json(client, settings.models_bucket, settings.models_prefix + LATEST_POINTER, pointer)
     return model_key(settings.models_prefix, version, METADATA_FILE)
+
+
+def read_pointer(client: Any, settings: Settings) -> dict[str, Any] | None:
+    """`latest.json` as a mapping (version, metric, previous), or None when there is none."""
+    key = settings.models_prefix + LATEST_POINTER
+    if head(client, settings.models_bucket, key) is None:
+        return None
+    pointer = get_json(client, settings.models_bucket, key)
+    return pointer if isinstance(pointer, dict) else None
 
 
 def promoted_version(client: Any, settings: Settings) -> str:

@@ -4,7 +4,9 @@ The deployed function's handler is imported from its `Handler` setting and run
 by archgen-stacks' mapping runner with the function's own environment, over
 records the stream's real producer put on the deployed stream: the event
 producer for a streaming project, the API's prediction log for a hybrid one.
-The drift alarm must watch the namespace and dimension the consumer publishes.
+The drift alarm must watch the namespace and dimension the consumer publishes,
+and the deployed dashboard must graph the very series the consumer publishes
+for each batch and drift window (live monitoring, end to end).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from {{ cookiecutter.package_name }} import data, spec
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.model import Model
 from {{ cookiecutter.package_name }}.monitoring.prediction_log import PredictionLog
+from {{ cookiecutter.package_name }}.monitoring.window import DRIFT_MIN_ROWS
 from {{ cookiecutter.package_name }}.schema import PredictionLogRecord, PredictionRequest, predict
 from {{ cookiecutter.package_name }}.storage import save_model
 from {{ cookiecutter.package_name }}.stream.producer import messages, send
@@ -140,3 +143,67 @@ def test_producer_to_deployed_stream_to_consumer_to_table(
     }
     assert sum(d["RecordsStored"][0] for d in published) == 30
     assert sum(d["DuplicateRecords"][0] for d in published) == 1
+
+
+def test_the_deployed_dashboard_graphs_what_the_consumer_publishes(
+    archgen_deployed: DeployedStack, trained_model: Model, capsys: CaptureFixture[str]
+) -> None:
+    """Enough traffic to fill a drift window: every model series graphed is one published."""
+    session, result = archgen_deployed
+    config = consumer_config(archgen_deployed)
+    env = config["Environment"]["Variables"]
+    settings = Settings.from_env(
+        {"MODELS_BUCKET": env["MODELS_BUCKET"], "MODELS_PREFIX": env["MODELS_PREFIX"]}
+        | {"AWS_REGION": session.region_name}
+    )
+    save_model(session.client("s3"), settings, trained_model, promote=True)
+    kinesis, stream = session.client("kinesis"), result.outputs["streamName"]
+    rows = DRIFT_MIN_ROWS + 50
+    if config["Handler"] == MONITORING_HANDLER:
+        sink = PredictionLog(stream, client=kinesis, flush_interval_s=0.01)
+        for record in served(trained_model, rows):
+            sink.write(record.model_dump(mode="json") | {"request_id": f"w-{record.request_id}"})
+        sink.close()
+    else:
+        send(kinesis, stream, messages(rows, seed=67))
+    module_name, _, name = config["Handler"].rpartition(".")
+    module = importlib.import_module(module_name)
+    module.set_runtime(None)
+    capsys.readouterr()
+    try:
+        run_event_source_mapping(
+            result.one("lambda.EventSourceMapping").id,
+            getattr(module, name),
+            session_or_endpoint=session,
+            region=session.region_name,
+        )
+    finally:
+        module.set_runtime(None)
+    emitted = {
+        (metric["Name"], document["service"])
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("{") and "_aws" in line
+        for document in [json.loads(line)]
+        for metric in document["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+    }
+    dashboard = result.outputs["dashboardName"]
+    board = session.client("cloudwatch").get_dashboard(DashboardName=dashboard)
+    body = json.loads(board["DashboardBody"])
+    namespace, service = env["POWERTOOLS_METRICS_NAMESPACE"], env["POWERTOOLS_SERVICE_NAME"]
+    series: set[tuple[str, str]] = set()
+    searches: list[str] = []
+    for widget in body["widgets"]:
+        for row in widget.get("properties", {}).get("metrics", []):
+            if isinstance(row[0], dict):
+                searches.append(row[0]["expression"])
+            elif row[0] == namespace:
+                series.add((row[1], row[row.index("service") + 1]))
+    assert {"MeanScore", "MaxFeaturePsi", "RecordsStored", "LatencyMaxMs"} <= {m for m, _ in series}
+    # PositiveRate is a binary model's; the stack graphs it whatever the task (it has no task key)
+    binary_only = set() if spec.TASK == "binary" else {("PositiveRate", service)}
+    assert series - binary_only <= emitted, series - binary_only - emitted
+    published = {metric for metric, _ in emitted}
+    for expression in searches:
+        metric = expression.split('MetricName="', 1)[1].split('"', 1)[0]
+        assert f'"{namespace}"' in expression and f'service="{service}"' in expression
+        assert metric in published or (metric == "ClassShare" and spec.TASK == "regression")
