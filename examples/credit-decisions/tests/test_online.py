@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from spec_requests import valid_request
+from spec_requests import AUTH, valid_request, with_keys
 
 from credit_decisions import data, storage
 from credit_decisions.api.app import create_app
@@ -70,8 +70,8 @@ def sink() -> MemorySink:
 
 @pytest.fixture
 def client(trained_model: SpecModel, sink: MemorySink) -> Iterator[TestClient]:
-    app = create_app(Settings.from_env({}), trained_model, records=sink)
-    with TestClient(app) as test_client:
+    app = with_keys(create_app(Settings.from_env({}), trained_model, records=sink))
+    with TestClient(app, headers=AUTH) as test_client:
         yield test_client
 
 
@@ -129,7 +129,8 @@ def test_a_malformed_feedback_gets_422(client: TestClient, body: Any) -> None:
 
 
 def test_feedback_is_503_where_no_records_are_kept(trained_model: SpecModel) -> None:
-    with TestClient(create_app(Settings.from_env({}), trained_model)) as test_client:
+    app = with_keys(create_app(Settings.from_env({}), trained_model))
+    with TestClient(app, headers=AUTH) as test_client:
         response = test_client.post(
             "/feedback", json={"request_id": "q-1", "outcome": good_outcome()}
         )
@@ -138,7 +139,7 @@ def test_feedback_is_503_where_no_records_are_kept(trained_model: SpecModel) -> 
 
 def test_the_openapi_document_lists_feedback_and_every_status(client: TestClient) -> None:
     operation = client.get("/openapi.json").json()["paths"]["/feedback"]["post"]
-    assert set(operation["responses"]) == {"202", "413", "415", "422", "503"}
+    assert set(operation["responses"]) == {"202", "401", "413", "415", "422", "503"}
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     assert schema["required"] == ["request_id", "outcome"]
     if TASK == "regression":
@@ -152,7 +153,8 @@ def test_a_failing_record_write_neither_fails_nor_holds_up_a_prediction(
 ) -> None:
     """No raw bucket exists: every write fails, is counted, and predictions still answer."""
     writer = RecordWriter(settings.model_copy(update={"record_flush_records": 1}))
-    with TestClient(create_app(settings, trained_model, records=writer)) as test_client:
+    app = with_keys(create_app(settings, trained_model, records=writer))
+    with TestClient(app, headers=AUTH) as test_client:
         answers = [test_client.post("/predict", json=valid_request(f"e-{i}")) for i in range(5)]
     assert [a.status_code for a in answers] == [200] * 5
     assert writer.stats.failed == 5 and writer.stats.written == 0
@@ -167,7 +169,8 @@ def test_the_retrain_job_learns_from_what_the_api_stored(
     )
     storage.save_model(buckets, settings, trained_model, promote=True)
     labelled = data.generate(40, seed=11)
-    with TestClient(create_app(settings)) as api:
+    app = with_keys(create_app(settings))
+    with TestClient(app, headers=AUTH) as api:
         for index in range(len(labelled)):
             features = data.feature_dict(labelled, index)
             rid = f"req-{index}"
@@ -235,11 +238,11 @@ def test_a_passing_candidate_is_swapped_in_while_requests_are_served(
     buckets: Any, trained_model: SpecModel, settings: Settings
 ) -> None:
     storage.save_model(buckets, settings, relabelled(trained_model, "v-old"), promote=True)
-    app = create_app(settings)
+    app = with_keys(create_app(settings))
     versions: list[str] = []
     statuses: list[int] = []
     stop = threading.Event()
-    with TestClient(app) as api:
+    with TestClient(app, headers=AUTH) as api:
         watcher = ModelWatcher(app.state.service, settings, client=buckets)
         assert api.get("/ready").json()["model_version"] == "v-old"
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from archgen_stacks.testing.pytest_plugin import DeployedStack
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from spec_requests import API_KEY, AUTH, key_document
 
 from {{ cookiecutter.package_name }} import data, storage
 from {{ cookiecutter.package_name }}.api.app import create_app
+from {{ cookiecutter.package_name }}.api.auth import ApiKeys, SecretsManagerKeys
 from {{ cookiecutter.package_name }}.api.swap import ModelWatcher
 from {{ cookiecutter.package_name }}.config import ENV_VARS, Settings
 from {{ cookiecutter.package_name }}.model import SpecModel
@@ -51,8 +54,18 @@ def test_feedback_retrains_and_the_serving_api_swaps_the_published_model(
     s3 = session.client("s3")
     storage.save_model(s3, api, trained_model, promote=True)
 
+    secrets = session.client("secretsmanager")
+    secret = result.outputs["apiKeysSecretArn"]
+    secrets.put_secret_value(SecretId=secret, SecretString=key_document(updates=API_KEY))
+
+    def serving() -> FastAPI:
+        """The API as its task runs it, reading the key a team put into the deployed secret."""
+        app = create_app(api)
+        app.state.api_keys = ApiKeys(SecretsManagerKeys(secret, client=secrets))
+        return app
+
     labelled = data.generate(job.retrain_min_records, seed=71)
-    with TestClient(create_app(api)) as client:
+    with TestClient(serving(), headers=AUTH) as client:
         for index in range(len(labelled)):
             body = {ID_FIELD: f"e-{index}", **data.feature_dict(labelled, index)}
             answer = client.post("/predict", json=body)
@@ -63,8 +76,8 @@ def test_feedback_retrains_and_the_serving_api_swaps_the_published_model(
             }
             assert client.post("/feedback", json=feedback).status_code == 202
 
-    app = create_app(api)
-    with TestClient(app) as client:
+    app = serving()
+    with TestClient(app, headers=AUTH) as client:
         assert client.get("/ready").json()["model_version"] == trained_model.metadata.version
         summary = retrain.run(job, version="r-deployed")
         assert summary["labelled"] == len(labelled) and summary["trained"]
