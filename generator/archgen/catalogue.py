@@ -62,7 +62,15 @@ COMPONENTS: dict[Part, Component] = {
             Part.API,
             "Real-time API",
             "realtime:RealtimeApi",
-            ("applicationautoscaling", "ecs", "elbv2", "iam", "logs", "scheduler"),
+            (
+                "applicationautoscaling",
+                "ecs",
+                "elbv2",
+                "iam",
+                "logs",
+                "scheduler",
+                "secretsmanager",
+            ),
             layer="realtime",
         ),
         Component(

@@ -132,7 +132,7 @@ def growth_peak_rps(req: Requirements) -> float:
     return req.growth_target / SECONDS_PER_DAY * req.peak_factor
 
 
-def api_figures(req: Requirements) -> tuple[list[Figure], dict[str, int | float]]:
+def api_figures(req: Requirements) -> tuple[list[Figure], dict[str, int | float | str]]:
     """API task counts and size: tasks = ceil(peak rps / (per-task rps x utilisation))."""
     per_task = API_TASK_RPS * API_TARGET_UTILISATION
     floor = 2 if req.availability_pct >= 99.9 else 1
@@ -186,8 +186,18 @@ def api_figures(req: Requirements) -> tuple[list[Figure], dict[str, int | float]
             value="0.5 vCPU / 1 GB",
             basis=f"one model replica per task; {API_TASK_RPS:g} req/s each: {measured}",
         ),
+        Figure(
+            key="retrain_schedule",
+            label="Retrain check schedule",
+            value=train_cadence(req).expression,
+            basis=f"the model-update cadence ({req.model_update.value}): "
+            f"{train_cadence(req).name}; a check with too few new labels stops without training",
+        ),
     ]
-    config: dict[str, int | float] = {
+    config: dict[str, int | float | str] = {
+        "retrain_schedule": train_cadence(req).expression,
+        # each check reads at least the period since the last one, so no feedback is skipped
+        "retrain_lookback_days": max(7, math.ceil(train_cadence(req).period_h / 24)),
         "api_cpu": 512,
         "api_memory_mb": 1024,
         "api_min_tasks": floor,

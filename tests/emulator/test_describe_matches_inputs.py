@@ -414,6 +414,24 @@ def _logs(m: MotoMocks, r: DeployedResource, c: Check) -> None:
     elif r.kind == "cloudwatch.LogStream":
         streams = logs.describe_log_streams(logGroupName=i["logGroupName"])["logStreams"]
         c.eq("name", r.id in [s["logStreamName"] for s in streams], True)
+    else:
+        (found,) = logs.describe_metric_filters(
+            logGroupName=i["logGroupName"], filterNamePrefix=r.id
+        )["metricFilters"]
+        c.field("pattern", lambda: found["filterPattern"])
+        (metric,) = found["metricTransformations"]
+        for key, wire in (("name", "metricName"), ("namespace", "metricNamespace")):
+            c.field(f"metricTransformation.{key}", lambda w=wire: metric[w])
+        c.field("metricTransformation.value", lambda: metric["metricValue"])
+
+
+def _secretsmanager(m: MotoMocks, r: DeployedResource, c: Check) -> None:
+    secrets = m.client("secretsmanager")
+    described = secrets.describe_secret(SecretId=r.outputs["arn"])
+    c.eq("name", described["Name"], r.outputs["name"])
+    c.field("kmsKeyId", lambda: described.get("KmsKeyId"))
+    c.field("description", lambda: described.get("Description"))
+    c.tags(described.get("Tags", []))
 
 
 def _cloudwatch(m: MotoMocks, r: DeployedResource, c: Check) -> None:
@@ -761,11 +779,13 @@ DESCRIBERS: dict[str, Callable[[MotoMocks, DeployedResource, Check], None]] = {
     "dynamodb": _dynamodb,
     "kms": _kms,
     "wafv2": _wafv2,
+    "secretsmanager": _secretsmanager,
 }
 
 
 def _service(kind: str) -> str:
-    return "logs" if kind in ("cloudwatch.LogGroup", "cloudwatch.LogStream") else kind.split(".")[0]
+    logs = ("cloudwatch.LogGroup", "cloudwatch.LogStream", "cloudwatch.LogMetricFilter")
+    return "logs" if kind in logs else kind.split(".")[0]
 
 
 def test_every_emulated_service_has_a_describer() -> None:

@@ -259,3 +259,25 @@ def test_api_tasks_follow_the_measured_capacity(share: float, tasks: int) -> Non
     assert cfg.stack_config["api_desired_tasks"] == tasks
     basis = next(f.basis for f in cfg.figures if f.key == "api_task_size")
     assert f"measured {doc['date']}" in basis
+
+
+@pytest.mark.parametrize(
+    ("update", "expression", "lookback_days"),
+    [
+        (ModelUpdate.CONTINUOUS, "cron(0 * * * ? *)", 7),
+        (ModelUpdate.DAILY, "cron(0 2 * * ? *)", 7),
+        (ModelUpdate.WEEKLY, "cron(0 2 ? * SUN *)", 7),
+        (ModelUpdate.MONTHLY, "cron(0 2 1 * ? *)", 31),
+    ],
+)
+def test_the_api_s_retrain_check_runs_at_the_model_update_cadence(
+    update: ModelUpdate, expression: str, lookback_days: int
+) -> None:
+    """A monthly model is checked monthly, and that check reads the whole month of feedback."""
+    for pattern in (Pattern.REALTIME, Pattern.HYBRID):
+        cfg = size(CREDIT.model_copy(update={"model_update": update}), pattern).stack_config
+        assert cfg["retrain_schedule"] == expression
+        assert cfg["retrain_lookback_days"] == lookback_days
+        # the stack program's own reading of the config: AWS's schedule syntax and ranges
+        StackSettings(**cfg).validate("us-east-1")  # type: ignore[arg-type]
+    assert "retrain_schedule" not in size(CREDIT, Pattern.BATCH).stack_config
