@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -80,3 +82,12 @@ def buckets(aws: None, settings: Settings) -> Any:
 def trained_model() -> SpecModel:
     """A model trained once per session on synthetic data."""
     return SpecModel.train(data.generate(4_000, seed=3), version="test")
+
+
+@pytest.fixture(scope="session")
+def settled_model(trained_model: SpecModel) -> SpecModel:
+    """`trained_model` as if trained an hour ago: every record a test writes is newer than it,
+    whatever second the clock is in."""
+    an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    metadata = dataclasses.replace(trained_model.metadata, trained_at=an_hour_ago)
+    return SpecModel(trained_model.pipeline, metadata)

@@ -86,3 +86,31 @@ def test_latest_run_date(buckets: Any, settings: Settings) -> None:
     storage.put_bytes(buckets, bucket, "raw/run_date=garbage/x.csv", b"x", "text/csv")
     storage.put_bytes(buckets, bucket, "other/run_date=2030-01-01/x.csv", b"x", "text/csv")
     assert storage.latest_run_date(buckets, bucket, "raw/") == date(2024, 1, 10)
+
+
+class PrefixOnlyRole:
+    """An S3 client as a role allowed to list only a prefix sees it: HeadObject of any key
+    answers 403 (S3 says 404 only to a caller that may list the bucket); listing works."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+
+    def head_object(self, Bucket: str, Key: str) -> dict[str, Any]:  # noqa: N803 (boto3's names)
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": "403", "Message": "Forbidden"}}, "HeadObject")
+
+    def get_paginator(self, name: str) -> Any:
+        keys = self.keys
+
+        class Pages:
+            def paginate(self, Bucket: str, Prefix: str) -> list[dict[str, Any]]:  # noqa: N803
+                return [{"Contents": [{"Key": k} for k in keys if k.startswith(Prefix)]}]
+
+        return Pages()
+
+
+def test_a_missing_key_behind_a_403_is_missing_and_a_present_one_is_an_error() -> None:
+    assert storage.head(PrefixOnlyRole([]), "models", "models/latest.json") is None
+    with pytest.raises(storage.StorageError, match="cannot check"):
+        storage.head(PrefixOnlyRole(["models/latest.json"]), "models", "models/latest.json")

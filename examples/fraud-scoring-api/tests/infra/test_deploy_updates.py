@@ -42,7 +42,7 @@ def outcome(dataset: data.Dataset, index: int) -> Any:
 
 
 def test_feedback_retrains_and_the_serving_api_swaps_the_published_model(
-    archgen_deployed: DeployedStack, trained_model: SpecModel
+    archgen_deployed: DeployedStack, settled_model: SpecModel
 ) -> None:
     session, result = archgen_deployed
     (schedule,) = [s for s in result.of_kind("scheduler.Schedule") if "-retrain-" in s.name]
@@ -52,7 +52,7 @@ def test_feedback_retrains_and_the_serving_api_swaps_the_published_model(
     assert api.record_training_data and api.model_poll_s > 0
     assert (api.raw_bucket, api.models_bucket) == (job.raw_bucket, job.models_bucket)
     s3 = session.client("s3")
-    storage.save_model(s3, api, trained_model, promote=True)
+    storage.save_model(s3, api, settled_model, promote=True)
 
     secrets = session.client("secretsmanager")
     secret = result.outputs["apiKeysSecretArn"]
@@ -78,13 +78,13 @@ def test_feedback_retrains_and_the_serving_api_swaps_the_published_model(
 
     app = serving()
     with TestClient(app, headers=AUTH) as client:
-        assert client.get("/ready").json()["model_version"] == trained_model.metadata.version
+        assert client.get("/ready").json()["model_version"] == settled_model.metadata.version
         summary = retrain.run(job, version="r-deployed")
         assert summary["labelled"] == len(labelled) and summary["trained"]
         assert summary["promoted"], summary
         assert ModelWatcher(app.state.service, api).poll_once() == "swapped"
         ready = client.get("/ready").json()
         assert ready["model_version"] == "r-deployed"
-        assert ready["previous_version"] == trained_model.metadata.version
+        assert ready["previous_version"] == settled_model.metadata.version
         answer = client.post("/predict", json={ID_FIELD: "e-x", **data.feature_dict(labelled, 0)})
         assert answer.json()["model_version"] == "r-deployed"

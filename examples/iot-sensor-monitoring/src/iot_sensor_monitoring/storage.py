@@ -109,7 +109,14 @@ def head(client: Any, bucket: str, key: str) -> dict[str, Any] | None:
     try:
         response: dict[str, Any] = client.head_object(Bucket=bucket, Key=key)
     except ClientError as err:
-        if err.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+        code = err.response.get("Error", {}).get("Code")
+        if code in ("404", "NoSuchKey", "NotFound"):
+            return None
+        # S3 answers 403, not 404, for a missing key unless the caller may list the whole
+        # bucket; a role allowed to list only this prefix learns the truth from a listing
+        if code in ("403", "Forbidden", "AccessDenied") and key not in list_keys(
+            client, bucket, key
+        ):
             return None
         raise StorageError(f"cannot check s3://{bucket}/{key}: {err}") from err
     return response

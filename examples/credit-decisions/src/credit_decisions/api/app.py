@@ -130,6 +130,12 @@ class _DuplicateKey(ValueError):
     """A JSON object names the same key twice."""
 
 
+def caller_of(request: Request) -> str | None:
+    """The authenticated caller's name (the API key's), None with authentication off."""
+    caller = getattr(request.state, "caller", None)
+    return caller if isinstance(caller, str) else None
+
+
 def request_id(request: Request) -> str:
     """The caller's `x-request-id` when it is a valid id (1-128 printable ASCII), else a new one."""
     given = request.headers.get("x-request-id", "")
@@ -186,18 +192,22 @@ def parse_request(body: bytes) -> PredictionRequest:
     except ValidationError as err:
         errors = [{**error, "loc": ("body", *error["loc"])} for error in err.errors()]
         raise RequestValidationError(errors) from err
+    errors = json_type_errors(read_once_more(body))
+    if errors:
+        raise RequestValidationError(errors)
+    return request
+
+
+def read_once_more(body: bytes) -> Any:
+    """A body already valid, parsed again to refuse a key given twice (422)."""
     try:
-        document = json.loads(body, object_pairs_hook=_refuse_duplicates)
+        return json.loads(body, object_pairs_hook=_refuse_duplicates)
     except _DuplicateKey as err:
         duplicate = {"loc": ("body", str(err)), "msg": "key given twice", "type": "duplicate_key"}
         raise RequestValidationError([duplicate]) from err
     except ValueError as err:
         invalid = {"loc": ("body",), "msg": "invalid JSON", "type": "json_invalid"}
         raise RequestValidationError([invalid]) from err
-    errors = json_type_errors(document)
-    if errors:
-        raise RequestValidationError(errors)
-    return request
 
 
 def start_updates(state: ServiceState, records: RecordSink | None) -> None:
@@ -283,7 +293,7 @@ def create_app(
             if state.prediction_log is not None:
                 state.prediction_log.write(document)
             if state.records is not None:
-                state.records.write("served", document)
+                state.records.write("served", {**document, "caller": caller_of(request)})
             if log.isEnabledFor(logging.DEBUG):
                 log.debug("prediction", extra=record.model_dump(mode="json", exclude={"features"}))
         return Response(
@@ -337,10 +347,12 @@ def create_app(
 def parse_feedback(body: bytes) -> FeedbackRequest:
     """Validate a feedback body; 422 (the API's `Problem`) for anything the spec refuses."""
     try:
-        return FeedbackRequest.model_validate_json(body, strict=True)
+        feedback = FeedbackRequest.model_validate_json(body, strict=True)
     except ValidationError as err:
         errors = [{**error, "loc": ("body", *error["loc"])} for error in err.errors()]
         raise RequestValidationError(errors) from err
+    read_once_more(body)
+    return feedback
 
 
 def add_feedback_route(app: FastAPI) -> None:
@@ -371,7 +383,9 @@ def add_feedback_route(app: FastAPI) -> None:
         feedback = parse_feedback(await read_body(request))
         if state.records is None or not state.records.enabled:
             raise HTTPException(status_code=503, detail="this service keeps no training records")
-        record = FeedbackRecord(**feedback.model_dump(), time=time.time())
+        record = FeedbackRecord(
+            **feedback.model_dump(), time=time.time(), caller=caller_of(request)
+        )
         state.records.write("feedback", record.model_dump(mode="json"))
         accepted = FeedbackAccepted(request_id=feedback.request_id, status="recorded")
         return JSONResponse(accepted.model_dump(mode="json"), status_code=202)

@@ -107,7 +107,11 @@ class ModelWatcher:
 
     def _run(self) -> None:
         while not self._stop.wait(self._settings.model_poll_s):
-            self.poll_once()
+            try:
+                self.poll_once()
+            except Exception:  # the watcher outlives any one bad artifact or poll
+                self.stats.errors += 1
+                log.exception("model check crashed; the serving model stays")
 
     def poll_once(self) -> str:
         """One check of the pointer: 'same', 'swapped', 'rolled back', 'refused' or 'error'."""
@@ -136,6 +140,10 @@ class ModelWatcher:
             return "rolled back"
         candidate = self._load(version)
         problem = candidate_problem(candidate, self._settings.model_metric_threshold)
+        if not problem and candidate.metadata.version != version:
+            problem = (
+                f"latest.json names {version} but its artifact says {candidate.metadata.version}"
+            )
         if problem:
             self.stats.refused += 1
             self.stats.refused_versions.add(version)

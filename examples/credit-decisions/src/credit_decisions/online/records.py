@@ -8,6 +8,11 @@ partition per day (UTC), one object per flush:
 - `FEEDBACK_PREFIX/date=YYYY-MM-DD/<writer>-<n>.jsonl`: one `FeedbackRecord` per
   `POST /feedback` (request id, the true outcome, time).
 
+Both carry the caller (the API key's name): the retrain job joins on caller and
+request id, so one caller's feedback never labels another's predictions, keeps
+the first feedback for a prediction, and ignores feedback older than the
+prediction or for an id served twice.
+
 S3 rather than a table: the retrain job reads every record since the last
 model in one pass, which S3 serves at a fraction of a table's read cost, and
 the raw bucket's lifecycle (`rawExpirationDays`) already bounds how long they
@@ -82,11 +87,18 @@ class FeedbackRequest(BaseModel):
 
 
 class FeedbackRecord(FeedbackRequest):
-    """One feedback as stored: the request and when it arrived."""
+    """One feedback as stored: the request, who sent it and when it arrived."""
 
     model_config = ConfigDict(strict=False)
 
     time: float = Field(gt=0, description="When it arrived, seconds since the epoch.")
+    caller: str | None = Field(
+        default=None, description="The API key's caller name (None with authentication off)."
+    )
+
+
+Key = tuple[str | None, str]
+"""(caller, request id): a caller's feedback only ever labels that caller's predictions."""
 
 
 class RecordSink(Protocol):
@@ -278,29 +290,41 @@ def read_lines(
                 yield value
 
 
-def served_records(items: Iterable[Mapping[str, Any]]) -> dict[str, PredictionLogRecord]:
-    """Served predictions by request id (the last one wins); invalid records are skipped."""
-    out: dict[str, PredictionLogRecord] = {}
+def served_records(items: Iterable[Mapping[str, Any]]) -> dict[Key, PredictionLogRecord]:
+    """Served predictions by (caller, request id); an id served twice to one caller is
+    ambiguous and dropped; invalid records are skipped."""
+    out: dict[Key, PredictionLogRecord] = {}
+    repeated: set[Key] = set()
     for item in items:
+        caller = item.get("caller")
         try:
-            record = PredictionLogRecord.model_validate(item)
+            record = PredictionLogRecord.model_validate(
+                {k: v for k, v in item.items() if k != "caller"}
+            )
         except ValidationError:
             continue
-        out[record.request_id] = record
+        key = (caller if isinstance(caller, str) else None, record.request_id)
+        if key in out:
+            repeated.add(key)
+        out[key] = record
+    for key in repeated:
+        del out[key]
     return out
 
 
-def feedback_records(items: Iterable[Mapping[str, Any]]) -> dict[str, FeedbackRecord]:
-    """Feedback by request id (the latest arrival wins); invalid records are skipped."""
-    out: dict[str, FeedbackRecord] = {}
+def feedback_records(items: Iterable[Mapping[str, Any]]) -> dict[Key, FeedbackRecord]:
+    """Feedback by (caller, request id); the first to arrive is final, so a later one cannot
+    flip a label; invalid records are skipped."""
+    out: dict[Key, FeedbackRecord] = {}
     for item in items:
         try:
             record = FeedbackRecord.model_validate(item)
         except ValidationError:
             continue
-        known = out.get(record.request_id)
-        if known is None or record.time >= known.time:
-            out[record.request_id] = record
+        key = (record.caller, record.request_id)
+        known = out.get(key)
+        if known is None or record.time < known.time:
+            out[key] = record
     return out
 
 
@@ -313,12 +337,13 @@ class Labelled:
 
 
 def join(
-    served: Mapping[str, PredictionLogRecord], feedback: Mapping[str, FeedbackRecord]
+    served: Mapping[Key, PredictionLogRecord], feedback: Mapping[Key, FeedbackRecord]
 ) -> list[Labelled]:
-    """Served predictions that have feedback, oldest feedback first."""
+    """Served predictions that have feedback from the same caller, sent after the prediction
+    was served; oldest feedback first."""
     pairs = [
-        Labelled(served[request_id], record)
-        for request_id, record in feedback.items()
-        if request_id in served
+        Labelled(served[key], record)
+        for key, record in feedback.items()
+        if key in served and record.time >= served[key].time
     ]
     return sorted(pairs, key=lambda pair: (pair.feedback.time, pair.served.request_id))

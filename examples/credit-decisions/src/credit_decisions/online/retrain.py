@@ -13,9 +13,14 @@
    (`--force` trains anyway).
 3. Trains the spec's model on the base data (the newest `TRAINING_PREFIX`
    partition, else synthetic rows, as the base layer's `train` does) plus
-   every labelled record, and scores it with the spec's metric on held-out rows.
-4. Stores it under its version and points `latest.json` at it only when the
-   metric passes the gate (MODEL_METRIC_THRESHOLD); the running API swaps it in.
+   every labelled record. A share of the base data (HOLDOUT_SHARE) is held
+   out of training: callers' feedback never reaches it, so feedback that
+   flatters a model on its own rows cannot raise the score that promotes it.
+4. Scores the candidate and the serving model on that trusted holdout with
+   the spec's metric; stores the candidate under its version (its recorded
+   metric is the holdout's) and points `latest.json` at it only when it passes
+   the gate (MODEL_METRIC_THRESHOLD) and is no worse there than the serving
+   model (within TOLERANCE). The running API swaps it in.
 
 `--rollback` points `latest.json` back at the version it names as `previous`.
 Exit status: 0 done (trained, skipped or refused: see the summary line), 1 error.
@@ -24,6 +29,7 @@ Exit status: 0 done (trained, skipped or refused: see the summary line), 1 error
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -35,8 +41,8 @@ import numpy as np
 
 from .. import data, drift, storage
 from ..config import ConfigError, Settings
-from ..model import ModelError, SpecModel, metric_passes
-from ..spec import CLASSES, FEATURE_NAMES, FEATURES, TASK
+from ..model import ModelError, SpecModel, evaluate, metric_passes
+from ..spec import CLASSES, FEATURE_NAMES, FEATURES, METRIC_GOAL, TASK
 from .records import Labelled, feedback_records, join, read_lines, served_records
 
 log = logging.getLogger(__name__)
@@ -45,6 +51,36 @@ PROG = "python -m credit_decisions.online.retrain"
 BASE_SYNTHETIC_ROWS = 2000
 """Rows of synthetic base data when the raw bucket holds no training partition."""
 BASE_SEED = 20_240_501
+HOLDOUT_SHARE = 0.2
+"""Share of the base data held out of training to judge candidate and serving model alike."""
+
+
+def split_holdout(dataset: data.Dataset) -> tuple[data.Dataset, data.Dataset]:
+    """The base data as (training part, trusted holdout), the same split for the same data."""
+    order = np.random.default_rng(BASE_SEED).permutation(len(dataset))
+    cut = max(1, int(len(dataset) * HOLDOUT_SHARE))
+
+    def take(index: Any) -> data.Dataset:
+        target = None if dataset.target is None else dataset.target[index]
+        return data.Dataset(
+            ids=[dataset.ids[i] for i in index], rows=dataset.rows[index], target=target
+        )
+
+    return take(order[cut:]), take(order[:cut])
+
+
+TOLERANCE = 0.02
+"""How much worse than the serving model (relative) a candidate may score on the holdout:
+retraining on fewer base rows costs a little; feedback that bends the model costs more."""
+
+
+def no_worse(candidate: float, serving: float | None) -> bool:
+    """Whether the candidate's holdout metric is within TOLERANCE of the serving model's."""
+    if serving is None:
+        return True
+    if METRIC_GOAL == "min":
+        return candidate <= serving * (1 + TOLERANCE)
+    return candidate >= serving * (1 - TOLERANCE)
 
 
 def labelled_dataset(pairs: Sequence[Labelled]) -> data.Dataset:
@@ -155,10 +191,25 @@ def run(
     if not reasons:
         return {**summary, "trained": False, "promoted": False, "reason": "nothing new"}
     base, source = base_dataset(client, settings)
-    dataset = concat([base, labelled_dataset(pairs)])
+    if source == "synthetic":
+        log.warning(
+            "no labelled CSV under s3://%s/%s: the base data is synthetic",
+            settings.raw_bucket,
+            settings.training_prefix,
+        )
+    base_train, holdout = split_holdout(base)
+    dataset = concat([base_train, labelled_dataset(pairs)])
     version = version or f"r{datetime.now(UTC):%Y%m%d%H%M%S}"
-    model = SpecModel.train(dataset, version)
-    promote = metric_passes(model.metadata.metric, settings.model_metric_threshold)
+    trained_model = SpecModel.train(dataset, version)
+    try:
+        score = evaluate(trained_model, holdout)
+        serving = evaluate(current, holdout) if current is not None else None
+    except ModelError as err:
+        raise ModelError(f"the holdout cannot judge the candidate: {err}") from err
+    model = SpecModel(
+        trained_model.pipeline, dataclasses.replace(trained_model.metadata, metric=score)
+    )
+    promote = metric_passes(score, settings.model_metric_threshold) and no_worse(score, serving)
     metadata_key = storage.save_model(client, settings, model, promote=promote)
     return {
         **summary,
@@ -169,6 +220,8 @@ def run(
         "training_rows": model.metadata.training_rows,
         "metric_name": model.metadata.metric_name,
         "metric": model.metadata.metric,
+        "serving_metric": serving,
+        "holdout_rows": len(holdout),
         "threshold": settings.model_metric_threshold,
         "promoted": promote,
         "metadata": f"s3://{settings.models_bucket}/{metadata_key}",

@@ -289,6 +289,7 @@ class ApiKeyMiddleware:
             await anyio.to_thread.run_sync(partial(keys.refresh, failed=True))
             name = keys.caller(presented)
         if name is not None:
+            scope.setdefault("state", {})["caller"] = name  # request.state.caller
             await self.app(scope, receive, send)
             return
         reason = "not_configured" if not keys.configured else "invalid" if presented else "missing"

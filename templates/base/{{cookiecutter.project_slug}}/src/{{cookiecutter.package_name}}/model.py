@@ -69,6 +69,15 @@ class ModelMetadata:
             metadata = cls(**raw)
         except (TypeError, ValueError) as err:
             raise ModelError(f"unreadable model metadata: {err}") from err
+        metric = metadata.metric
+        if not isinstance(metadata.version, str) or not metadata.version:
+            raise ModelError("model metadata: version must be a non-empty string")
+        if (
+            isinstance(metric, bool)
+            or not isinstance(metric, int | float)
+            or not math.isfinite(metric)
+        ):
+            raise ModelError(f"model {metadata.version}: metric must be a finite number")
         if list(metadata.features) != list(FEATURE_NAMES):
             raise ModelError(
                 f"model {metadata.version} expects features {metadata.features}, "
