@@ -42,8 +42,11 @@ BODY = json.dumps(
         "credit_history_months": 84,
         "delinquencies": 0,
         "requested_amount": 12_000.0,
+        "employment": "employed",
+        "homeowner": False,
     }
 ).encode()
+"""A request of the default model spec (the credit-decision example)."""
 BARE_APP = """
 from typing import Any
 
@@ -54,7 +57,7 @@ app = FastAPI()
 
 @app.post("/predict")
 async def predict(payload: dict[str, Any] = Body(...)) -> dict[str, Any]:
-    return {"applicant_id": "app-000001", "default_probability": 0.1, "decision": "approve",
+    return {"applicant_id": "app-000001", "prediction": "approve", "probability": 0.1,
             "model_version": "bare"}
 """
 SATURATION_CONNECTIONS = 32
