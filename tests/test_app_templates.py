@@ -10,16 +10,27 @@ this virtual environment.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from cookiecutter.main import cookiecutter  # type: ignore[import-untyped]
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+from archgen.model_spec import ModelSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ROOT / "templates"
+SPECS = {
+    # one spec per task other than the default credit example's binary one
+    "multiclass": ROOT / "tests" / "specs" / "support-triage.yaml",
+    "regression": ROOT / "examples" / "specs" / "iot-sensor-monitoring.yaml",
+}
 APP_LAYERS = ("base", "batch", "realtime", "streaming", "monitoring")
 PATTERN_LAYERS: dict[str, tuple[str, ...]] = {
     "batch": ("base", "batch", "monitoring"),
@@ -67,9 +78,19 @@ def _mkdir(path: Path) -> Path:
     return path
 
 
-def render_layers(layers: tuple[str, ...], pattern: str, dest: Path) -> Path:
+def spec_context(path: Path) -> dict[str, Any]:
+    """The `_archgen` defaults with the model spec at `path` in place of the credit example."""
+    defaults = json.loads((TEMPLATES / "base" / "cookiecutter.json").read_text())["_archgen"]
+    spec = ModelSpec.model_validate(yaml.safe_load(path.read_text()))
+    return {"_archgen": {**defaults, "spec": spec.template_context()}}
+
+
+def render_layers(
+    layers: tuple[str, ...], pattern: str, dest: Path, spec: Path | None = None
+) -> Path:
     """Render each layer with cookiecutter and merge them into `dest`/<slug>; refuse collisions."""
     seen: dict[str, str] = {}
+    extra = spec_context(spec) if spec else {}
     project = dest / CONTEXT["project_slug"]
     for layer in layers:
         out_dir = dest / f".layer-{layer}"
@@ -78,7 +99,7 @@ def render_layers(layers: tuple[str, ...], pattern: str, dest: Path) -> Path:
                 str(app_template(layer, dest)),
                 no_input=True,
                 output_dir=str(out_dir),
-                extra_context={**CONTEXT, "pattern": pattern},
+                extra_context={**CONTEXT, "pattern": pattern, **extra},
             )
         )
         for path in sorted(p for p in rendered.rglob("*") if p.is_file()):
@@ -122,6 +143,23 @@ def test_each_layer_renders_alone_with_plain_cookiecutter(layer: str, tmp_path: 
 def test_pattern_app_passes_ruff_and_its_own_tests(pattern: str, tmp_path: Path) -> None:
     project = render_layers(PATTERN_LAYERS[pattern], pattern, tmp_path)
     assert (project / "src" / "loan_desk" / "model.py").is_file()
+    _passes_ruff_and_its_suite(project)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", sorted(SPECS))
+def test_hybrid_app_speaks_a_spec_of_each_task(task: str, tmp_path: Path) -> None:
+    """The whole app (every layer) is generated for another problem and passes its own suite."""
+    project = render_layers(PATTERN_LAYERS["hybrid"], "hybrid", tmp_path, SPECS[task])
+    spec_py = (project / "src" / "loan_desk" / "spec.py").read_text()
+    assert f'TASK: Task = "{task}"' in spec_py
+    code = "\n".join(p.read_text() for p in (project / "src").rglob("*.py"))
+    for credit_word in ("applicant", "income", "default_probability", "debt_ratio"):
+        assert credit_word not in code, credit_word
+    _passes_ruff_and_its_suite(project)
+
+
+def _passes_ruff_and_its_suite(project: Path) -> None:
     lint = subprocess.run(
         [sys.executable, "-m", "ruff", "check", *RUFF_ARGS, "src", "tests"],
         cwd=project,
