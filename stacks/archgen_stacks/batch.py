@@ -37,6 +37,7 @@ from .common import (
     kms_use,
     log_group,
     statement,
+    tasks_security_group,
 )
 from .monitoring import metric_widget
 
@@ -132,21 +133,12 @@ class BatchPipeline(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        self.security_group = aws.ec2.SecurityGroup(
+        self.security_group = tasks_security_group(
             f"{name}-tasks-sg",
             vpc_id=args.vpc_id,
             description="Batch tasks: no inbound, HTTPS out",
-            egress=[
-                {
-                    "protocol": "tcp",
-                    "from_port": 443,
-                    "to_port": 443,
-                    "cidr_blocks": ["0.0.0.0/0"],
-                    "description": "HTTPS to AWS APIs",
-                }
-            ],
             tags=tags,
-            opts=child,
+            parent=self,
         )
         logs = {
             job: log_group(

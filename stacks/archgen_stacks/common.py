@@ -261,6 +261,39 @@ class ImageRepository(pulumi.ComponentResource):
         self.register_outputs({"url": self.url, "arn": self.arn})
 
 
+HTTPS_OUT: list[aws.ec2.SecurityGroupEgressArgsDict] = [
+    {
+        "protocol": "tcp",
+        "from_port": 443,
+        "to_port": 443,
+        "cidr_blocks": ["0.0.0.0/0"],
+        "description": "HTTPS to AWS APIs",
+    }
+]
+"""The only egress an ECS task needs: HTTPS to AWS APIs (through the NAT or the endpoints)."""
+
+
+def tasks_security_group(
+    name: str,
+    *,
+    vpc_id: pulumi.Input[str],
+    description: str,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+    ingress: list[aws.ec2.SecurityGroupIngressArgsDict] | None = None,
+) -> aws.ec2.SecurityGroup:
+    """A security group for ECS tasks: HTTPS out, nothing in unless `ingress` says so."""
+    return aws.ec2.SecurityGroup(
+        name,
+        vpc_id=vpc_id,
+        description=description,
+        ingress=ingress,
+        egress=HTTPS_OUT,
+        tags=dict(tags),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
 def log_group(
     name: str,
     path: pulumi.Input[str],

@@ -31,6 +31,7 @@ from .common import (
     kms_use,
     log_group,
     statement,
+    tasks_security_group,
 )
 from .edge import AccessLogs, WebFirewall, WebFirewallArgs
 from .monitoring import metric_widget
@@ -267,7 +268,7 @@ class RealtimeApi(pulumi.ComponentResource):
                 description="clients",
                 opts=child,
             )
-        svc_sg = aws.ec2.SecurityGroup(
+        svc_sg = tasks_security_group(
             f"{name}-service-sg",
             vpc_id=args.vpc_id,
             description="API tasks: only the load balancer may connect",
@@ -280,17 +281,8 @@ class RealtimeApi(pulumi.ComponentResource):
                     "description": "from the load balancer",
                 }
             ],
-            egress=[
-                {
-                    "protocol": "tcp",
-                    "from_port": 443,
-                    "to_port": 443,
-                    "cidr_blocks": ["0.0.0.0/0"],
-                    "description": "HTTPS to AWS APIs",
-                }
-            ],
             tags=tags,
-            opts=child,
+            parent=self,
         )
         aws.ec2.SecurityGroupRule(
             f"{name}-alb-to-tasks",

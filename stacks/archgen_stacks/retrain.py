@@ -32,6 +32,7 @@ from .common import (
     kms_use,
     log_group,
     statement,
+    tasks_security_group,
 )
 
 SERVED_PREFIX = "served/"
@@ -113,21 +114,12 @@ class RetrainJob(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags)
         account = current_account(pulumi.InvokeOptions(parent=self))
-        self.security_group = aws.ec2.SecurityGroup(
+        self.security_group = tasks_security_group(
             f"{name}-sg",
             vpc_id=args.vpc_id,
             description="Retrain task: no inbound, HTTPS out",
-            egress=[
-                {
-                    "protocol": "tcp",
-                    "from_port": 443,
-                    "to_port": 443,
-                    "cidr_blocks": ["0.0.0.0/0"],
-                    "description": "HTTPS to AWS APIs",
-                }
-            ],
             tags=tags,
-            opts=child,
+            parent=self,
         )
         logs = log_group(
             f"{name}-logs",
