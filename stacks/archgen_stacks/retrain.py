@@ -130,7 +130,7 @@ class RetrainJob(pulumi.ComponentResource):
             parent=self,
         )
         exec_role = execution_role(
-            f"{name}-execution-role",
+            f"{name}-exec-role",
             log_group_arns=[logs.arn],
             repository_arn=args.repository_arn,
             account_id=account.account_id,
@@ -166,7 +166,7 @@ class RetrainJob(pulumi.ComponentResource):
             opts=child,
         )
         self.scheduler_role = aws.iam.Role(
-            f"{name}-scheduler-role",
+            f"{name}-run-role",
             assume_role_policy=assume_role_policy("scheduler.amazonaws.com", account.account_id),
             tags=tags,
             opts=child,
