@@ -328,6 +328,28 @@ class Bucket:
     arn: pulumi.Input[str]
 
 
+def service_role(
+    name: str,
+    *,
+    service: str,
+    account_id: pulumi.Input[str],
+    policy_name: str,
+    statements: Sequence[Mapping[str, Any]],
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> aws.iam.Role:
+    """A role `service` assumes (from this account only) with one inline policy."""
+    opts = pulumi.ResourceOptions(parent=parent)
+    role = aws.iam.Role(
+        name,
+        assume_role_policy=assume_role_policy(service, account_id),
+        tags=dict(tags),
+        opts=opts,
+    )
+    aws.iam.RolePolicy(policy_name, role=role.id, policy=document(statements), opts=opts)
+    return role
+
+
 def execution_role(
     name: str,
     *,

@@ -23,14 +23,13 @@ import pulumi_aws as aws
 
 from .common import (
     Bucket,
-    assume_role_policy,
     bucket_objects,
     current_account,
-    document,
     execution_role,
     fargate_task,
     kms_use,
     log_group,
+    service_role,
     statement,
     tasks_security_group,
 )
@@ -137,17 +136,14 @@ class RetrainJob(pulumi.ComponentResource):
             tags=tags,
             parent=self,
         )
-        self.task_role = aws.iam.Role(
+        self.task_role = service_role(
             f"{name}-task-role",
-            assume_role_policy=assume_role_policy("ecs-tasks.amazonaws.com", account.account_id),
+            service="ecs-tasks.amazonaws.com",
+            account_id=account.account_id,
+            policy_name=f"{name}-task-policy",
+            statements=task_statements(args),
             tags=tags,
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-task-policy",
-            role=self.task_role.id,
-            policy=document(task_statements(args)),
-            opts=child,
+            parent=self,
         )
         self.task_definition = fargate_task(
             f"{name}-task",
@@ -165,32 +161,25 @@ class RetrainJob(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        self.scheduler_role = aws.iam.Role(
+        self.scheduler_role = service_role(
             f"{name}-run-role",
-            assume_role_policy=assume_role_policy("scheduler.amazonaws.com", account.account_id),
+            service="scheduler.amazonaws.com",
+            account_id=account.account_id,
+            policy_name=f"{name}-scheduler-policy",
+            statements=[
+                statement(
+                    ["ecs:RunTask"],
+                    [self.task_definition.arn],
+                    condition={"ArnEquals": {"ecs:cluster": args.cluster_arn}},
+                ),
+                statement(
+                    ["iam:PassRole"],
+                    [exec_role.arn, self.task_role.arn],
+                    condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}},
+                ),
+            ],
             tags=tags,
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-scheduler-policy",
-            role=self.scheduler_role.id,
-            policy=document(
-                [
-                    statement(
-                        ["ecs:RunTask"],
-                        [self.task_definition.arn],
-                        condition={"ArnEquals": {"ecs:cluster": args.cluster_arn}},
-                    ),
-                    statement(
-                        ["iam:PassRole"],
-                        [exec_role.arn, self.task_role.arn],
-                        condition={
-                            "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
-                        },
-                    ),
-                ]
-            ),
-            opts=child,
+            parent=self,
         )
         self.schedule = aws.scheduler.Schedule(
             f"{name}-schedule",
