@@ -171,7 +171,10 @@ def _local_config(
         "aws:s3UsePathStyle": True,
         "aws:endpoints": [{service: LOCAL_ENDPOINT for service in sorted(services)}],
     }
-    local = dataclasses.replace(settings, name_prefix=f"{settings.name_prefix}-local")
+    # moto has no registry to push to: the local stack runs the tag you push (imageBuild false)
+    local = dataclasses.replace(
+        settings, name_prefix=f"{settings.name_prefix}-local", image_build=False
+    )
     config.update(local.to_config(namespace))
     return _yaml({"config": config})
 

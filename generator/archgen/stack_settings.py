@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,8 @@ PATTERNS = catalogue.PATTERN_NAMES
 WAF_RATE_LIMIT_MIN = 10
 WAF_RATE_LIMIT_MAX = 2_000_000_000
 """The limits AWS WAF accepts for a rate-based rule (requests per evaluation window)."""
+ECR_TAG = re.compile(r"[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127}")
+"""An image tag ECR accepts (Docker's tag grammar, at most 128 characters)."""
 API_AUTH_MODES = ("apiKey", "none")
 """`apiAuth` values: callers need an API key, or the API serves anyone who reaches it."""
 
@@ -53,9 +56,15 @@ class StackSettings:
     package_name: str = "app"
     """Python package of the project's code (container commands and the consumer handler)."""
     image_uri: str = ""
-    """A container image to run; empty means the stack's ECR repository at `imageTag`."""
+    """A container image to run (no build); empty means the project's image in the stack's
+    ECR repository."""
+    image_build: bool = True
+    """`pulumi up` builds the project's image (Docker with Buildx where it runs) and pushes it,
+    tagged by its content; false runs the image you push yourself at `imageTag`."""
+    image_context: str = ".."
+    """Build context of the image, relative to infra/ (the project root)."""
     image_tag: str = "v1"
-    """Tag of the project image in the stack's ECR repository (tags are immutable)."""
+    """The tag you push the image at yourself (`imageBuild: false`); tags are immutable."""
 
     # -- data lake ---------------------------------------------------------
     raw_expiration_days: int = 365
@@ -338,6 +347,17 @@ class StackSettings:
             ("errorRateAlarmPct", 0.0 < self.error_rate_alarm_pct <= 100.0, "in (0, 100]"),
             ("burnRateAlarm", self.burn_rate_alarm > 0.0, "positive"),
             ("packageName", self.package_name.isidentifier(), "a Python package name"),
+            (
+                "imageContext",
+                bool(self.image_uri) or not self.image_build or bool(self.image_context.strip()),
+                "a directory relative to infra/ when imageBuild is true",
+            ),
+            (
+                "imageTag",
+                bool(self.image_uri or self.image_build or ECR_TAG.fullmatch(self.image_tag)),
+                "an ECR tag ([a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127}) when imageBuild is false "
+                "and imageUri is empty",
+            ),
             (
                 "accessLogExpirationDays",
                 self.access_log_expiration_days > 0,

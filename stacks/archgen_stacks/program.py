@@ -23,6 +23,7 @@ from .common import ImageRepository, ImageRepositoryArgs, StackKey, StackKeyArgs
 from .datalake import DataLake, DataLakeArgs
 from .edge import AccessLogs
 from .hybrid import ComponentClasses, Hybrid, HybridArgs
+from .image import ImageBuild, ImageBuildArgs, missing_dockerfile
 from .monitoring import AlarmTopic, AlarmTopicArgs, Dashboard, DashboardArgs
 from .network import Network, NetworkArgs, NetworkRef
 from .realtime import ContinuousUpdates, RealtimeApi, RealtimeApiArgs
@@ -33,8 +34,11 @@ from .streaming import StreamPipeline, StreamPipelineArgs
 class AppArtifacts:
     """What the project's application provides to its stack; None fields come from config.
 
-    `image_uri`: a full image reference (config `imageUri`); when unset, the
-    stack's own ECR repository at `image_tag` (config `imageTag`).
+    `image_uri`: a full image reference (config `imageUri`), run as given; when
+    unset, the stack's own ECR repository holds the image: built from
+    `image_context` (config `imageContext`, relative to infra/) and tagged by its
+    content when `image_build` (config `imageBuild`), else pushed by the team at
+    `image_tag` (config `imageTag`).
     `consumer_code`: a `pulumi.asset.Archive` or a directory of the built
     consumer package (config `consumerCodePath`, relative to infra/).
     `consumer_handler`: config `consumerHandler`, else `<package>.stream.handler.handler`.
@@ -43,6 +47,8 @@ class AppArtifacts:
     package: str | None = None
     image_uri: str | None = None
     image_tag: str | None = None
+    image_build: bool | None = None
+    image_context: str | None = None
     consumer_code: pulumi.asset.Archive | str | None = None
     consumer_handler: str | None = None
 
@@ -58,6 +64,8 @@ class AppArtifacts:
             package=self.package or settings.package_name,
             image_uri=self.image_uri or settings.image_uri or None,
             image_tag=self.image_tag or settings.image_tag,
+            image_build=settings.image_build if self.image_build is None else self.image_build,
+            image_context=self.image_context or settings.image_context,
             consumer_code=code,
             consumer_handler=self.consumer_handler or settings.consumer_handler or None,
         )
@@ -78,6 +86,7 @@ class Stack:
     alarms: AlarmTopic
     dashboard: Dashboard | None = None
     repository: ImageRepository | None = None
+    image: ImageBuild | None = None
     network: Network | None = None
     batch: BatchPipeline | None = None
     api: RealtimeApi | None = None
@@ -140,14 +149,22 @@ def build(
     )
 
     repository: ImageRepository | None = None
+    built: ImageBuild | None = None
     image: pulumi.Input[str] = app.image_uri or ""
     repository_arn: pulumi.Input[str] | None = None
     if catalogue.uses(pattern, Part.IMAGES) and app.image_uri is None:
         repository = ImageRepository(
             f"{prefix}-images", ImageRepositoryArgs(tags=tags, kms_key_arn=key_arn)
         )
-        image = pulumi.Output.concat(repository.url, ":", app.image_tag or settings.image_tag)
         repository_arn = repository.arn
+        if app.image_build:
+            built = ImageBuild(
+                f"{prefix}-image",
+                ImageBuildArgs(repository=repository, context=app.image_context or ".."),
+            )
+            image = built.uri
+        else:
+            image = pulumi.Output.concat(repository.url, ":", app.image_tag or settings.image_tag)
 
     network: Network | None = None
     net: NetworkRef | None = None
@@ -175,6 +192,7 @@ def build(
         net = network.ref
 
     stack = Stack(settings, key_arn, lake, alarms, repository=repository, network=network)
+    stack.image = built
     key, topic = key_arn, alarms.arn
     retention = settings.log_retention_days
 
@@ -342,6 +360,8 @@ def _export(stack: Stack) -> None:
         exports["stateMachineArn"] = stack.batch.state_machine_arn
     if stack.repository is not None:
         exports["repositoryUrl"] = stack.repository.url
+    if stack.image is not None:
+        exports["imageUri"] = stack.image.uri
     for key, value in exports.items():
         pulumi.export(key, value)
     stack.exports = exports
@@ -368,6 +388,11 @@ def main(app: AppArtifacts | None = None, components: ComponentClasses | None = 
             f"consumer code {code} does not exist: build the consumer package first "
             "(see the project README) or set consumerCodePath"
         )
+    builds = catalogue.uses(settings.pattern, Part.IMAGES) and app.image_build
+    if builds and app.image_uri is None:
+        problem = missing_dockerfile(app.image_context or "..")
+        if problem:
+            raise pulumi.RunError(problem)
     try:
         return build(settings, app, components)
     except ValueError as err:

@@ -785,6 +785,8 @@ DESCRIBERS: dict[str, Callable[[MotoMocks, DeployedResource, Check], None]] = {
 
 def _service(kind: str) -> str:
     logs = ("cloudwatch.LogGroup", "cloudwatch.LogStream", "cloudwatch.LogMetricFilter")
+    if kind.startswith("docker-build:"):
+        return "ecr"  # the image is pushed into ECR (see test_patterns for its read-back)
     return "logs" if kind in logs else kind.split(".")[0]
 
 

@@ -425,3 +425,32 @@ def test_the_retrain_schedule_runs_the_real_task_on_the_api_cluster(deployed: An
     document = json.loads(document) if isinstance(document, str) else document
     runs = [s for s in document["Statement"] if "ecs:RunTask" in s["Action"]]
     assert [s["Resource"] for s in runs] == [[ecs["TaskDefinitionArn"]]]
+
+
+def test_the_built_image_is_in_ecr_under_the_tag_every_task_runs(deployed: Any) -> None:
+    pattern, mocks, result = deployed
+    built = result.of_kind("docker-build:index:Image")
+    if pattern == "streaming":
+        assert built == []  # no container task, no image
+        return
+    (image,) = built
+    ecr, ecs = mocks.client("ecr"), mocks.client("ecs")
+    arns = ecs.list_task_definitions()["taskDefinitionArns"]
+    assert arns
+    for arn in arns:
+        container = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+        uri = container["containerDefinitions"][0]["image"]
+        repository, tag = uri.partition("/")[2].rsplit(":", 1)
+        assert tag == "sha-" + image.outputs["contextHash"][:16]
+        (found,) = ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])[
+            "imageDetails"
+        ]
+        assert found["imageDigest"] == image.outputs["digest"]
+        (pulled,) = ecr.batch_get_image(repositoryName=repository, imageIds=[{"imageTag": tag}])[
+            "images"
+        ]
+        assert pulled["imageManifestMediaType"] == (
+            "application/vnd.docker.distribution.manifest.v2+json"
+        )
+        manifest = json.loads(pulled["imageManifest"])
+        assert manifest["config"]["digest"].startswith("sha256:")

@@ -18,7 +18,13 @@ from archgen_stacks.testing.emulator.translators import MODULES, TRANSLATORS
 
 
 def _args_type(kind: str) -> type:
-    """`lambda.Function` -> pulumi_aws.lambda_.FunctionArgs."""
+    """`lambda.Function` -> pulumi_aws.lambda_.FunctionArgs (`docker-build:index:Image` ->
+    pulumi_docker_build.ImageArgs)."""
+    if kind.startswith("docker-build:"):
+        import pulumi_docker_build
+
+        docker: type = getattr(pulumi_docker_build, f"{kind.rsplit(':', 1)[1]}Args")
+        return docker
     service, _, resource = kind.partition(".")
     module_name = "lambda_" if service == "lambda" else service
     with warnings.catch_warnings():  # importing a namespace warns about its deprecated classes
@@ -42,7 +48,7 @@ def test_applied_and_not_emulated_name_only_real_inputs(kind: str) -> None:
     assert translator.applied, f"{kind}: a translator applies at least one input"
     declared = translator.applied | translator.not_emulated
     top = {path.split(".", 1)[0] for path in declared}
-    assert not top - real, f"{kind}: not inputs of pulumi_aws"
+    assert not top - real, f"{kind}: not inputs of its Pulumi SDK"
     nested = sorted(path for path in declared if not input_path_exists(args, path))
     assert not nested, f"{kind}: not input paths of pulumi_aws: {nested}"
     assert not translator.applied & translator.not_emulated

@@ -61,6 +61,9 @@ class EchoMocks(Mocks):
             extra = {"arn": arn, "keyId": f"{name}-keyid"}
         elif args.typ == "aws:ecr/repository:Repository":
             extra = {**extra, "repositoryUrl": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{name}"}
+        elif args.typ == "docker-build:index:Image":
+            digest = "sha256:" + "ab" * 32
+            extra = {"digest": digest, "ref": f"{inputs['tags'][0]}@{digest}"}
         elif args.typ == "aws:lb/loadBalancer:LoadBalancer":
             extra = {**extra, "dnsName": f"{name}.elb.example", "arnSuffix": f"app/{name}/1"}
         elif args.typ == "aws:lb/targetGroup:TargetGroup":
@@ -83,6 +86,8 @@ class EchoMocks(Mocks):
             return {"name": REGION, "region": REGION, "id": REGION}
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            return {"userName": "AWS", "password": "ecr-token", "registryId": ACCOUNT}
         if token == "aws:ec2/getVpc:getVpc":
             return {"id": args.args.get("id"), "cidrBlock": EXISTING_VPC_CIDR}
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":

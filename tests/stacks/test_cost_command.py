@@ -72,6 +72,7 @@ def copy_project(example: str, where: Path) -> Path:
     project = where / example
     shutil.copytree(EXAMPLES / example / "infra", project / "infra")
     shutil.copy(EXAMPLES / example / ".archgen.yaml", project / ".archgen.yaml")
+    shutil.copy(EXAMPLES / example / "Dockerfile", project / "Dockerfile")  # the image's build
     return project
 
 

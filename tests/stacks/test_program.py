@@ -58,8 +58,8 @@ def test_every_resource_hangs_under_a_component(mocked, pattern: str) -> None:
 
 
 EXPECTED_EXPORTS = {
-    "batch": {"stateMachineArn", "repositoryUrl"},
-    "realtime": {"apiUrl", "apiKeysSecretArn", "repositoryUrl"},
+    "batch": {"stateMachineArn", "repositoryUrl", "imageUri"},
+    "realtime": {"apiUrl", "apiKeysSecretArn", "repositoryUrl", "imageUri"},
     "streaming": {"streamName", "tableName"},
     "hybrid": {
         "apiUrl",
@@ -67,6 +67,7 @@ EXPECTED_EXPORTS = {
         "streamName",
         "stateMachineArn",
         "repositoryUrl",
+        "imageUri",
         "tableName",
     },
 }
@@ -113,6 +114,7 @@ def test_config_values_reach_resources(mocked) -> None:
         logRetentionDays="90",
         scoreParallelism="2",
         imageTag="2024-05-01",
+        imageBuild="false",
         availabilityTargetPct="99.0",
     )
     run = mocked(lambda: build(s, APP))

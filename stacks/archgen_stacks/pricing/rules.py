@@ -35,6 +35,7 @@ from .rules_data import (
 Rule = Callable[[Resource, Context], list[Charge]]
 
 FREE: dict[str, str] = {
+    "docker-build:index:Image": "built where `pulumi up` runs; its storage is priced on ECR",
     "aws:iam/role:Role": "IAM is free",
     "aws:iam/rolePolicy:RolePolicy": "IAM is free",
     "aws:ec2/vpc:Vpc": "VPCs are free",

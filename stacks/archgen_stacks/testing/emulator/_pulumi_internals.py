@@ -162,3 +162,19 @@ def input_path_exists(args_type: type, path: str) -> bool:
             return False
         current = fields[part]
     return True
+
+
+def reveal_secrets(value: Any) -> Any:
+    """`value` with every secret the mocks receive wrapped (`{sig: secret, value: v}`) unwrapped.
+
+    Translators apply plain values; the program still sees its outputs as secrets.
+    """
+    from pulumi.runtime import rpc
+
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return reveal_secrets(value.get("value"))
+        return {k: reveal_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [reveal_secrets(v) for v in value]
+    return value

@@ -2,14 +2,16 @@
 
 Emulated: `aws.get_caller_identity` (moto's STS), `aws.get_region`,
 `aws.get_partition` (always `aws`), `aws.get_availability_zones` (moto's
-EC2 zones of the region) and `aws.iam.get_policy_document` (rendered locally,
-see `translators._util._policy_document`). Not emulated: every other data
+EC2 zones of the region), `aws.ecr.get_authorization_token` (moto's ECR token,
+split into user name and password) and `aws.iam.get_policy_document` (rendered
+locally, see `translators._util._policy_document`). Not emulated: every other data
 source; in strict mode calling one fails the deploy naming its token,
 otherwise its arguments are echoed as its result.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -63,6 +65,22 @@ def _vpc(m: Backend, args: Mapping[str, Any]) -> R:
     return {"id": vpc["VpcId"], "cidrBlock": vpc["CidrBlock"], "arn": "", "tags": {}}
 
 
+def _ecr_authorization_token(m: Backend, args: Mapping[str, Any]) -> R:
+    registry = str(args.get("registryId") or m.account_id)
+    data = m.client("ecr").get_authorization_token(registryIds=[registry])
+    auth = data["authorizationData"][0]
+    user, _, password = base64.b64decode(auth["authorizationToken"]).decode().partition(":")
+    return {
+        "authorizationToken": auth["authorizationToken"],
+        "expiresAt": str(auth["expiresAt"]),
+        "proxyEndpoint": auth["proxyEndpoint"],
+        "userName": user,
+        "password": password,
+        "registryId": registry,
+        "id": registry,
+    }
+
+
 def _policy_document_json(m: Backend, args: Mapping[str, Any]) -> R:
     doc = _policy_document(args)
     text = json.dumps(doc, indent=2)
@@ -76,6 +94,7 @@ DATA_SOURCES: dict[str, Callable[[Backend, Mapping[str, Any]], R]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": _availability_zones,
     "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document_json,
     "aws:ec2/getVpc:getVpc": _vpc,
+    "aws:ecr/getAuthorizationToken:getAuthorizationToken": _ecr_authorization_token,
 }
 
 

@@ -207,7 +207,7 @@ class MotoMocks(Mocks):
     # -- pulumi Mocks -----------------------------------------------------
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         """Create the resource in moto (serialised) and return its id and outputs."""
-        inputs = dict(args.inputs)
+        inputs = internals.reveal_secrets(dict(args.inputs))
         kind = kind_of(args.typ)
         with self._lock:
             translator = TRANSLATORS.get(kind)
