@@ -33,6 +33,7 @@ STACKS_DEPENDENCIES: tuple[str, ...] = (
     "archgen",
     "pulumi",
     "pulumi-aws",
+    "pulumi-docker-build",
     "pulumi-policy",
     "moto",
     "boto3",
