@@ -22,6 +22,7 @@ from archgen_stacks.pricing import Resource, registered
 from archgen_stacks.program import AppArtifacts, build
 from archgen_stacks.scan import accepted, scan_resources, terraform_type, to_plan
 from archgen_stacks.scan.runner import Finding
+from archgen_stacks.scan.tfplan import NOT_SCANNED
 
 from .conftest import EXISTING_VPC
 
@@ -69,7 +70,8 @@ def test_every_registered_type_converts_to_a_type_checkov_knows(
     plan, entries = to_plan(resources)
     types = {r["type"] for r in plan["planned_values"]["root_module"]["resources"]}
     assert types <= checkov_types, sorted(types - checkov_types)
-    assert len(entries) == sum(1 for r in resources if not r.is_component)
+    scanned = [r for r in resources if not r.is_component and r.typ not in NOT_SCANNED]
+    assert len(entries) == len(scanned)
 
 
 @pytest.mark.parametrize(("pattern", "variant"), CASES)
@@ -79,6 +81,14 @@ def test_every_token_maps_and_addresses_are_unique(pattern: str, variant: str) -
     assert len(addresses) == len(set(addresses))
     configured = plan["configuration"]["root_module"]["resources"]
     assert [r["address"] for r in configured] == addresses
+
+
+def test_the_image_build_is_left_out_of_the_plan_on_purpose() -> None:
+    resources = graph("batch", "default")
+    assert "docker-build:index:Image" in {r.typ for r in resources}
+    plan, entries = to_plan(resources)
+    assert not [e for e in entries if e.resource.typ in NOT_SCANNED]
+    assert NOT_SCANNED["docker-build:index:Image"].strip()
 
 
 def test_the_type_rule_and_its_exceptions() -> None:

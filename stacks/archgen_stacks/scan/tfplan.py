@@ -205,9 +205,16 @@ def _number(value: Any) -> Any:
     return value
 
 
+NOT_SCANNED: dict[str, str] = {
+    "docker-build:index:Image": "an image build, not an AWS resource (its repository is scanned)",
+}
+"""Non-AWS types left out of the plan on purpose, with the reason."""
+
+
 def to_plan(resources: Iterable[Resource]) -> tuple[dict[str, Any], list[Entry]]:
-    """The Terraform plan document of `resources` (components left out), and its entries."""
-    graph = [r for r in resources if not r.is_component]
+    """The Terraform plan document of `resources` (components and `NOT_SCANNED` types left
+    out), and its entries."""
+    graph = [r for r in resources if not r.is_component and r.typ not in NOT_SCANNED]
     check_mapped(r.typ for r in graph)
     entries = [Entry(f"{terraform_type(r.typ)}.{address_name(r.name)}", r) for r in graph]
     refs = _References(entries)
