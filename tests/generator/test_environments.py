@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import yaml
 from hypothesis import given, settings
@@ -73,3 +74,60 @@ def test_every_example_has_dev_staging_and_prod_that_pass_the_checks() -> None:
         }
         head = (infra / "Pulumi.prod.yaml").read_text().split("config:")[0]
         assert "alarmEmail" in head and "dev" in head
+
+
+def test_update_set_resizes_every_stack_and_keeps_a_hand_edit_in_prod(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    from click.testing import CliRunner
+
+    from archgen.cli_update import update as update_cmd
+    from archgen.update import check
+
+    project = tmp_path / "credit-decisions"
+    shutil.copytree(EXAMPLES / "credit-decisions", project)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
+    prod_path = project / "infra" / "Pulumi.prod.yaml"
+    prod_text = prod_path.read_text()
+    assert "  credit-decisions:alarmEmail: ''\n" in prod_text
+    prod_path.write_text(
+        prod_text.replace(
+            "  credit-decisions:alarmEmail: ''\n",
+            "  credit-decisions:alarmEmail: oncall@credit.example\n",
+        )
+    )
+    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "gen"], cwd=project, check=True)
+
+    def config(stack: str) -> dict[str, Any]:
+        path = project / "infra" / f"Pulumi.{stack}.yaml"
+        return dict(yaml.safe_load(path.read_text())["config"])
+
+    before = {stack: config(stack) for stack in ("dev", "staging", "prod")}
+    result = CliRunner().invoke(
+        update_cmd,
+        ["--set", "daily_volume=5,000,000", "--set", "scale_to_daily_volume=20,000,000"]
+        + ["--project", str(project)],
+    )
+
+    assert result.exit_code == 0, result.output
+    after = {stack: config(stack) for stack in ("dev", "staging", "prod")}
+    key = "credit-decisions:apiMaxTasks"
+    for stack in ("dev", "staging", "prod"):
+        assert after[stack][key] > before[stack][key], stack
+        assert f"infra/Pulumi.{stack}.yaml" in result.output
+    assert after["staging"][key] == after["dev"][key]
+    assert after["prod"][key] >= after["dev"][key]
+    assert after["prod"]["credit-decisions:alarmEmail"] == "oncall@credit.example"
+    assert after["prod"]["credit-decisions:lbDeletionProtection"] is True
+    dev = StackSettings.from_mapping(
+        {k.split(":", 1)[1]: v for k, v in after["dev"].items() if k.startswith("credit-")}
+    )
+    expected_prod = prod_settings(dev, "us-east-1")
+    assert after["prod"][key] == expected_prod.api_max_tasks
+    # check reports the hand-filled address against the rendered '' and nothing else
+    drift = check(project).drift
+    assert [(d.kind, d.path) for d in drift] == [("config", "infra/Pulumi.prod.yaml")]
+    assert "alarmEmail" in drift[0].detail
