@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import shutil
+import subprocess
 import sys
 import warnings
 from dataclasses import dataclass
@@ -122,6 +123,15 @@ def test_ci_gains_the_dependency_audit_and_keeps_the_tests(tmp_path: Path) -> No
         assert packed["jobs"][job] == plain["jobs"][job]
     deploy = (packed_project / ".github/workflows/pulumi.yml").read_text()
     assert "${{ secrets.AWS_ROLE_ARN }}" in deploy
+    workflows = sorted(str(w) for w in (packed_project / ".github/workflows").glob("*.yml"))
+    schema = ["--builtin-schema", "vendor.github-workflows"]
+    checked = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", *schema, *workflows],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 @dataclass
