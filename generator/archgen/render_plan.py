@@ -15,7 +15,8 @@ Context handed to every template as `cookiecutter.<name>`:
   `mermaid`, `reasons`, `warnings`, `why_not` (rows), `choice_note`, `criteria` and
   `score_rows`, `sizing_rows`, `headroom`, `consequences`, `cost_rows`, `cost_total`,
   `cost_per_pattern` (rows), `budget`, `budget_note`, `pricing`,
-  `pulumi_dev_yaml`, `pulumi_local_yaml`, `usage_yaml`, `docker_cmd`, `entrypoints` (rows),
+  `pulumi_dev_yaml`, `pulumi_staging_yaml`, `pulumi_prod_yaml`, `pulumi_local_yaml`,
+  `usage_yaml`, `docker_cmd`, `entrypoints` (rows),
   `deploy_steps` (shell lines run before `pulumi up`), `after_deploy` (shell lines
   run after it, inside `infra/`), `stacks_requirement`,
   `stacks_requirement_policy`, `main_py`, and `spec` (the model spec's
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -34,12 +36,13 @@ from typing import Any
 
 import yaml
 
-from archgen import __version__, catalogue, prices
+from archgen import __version__, aws_limits, catalogue, prices
 from archgen.errors import RenderError
 from archgen.model_spec import DEFAULT_SPEC
 from archgen.patterns import Pattern
 from archgen.plan import Plan
 from archgen.requirements import package_name
+from archgen.sizing import MAX_API_TASKS
 from archgen.stack_settings import StackSettings
 
 ROOT_DIR = "{{cookiecutter.project_slug}}"
@@ -149,8 +152,40 @@ def _sized_settings(plan: Plan, region: str, project_values: Mapping[str, Any]) 
     return settings
 
 
+PROD_ZONES = 3
+"""Availability zones a prod stack spans where the region has them (losing one leaves two)."""
+PROD_LOG_RETENTION_DAYS = 90
+"""CloudWatch Logs retention of a prod stack (a PutRetentionPolicy value), at least dev's."""
+
+
+def prod_settings(settings: StackSettings, region: str) -> StackSettings:
+    """The prod stack: dev's sizing spread over up to `PROD_ZONES` zones so losing one keeps
+    capacity, the load balancer protected from deletion and logs kept longer."""
+    zones = max(
+        settings.availability_zones, min(PROD_ZONES, aws_limits.availability_zones(region)[0])
+    )
+    # losing one zone of `zones` must leave dev's desired tasks running
+    desired = max(zones, math.ceil(settings.api_desired_tasks * zones / (zones - 1)))
+    desired = min(MAX_API_TASKS, max(desired, settings.api_min_tasks))
+    return dataclasses.replace(
+        settings,
+        availability_zones=zones,
+        api_min_tasks=max(settings.api_min_tasks, min(zones, desired)),
+        api_desired_tasks=desired,
+        api_max_tasks=max(settings.api_max_tasks, desired),
+        lb_deletion_protection=True,
+        log_retention_days=max(settings.log_retention_days, PROD_LOG_RETENTION_DAYS),
+    )
+
+
+def stack_settings(settings: StackSettings, region: str) -> dict[str, StackSettings]:
+    """The settings of each stack a team promotes through: dev, staging (dev's sizing, its
+    own stack) and prod (`prod_settings`)."""
+    return {"dev": settings, "staging": settings, "prod": prod_settings(settings, region)}
+
+
 def _dev_config(settings: StackSettings, namespace: str, region: str) -> str:
-    """The dev stack: the sized config."""
+    """A deployed stack's config: the region and the settings."""
     config: dict[str, Any] = {"aws:region": region}
     config.update(settings.to_config(namespace))
     return _yaml({"config": config})
@@ -335,7 +370,10 @@ def build_context(
         "services": services,
         "components": _unique([c for layer in layers for c in layer.items("components")]),
         "mermaid": _mermaid(layers),
-        "pulumi_dev_yaml": _dev_config(settings, slug, answers.region),
+        **{
+            f"pulumi_{stack}_yaml": _dev_config(stack_sized, slug, answers.region)
+            for stack, stack_sized in stack_settings(settings, answers.region).items()
+        },
         "pulumi_local_yaml": _local_config(settings, slug, answers.region, services),
         "usage_yaml": prices.usage_file_entries(
             {"daily_volume": answers.daily_volume, "peak_factor": answers.peak_factor}

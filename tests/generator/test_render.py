@@ -137,6 +137,7 @@ def test_project_has_the_pattern_layers_infra_and_record(hybrid: Path) -> None:
         "Dockerfile",
         ".gitignore",
         ".github/workflows/ci.yml",
+        ".github/workflows/pulumi.yml",
         "docs/adr/0001-architecture-pattern.md",
         "infra/Pulumi.yaml",
         "infra/Pulumi.dev.yaml",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import shutil
+import subprocess
 import sys
 import warnings
 from dataclasses import dataclass
@@ -109,15 +110,28 @@ def test_ci_gains_the_dependency_audit_and_keeps_the_tests(tmp_path: Path) -> No
     plain = yaml.safe_load(
         (render(tmp_path, with_pack=False) / ".github/workflows/ci.yml").read_text()
     )
-    packed = yaml.safe_load(
-        (render(tmp_path, with_pack=True) / ".github/workflows/ci.yml").read_text()
-    )
+    packed_project = render(tmp_path, with_pack=True)
+    packed = yaml.safe_load((packed_project / ".github/workflows/ci.yml").read_text())
     names = [step.get("name") for step in packed["jobs"]["test"]["steps"]]
     plain_names = [step.get("name") for step in plain["jobs"]["test"]["steps"]]
     assert set(plain_names) < set(names)
     audit = next(s for s in packed["jobs"]["test"]["steps"] if "audit" in str(s.get("name")))
     assert "pip-audit" in audit["run"]
-    assert "${{ secrets.AWS_ROLE_ARN }}" in str(packed["jobs"]["preview"])
+    # the pack's ci.yml keeps archgen's jobs and deploys through archgen's reusable workflow
+    assert set(plain["jobs"]) == set(packed["jobs"])
+    for job in ("preview", "dev", "staging", "prod"):
+        assert packed["jobs"][job] == plain["jobs"][job]
+    deploy = (packed_project / ".github/workflows/pulumi.yml").read_text()
+    assert "${{ secrets.AWS_ROLE_ARN }}" in deploy
+    workflows = sorted(str(w) for w in (packed_project / ".github/workflows").glob("*.yml"))
+    schema = ["--builtin-schema", "vendor.github-workflows"]
+    checked = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", *schema, *workflows],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 @dataclass
