@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .batch_flow import (
+    INLINE_MAP_MAX,
     MODELS_PREFIX,
     PREDICTIONS_PREFIX,
     RAW_PREFIX,
@@ -92,8 +93,10 @@ class BatchPipelineArgs:
                 )
         if not self.subnet_ids:
             raise ValueError("BatchPipelineArgs.subnet_ids must name the private subnets")
-        if not 1 <= self.score_parallelism <= 1000:
-            raise ValueError("BatchPipelineArgs.score_parallelism must be 1 to 1000")
+        # the state machine's role does not yet grant what a Distributed Map's child
+        # executions need (states:StartExecution on itself), so an Inline Map it is
+        if not 1 <= self.score_parallelism <= INLINE_MAP_MAX:
+            raise ValueError(f"BatchPipelineArgs.score_parallelism must be 1 to {INLINE_MAP_MAX}")
         if self.timeout_minutes < 1:
             raise ValueError("BatchPipelineArgs.timeout_minutes must be at least 1")
         if not self.package.isidentifier():
