@@ -263,10 +263,12 @@ def test_score_parallelism_is_checked_against_the_distributed_map_not_the_inline
         assert problem.endswith("(allowed: 1 to 1000)")
 
 
-def test_sizing_clamp_is_the_inline_map_limit() -> None:
-    assert sizing.MAX_SCORE_PARALLELISM == aws_limits.inline_map_max_concurrency() == 40
+def test_sizing_clamp_is_the_most_shards_a_run_scores() -> None:
+    # was the Inline Map's 40; a Distributed Map scores more, up to States.ArrayRange's 1,000
+    assert sizing.MAX_SCORE_PARALLELISM == aws_limits.max_score_parallelism() == 1000
+    assert sizing.INLINE_MAP_MAX == aws_limits.inline_map_max_concurrency() == 40
     huge = Requirements(daily_volume=10_000_000_000, latency_p99_ms=86_400_000)
-    assert sizing.size(huge, Pattern.BATCH).stack_config["score_parallelism"] == 40
+    assert sizing.size(huge, Pattern.BATCH).stack_config["score_parallelism"] == 1000
 
 
 def test_big_fleets_warn_about_the_new_account_vcpu_quota() -> None:

@@ -7,8 +7,13 @@ from typing import Any
 
 import pytest
 
+from archgen import sizing
+from archgen.patterns import Pattern
+from archgen.requirements import Requirements
+from archgen.stack_settings import StackSettings
 from archgen_stacks.batch import BatchPipeline, BatchPipelineArgs, batch_definition
 from archgen_stacks.common import Bucket
+from archgen_stacks.program import AppArtifacts, build
 
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/k"
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:alarms"
@@ -266,3 +271,23 @@ def test_an_inline_map_grants_no_child_executions(mocked) -> None:
     assert set(policies) == {"batch-states-policy"}
     actions = {a for statements in policies.values() for s in statements for a in s["Action"]}
     assert not {a for a in actions if a.startswith("states:")}
+
+
+def test_a_very_large_volume_sizes_past_40_shards_into_a_distributed_map(mocked) -> None:
+    req = Requirements(daily_volume=1_000_000_000, latency_p99_ms=86_400_000)
+    sized = sizing.size(req, Pattern.BATCH)
+    shards = int(str(sized.stack_config["score_parallelism"]))
+    assert 40 < shards <= 1000
+    (figure,) = [f for f in sized.figures if f.key == "score_parallelism"]
+    assert "Distributed Map above 40 (inline at or below)" in figure.basis
+    settings = StackSettings(**sized.stack_config)
+    assert settings.violations() == []
+    run = mocked(lambda: build(settings, AppArtifacts(package="credit", consumer_code=".")))
+    (machine,) = run.of("aws:sfn/stateMachine:StateMachine")
+    score = json.loads(machine.inputs["definition"])["States"]["Score"]
+    assert score["ItemProcessor"]["ProcessorConfig"] == {
+        "Mode": "DISTRIBUTED",
+        "ExecutionType": "STANDARD",
+    }
+    assert score["MaxConcurrency"] == shards
+    assert [p for p in run.of("aws:iam/rolePolicy:RolePolicy") if "distributed-map" in p.name]
