@@ -272,7 +272,9 @@ def batch_definition(
             else {"Mode": "INLINE"}
         )
         mode: dict[str, Any] = (
-            {"Label": SCORE_MAP_LABEL, "ToleratedFailurePercentage": 0}
+            # 0.0, not 0: both are JSON numbers Step Functions accepts, but the ASL parser
+            # moto (and so the offline emulator) validates with takes only a decimal here
+            {"Label": SCORE_MAP_LABEL, "ToleratedFailurePercentage": 0.0}
             if distributed(score_parallelism)
             else {}
         )

@@ -425,3 +425,36 @@ def test_the_retrain_schedule_runs_the_real_task_on_the_api_cluster(deployed: An
     document = json.loads(document) if isinstance(document, str) else document
     runs = [s for s in document["Statement"] if "ecs:RunTask" in s["Action"]]
     assert [s["Resource"] for s in runs] == [[ecs["TaskDefinitionArn"]]]
+
+
+def test_a_200_shard_batch_stack_deploys_its_distributed_map_in_strict_mode() -> None:
+    settings = StackSettings(pattern="batch", score_parallelism=200)
+    with moto_backend() as session:
+        mocks = MotoMocks(session)  # strict: every input applied to moto or listed with a reason
+        result = deploy(lambda: build(settings, APP), mocks=mocks)
+        arn = result.outputs["stateMachineArn"]
+        sfn = mocks.client("stepfunctions").describe_state_machine(stateMachineArn=arn)
+        score = json.loads(sfn["definition"])["States"]["Score"]
+        assert score["ItemProcessor"]["ProcessorConfig"] == {
+            "Mode": "DISTRIBUTED",
+            "ExecutionType": "STANDARD",
+        }
+        assert score["MaxConcurrency"] == 200
+        assert score["ToleratedFailurePercentage"] == 0
+        iam = mocks.client("iam")
+        (grant,) = [p for p in result.of_kind("iam.RolePolicy") if "distributed-map" in p.name]
+        role, name = grant.id.split(":", 1)
+        assert iam.get_role(RoleName=role)["Role"]["Arn"] == sfn["roleArn"]
+        doc = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        doc = json.loads(doc) if isinstance(doc, str) else doc
+        region, account = arn.split(":")[3:5]
+        assert doc["Statement"] == [
+            {"Effect": "Allow", "Action": ["states:StartExecution"], "Resource": [arn]},
+            {
+                "Effect": "Allow",
+                "Action": ["states:DescribeExecution", "states:StopExecution"],
+                "Resource": [
+                    f"arn:aws:states:{region}:{account}:execution:{sfn['name']}/ScoreShards:*"
+                ],
+            },
+        ]

@@ -276,6 +276,8 @@ def test_more_shards_than_an_inline_map_runs_score_in_a_distributed_map() -> Non
     }
     assert score["MaxConcurrency"] == 41
     assert score["ToleratedFailurePercentage"] == 0
+    # written as 0.0: moto's ASL parser (the emulator's) refuses an integer there
+    assert '"ToleratedFailurePercentage": 0.0' in json.dumps(score)
     assert score["Label"] == "ScoreShards"
 
 
