@@ -2,7 +2,7 @@
 
 The data file's `botocore:` block is generated from botocore's service models
 (`scripts/aws_limits_from_botocore.py`); its `documented:` block holds what the
-models do not carry (Fargate quota, Inline Map concurrency, AZs per region, ...),
+models do not carry (Fargate quota, Map state concurrency, AZs per region, ...),
 each entry with its source. `settings_violations()` is what
 `StackSettings.validate` adds to its own checks; `check_project_stacks()` runs
 every check over a generated project's `infra/Pulumi.<stack>.yaml` files.
@@ -49,6 +49,19 @@ def _documented(key: str) -> Any:
 def inline_map_max_concurrency() -> int:
     """Iterations an Inline Map state runs at once (Step Functions' documented limit)."""
     return int(_documented("inline_map_max_concurrency")["value"])
+
+
+def distributed_map_max_concurrency() -> int:
+    """Child executions a Distributed Map state runs at once (Step Functions' documented limit)."""
+    return int(_documented("distributed_map_max_concurrency")["value"])
+
+
+def max_score_parallelism() -> int:
+    """Most shards a batch run scores: the Distributed Map's concurrency, or fewer when
+    States.ArrayRange (which builds the shard indices) cannot build that many."""
+    return min(
+        distributed_map_max_concurrency(), int(_documented("array_range_max_items")["value"])
+    )
 
 
 def describe(values: Sequence[int]) -> str:
@@ -268,8 +281,8 @@ def settings_violations(
         _range(
             "scoreParallelism",
             s.score_parallelism,
-            {"min": 1, "max": inline_map_max_concurrency()},
-            "what a Step Functions Inline Map runs at once",
+            {"min": 1, "max": max_score_parallelism()},
+            "the shards a Distributed Map scores (indices from States.ArrayRange)",
         ),
         _range(
             "streamRetentionHours",

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from archgen import catalogue
+from archgen import aws_limits, catalogue
 from archgen.catalogue import Part
 from archgen.patterns import ModelUpdate, Pattern
 from archgen.plan import Figure, Sizing
@@ -55,8 +55,11 @@ CONSUMER_RECORDS_PER_S = 500.0
 SCORE_RECORDS_PER_TASK_HOUR = 2_000_000
 """Records one 1 vCPU / 2 GB scoring task scores per hour."""
 MAX_API_TASKS = 1000
-MAX_SCORE_PARALLELISM = 40
-"""An Inline Map state runs at most 40 iterations at once (Step Functions; archgen.aws_limits)."""
+MAX_SCORE_PARALLELISM = aws_limits.max_score_parallelism()
+"""Most scoring tasks per run: 1,000 shard indices from States.ArrayRange, scored in a
+Distributed Map above the Inline Map's 40 (Step Functions; archgen.aws_limits)."""
+INLINE_MAP_MAX = aws_limits.inline_map_max_concurrency()
+"""At or below this many shards the run scores in an Inline Map (no child executions)."""
 
 
 @dataclass(frozen=True)
@@ -353,7 +356,9 @@ def batch_figures(req: Requirements, pattern: Pattern) -> tuple[list[Figure], di
                 unit="tasks",
                 basis=(
                     f"ceil({records_per_run:,.0f} records per run at the growth target / "
-                    f"({SCORE_RECORDS_PER_TASK_HOUR:,} per task-hour x {window_h:g} h window))"
+                    f"({SCORE_RECORDS_PER_TASK_HOUR:,} per task-hour x {window_h:g} h window)), "
+                    f"at most {MAX_SCORE_PARALLELISM:,}; Distributed Map above "
+                    f"{INLINE_MAP_MAX} (inline at or below)"
                 ),
             )
         )

@@ -17,14 +17,17 @@ import pulumi
 import pulumi_aws as aws
 
 from .batch_flow import (
+    ARRAY_RANGE_MAX,
     MODELS_PREFIX,
     PREDICTIONS_PREFIX,
     RAW_PREFIX,
     RUNS_PREFIX,
+    SCORE_MAP_LABEL,
     STEPS_SCORE,
     STEPS_TRAIN,
     TRAINING_PREFIX,
     batch_definition,
+    distributed,
 )
 from .common import (
     Bucket,
@@ -92,8 +95,10 @@ class BatchPipelineArgs:
                 )
         if not self.subnet_ids:
             raise ValueError("BatchPipelineArgs.subnet_ids must name the private subnets")
-        if not 1 <= self.score_parallelism <= 1000:
-            raise ValueError("BatchPipelineArgs.score_parallelism must be 1 to 1000")
+        # above 40 shards a Distributed Map scores them; its shard indices come from
+        # States.ArrayRange, which builds at most ARRAY_RANGE_MAX items
+        if not 1 <= self.score_parallelism <= ARRAY_RANGE_MAX:
+            raise ValueError(f"BatchPipelineArgs.score_parallelism must be 1 to {ARRAY_RANGE_MAX}")
         if self.timeout_minutes < 1:
             raise ValueError("BatchPipelineArgs.timeout_minutes must be at least 1")
         if not self.package.isidentifier():
@@ -259,6 +264,8 @@ class BatchPipeline(pulumi.ComponentResource):
             opts=child,
         )
         self.state_machine_arn = self.state_machine.arn
+        if distributed(args.score_parallelism):
+            self._distributed_map_policy(name, sfn_role, account)
         scheduler_role = aws.iam.Role(
             f"{name}-scheduler-role",
             assume_role_policy=assume_role_policy("scheduler.amazonaws.com", account.account_id),
@@ -451,6 +458,40 @@ class BatchPipeline(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         return role
+
+    def _distributed_map_policy(self, name: str, role: aws.iam.Role, account: Any) -> None:
+        """What the Distributed Map's child executions need, granted after the state machine.
+
+        "IAM policies for using Distributed Map states",
+        https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html:
+        states:StartExecution on the state machine itself, states:DescribeExecution and
+        states:StopExecution on its executions. A Map Run's child executions are named
+        `execution:<state machine name>/<map label>:<id>`, so the second statement names
+        the Score map's label. A policy of its own (the role's main one is created before
+        the state machine) is what keeps the ARN from being a circular dependency.
+        """
+        children = pulumi.Output.concat(
+            "arn:",
+            account.partition,
+            ":states:",
+            account.region,
+            ":",
+            account.account_id,
+            ":execution:",
+            self.state_machine.name,
+            f"/{SCORE_MAP_LABEL}:*",
+        )
+        aws.iam.RolePolicy(
+            f"{name}-distributed-map-policy",
+            role=role.id,
+            policy=document(
+                [
+                    statement(["states:StartExecution"], [self.state_machine.arn]),
+                    statement(["states:DescribeExecution", "states:StopExecution"], [children]),
+                ]
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.state_machine]),
+        )
 
 
 XRAY_ACTIONS = (

@@ -24,6 +24,24 @@ RUNS_PREFIX = "predictions/_runs/"
 STEPS_TRAIN = "train"
 STEPS_SCORE = "score"
 """Values of a run's `steps` input: train only, or score only (absent: both)."""
+INLINE_MAP_MAX = 40
+"""Iterations an Inline Map runs at once ("Using Map state in Inline mode in Step Functions
+workflows"); more shards score in a Distributed Map. Inline stays below it: no child
+executions to pay for or to grant the role."""
+DISTRIBUTED_MAP_MAX = 10_000
+"""Child workflow executions a Distributed Map runs at once ("Using Map state in Distributed
+mode for large-scale parallel workloads in Step Functions": 10,000 by default and at most)."""
+ARRAY_RANGE_MAX = 1000
+"""Items States.ArrayRange builds at most ("Intrinsic functions for JSONPath states in Step
+Functions"): the shard indices come from it, so a run scores at most 1,000 shards."""
+SCORE_MAP_LABEL = "ScoreShards"
+"""The Distributed Map's Label: its child executions' ARNs are `<machine>/ScoreShards:<id>`."""
+
+
+def distributed(score_parallelism: int) -> bool:
+    """Whether `score_parallelism` shards need a Distributed Map (more than an Inline one runs)."""
+    return score_parallelism > INLINE_MAP_MAX
+
 
 TASK_RETRY = [
     {
@@ -122,8 +140,8 @@ def batch_definition(
     compares it with `metric_threshold` (at least it for a `max` goal such as AUC,
     at most it for a `min` goal such as RMSE), score runs one task per shard.
     """
-    if score_parallelism < 1:
-        raise ValueError("score_parallelism must be at least 1")
+    if not 1 <= score_parallelism <= min(ARRAY_RANGE_MAX, DISTRIBUTED_MAP_MAX):
+        raise ValueError(f"score_parallelism must be 1 to {ARRAY_RANGE_MAX}")
     if metric_goal not in GATE_COMPARISON:
         raise ValueError(f"metric_goal must be max or min, not {metric_goal!r}")
     task = {
@@ -242,13 +260,32 @@ def batch_definition(
             f"States.Array('python', '-m', '{package}.jobs.score', '--shard', "
             f"States.Format('{{}}', $.shard), '--shards', '{score_parallelism}')"
         )
+        # Above 40 shards each shard is a child execution of a Distributed Map. Its children
+        # are STANDARD: Express workflows do not support the Run a Job (.sync) pattern that
+        # ecs:runTask.sync uses ("Optimized integrations for Step Functions",
+        # https://docs.aws.amazon.com/step-functions/latest/dg/connect-supported-services.html).
+        # The shard indices come from States.ArrayRange (at most ARRAY_RANGE_MAX items);
+        # 1,000 indices are about 5 KB, far inside the 256 KiB state payload.
+        processor: dict[str, Any] = (
+            {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}
+            if distributed(score_parallelism)
+            else {"Mode": "INLINE"}
+        )
+        mode: dict[str, Any] = (
+            # 0.0, not 0: both are JSON numbers Step Functions accepts, but the ASL parser
+            # moto (and so the offline emulator) validates with takes only a decimal here
+            {"Label": SCORE_MAP_LABEL, "ToleratedFailurePercentage": 0.0}
+            if distributed(score_parallelism)
+            else {}
+        )
         states["Score"] = {
             "Type": "Map",
             "ItemsPath": "$.shards.items",
             "ItemSelector": {"shard.$": "$$.Map.Item.Value"},
             "MaxConcurrency": score_parallelism,
+            **mode,
             "ItemProcessor": {
-                "ProcessorConfig": {"Mode": "INLINE"},
+                "ProcessorConfig": processor,
                 "StartAt": "ScoreShard",
                 "States": {
                     "ScoreShard": {

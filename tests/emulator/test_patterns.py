@@ -454,3 +454,36 @@ def test_the_built_image_is_in_ecr_under_the_tag_every_task_runs(deployed: Any) 
         )
         manifest = json.loads(pulled["imageManifest"])
         assert manifest["config"]["digest"].startswith("sha256:")
+
+
+def test_a_200_shard_batch_stack_deploys_its_distributed_map_in_strict_mode() -> None:
+    settings = StackSettings(pattern="batch", score_parallelism=200)
+    with moto_backend() as session:
+        mocks = MotoMocks(session)  # strict: every input applied to moto or listed with a reason
+        result = deploy(lambda: build(settings, APP), mocks=mocks)
+        arn = result.outputs["stateMachineArn"]
+        sfn = mocks.client("stepfunctions").describe_state_machine(stateMachineArn=arn)
+        score = json.loads(sfn["definition"])["States"]["Score"]
+        assert score["ItemProcessor"]["ProcessorConfig"] == {
+            "Mode": "DISTRIBUTED",
+            "ExecutionType": "STANDARD",
+        }
+        assert score["MaxConcurrency"] == 200
+        assert score["ToleratedFailurePercentage"] == 0
+        iam = mocks.client("iam")
+        (grant,) = [p for p in result.of_kind("iam.RolePolicy") if "distributed-map" in p.name]
+        role, name = grant.id.split(":", 1)
+        assert iam.get_role(RoleName=role)["Role"]["Arn"] == sfn["roleArn"]
+        doc = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        doc = json.loads(doc) if isinstance(doc, str) else doc
+        region, account = arn.split(":")[3:5]
+        assert doc["Statement"] == [
+            {"Effect": "Allow", "Action": ["states:StartExecution"], "Resource": [arn]},
+            {
+                "Effect": "Allow",
+                "Action": ["states:DescribeExecution", "states:StopExecution"],
+                "Resource": [
+                    f"arn:aws:states:{region}:{account}:execution:{sfn['name']}/ScoreShards:*"
+                ],
+            },
+        ]

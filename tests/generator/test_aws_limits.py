@@ -74,7 +74,7 @@ def test_every_violation_is_reported_with_its_key_and_the_allowed_values() -> No
             train_memory_mb=4096,
             batch_schedule="cron(0 2 * *)",
             batch_schedule_timezone="Mars/Olympus",
-            score_parallelism=1000,
+            score_parallelism=1001,
             api_min_tasks=0,
         ).validate()
     message = str(caught.value)
@@ -85,8 +85,9 @@ def test_every_violation_is_reported_with_its_key_and_the_allowed_values() -> No
     assert "(allowed: 512, 1024, 2048)" in message
     assert "batchSchedule: 'cron(0 2 * *)' has 4 cron fields, not 6" in message
     assert "batchScheduleTimezone: 'Mars/Olympus' is not an IANA time zone" in message
-    assert "scoreParallelism: 1000 is outside what a Step Functions Inline Map runs" in message
-    assert "(allowed: 1 to 40)" in message
+    # above 40 a Distributed Map scores; States.ArrayRange builds at most 1,000 indices
+    assert "scoreParallelism: 1001 is outside the shards a Distributed Map scores" in message
+    assert "(allowed: 1 to 1000)" in message
     assert "apiMinTasks: must be" in message  # archgen's own checks are kept
     assert message.count("; ") == 5
 
@@ -245,10 +246,29 @@ def test_every_value_the_sizing_writes_passes(pattern: Pattern) -> None:
             assert settings.violations(region) == [], (req, config)
 
 
-def test_sizing_clamp_is_the_inline_map_limit() -> None:
-    assert sizing.MAX_SCORE_PARALLELISM == aws_limits.inline_map_max_concurrency() == 40
+def test_score_parallelism_is_checked_against_the_distributed_map_not_the_inline_one() -> None:
+    documented = aws_limits.limits()["documented"]
+    assert documented["inline_map_max_concurrency"]["value"] == 40
+    assert documented["distributed_map_max_concurrency"]["value"] == 10_000
+    assert documented["array_range_max_items"]["value"] == 1000
+    for key in ("inline_map_max_concurrency", "distributed_map_max_concurrency"):
+        assert "https://docs.aws.amazon.com/step-functions/" in documented[key]["source"]
+    assert aws_limits.max_score_parallelism() == 1000
+    # 41 was refused while the Inline Map's 40 was the limit
+    for shards in (41, 200, 1000):
+        assert StackSettings(pattern="batch", score_parallelism=shards).violations() == []
+    for shards in (0, 1001, 10_001):
+        (problem,) = StackSettings(pattern="batch", score_parallelism=shards).violations()
+        assert problem.startswith(f"scoreParallelism: {shards} is outside")
+        assert problem.endswith("(allowed: 1 to 1000)")
+
+
+def test_sizing_clamp_is_the_most_shards_a_run_scores() -> None:
+    # was the Inline Map's 40; a Distributed Map scores more, up to States.ArrayRange's 1,000
+    assert sizing.MAX_SCORE_PARALLELISM == aws_limits.max_score_parallelism() == 1000
+    assert sizing.INLINE_MAP_MAX == aws_limits.inline_map_max_concurrency() == 40
     huge = Requirements(daily_volume=10_000_000_000, latency_p99_ms=86_400_000)
-    assert sizing.size(huge, Pattern.BATCH).stack_config["score_parallelism"] == 40
+    assert sizing.size(huge, Pattern.BATCH).stack_config["score_parallelism"] == 1000
 
 
 def test_big_fleets_warn_about_the_new_account_vcpu_quota() -> None:

@@ -7,8 +7,13 @@ from typing import Any
 
 import pytest
 
+from archgen import sizing
+from archgen.patterns import Pattern
+from archgen.requirements import Requirements
+from archgen.stack_settings import StackSettings
 from archgen_stacks.batch import BatchPipeline, BatchPipelineArgs, batch_definition
 from archgen_stacks.common import Bucket
+from archgen_stacks.program import AppArtifacts, build
 
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/k"
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:alarms"
@@ -210,8 +215,79 @@ def test_task_roles_name_only_their_buckets_and_prefixes(mocked) -> None:
         ({"subnet_ids": []}, "subnet_ids"),
         ({"train_cpu": 300}, "Fargate"),
         ({"score_parallelism": 0}, "score_parallelism"),
+        ({"score_parallelism": 1001}, "score_parallelism must be 1 to 1000"),
     ],
 )
 def test_invalid_args_are_rejected(override: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         pipeline_args(**override).validate()
+
+
+def _states_policies(run: Any) -> dict[str, list[dict[str, Any]]]:
+    """Every inline policy on the state machine's role, by logical name: its statements."""
+    role = run.named("batch-states-role").rid
+    return {
+        p.name: json.loads(p.inputs["policy"])["Statement"]
+        for p in run.of("aws:iam/rolePolicy:RolePolicy")
+        if p.inputs["role"] == role
+    }
+
+
+def test_a_distributed_map_may_start_and_supervise_its_own_child_executions(mocked) -> None:
+    # "IAM policies for using Distributed Map states" (Step Functions Developer Guide):
+    # StartExecution on the state machine, Describe/StopExecution on its executions; a Map
+    # Run's children are `execution:<machine name>/<map label>:<id>`.
+    run = mocked(lambda: BatchPipeline("batch", pipeline_args(score_parallelism=41)))
+    machine = run.named("batch-state-machine")
+    policies = _states_policies(run)
+    assert set(policies) == {"batch-states-policy", "batch-distributed-map-policy"}
+    children = (
+        f"arn:aws:states:eu-west-1:123456789012:execution:{machine.outputs['name']}/ScoreShards:*"
+    )
+    assert policies["batch-distributed-map-policy"] == [
+        {
+            "Effect": "Allow",
+            "Action": ["states:StartExecution"],
+            "Resource": [machine.outputs["arn"]],
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["states:DescribeExecution", "states:StopExecution"],
+            "Resource": [children],
+        },
+    ]
+    # the state machine's own policy never names its ARN (that would be a cycle)
+    assert machine.outputs["arn"] not in json.dumps(policies["batch-states-policy"])
+    assert "batch-state-machine" in run.depends_on["batch-distributed-map-policy"]
+    assert run.parents["batch-distributed-map-policy"] == "batch"
+    defn = json.loads(machine.inputs["definition"])
+    assert defn["States"]["Score"]["Label"] == "ScoreShards"
+    assert defn["States"]["Score"]["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+
+
+def test_an_inline_map_grants_no_child_executions(mocked) -> None:
+    run = mocked(lambda: BatchPipeline("batch", pipeline_args(score_parallelism=40)))
+    policies = _states_policies(run)
+    assert set(policies) == {"batch-states-policy"}
+    actions = {a for statements in policies.values() for s in statements for a in s["Action"]}
+    assert not {a for a in actions if a.startswith("states:")}
+
+
+def test_a_very_large_volume_sizes_past_40_shards_into_a_distributed_map(mocked) -> None:
+    req = Requirements(daily_volume=1_000_000_000, latency_p99_ms=86_400_000)
+    sized = sizing.size(req, Pattern.BATCH)
+    shards = int(str(sized.stack_config["score_parallelism"]))
+    assert 40 < shards <= 1000
+    (figure,) = [f for f in sized.figures if f.key == "score_parallelism"]
+    assert "Distributed Map above 40 (inline at or below)" in figure.basis
+    settings = StackSettings(**sized.stack_config)
+    assert settings.violations() == []
+    run = mocked(lambda: build(settings, AppArtifacts(package="credit", consumer_code=".")))
+    (machine,) = run.of("aws:sfn/stateMachine:StateMachine")
+    score = json.loads(machine.inputs["definition"])["States"]["Score"]
+    assert score["ItemProcessor"]["ProcessorConfig"] == {
+        "Mode": "DISTRIBUTED",
+        "ExecutionType": "STANDARD",
+    }
+    assert score["MaxConcurrency"] == shards
+    assert [p for p in run.of("aws:iam/rolePolicy:RolePolicy") if "distributed-map" in p.name]

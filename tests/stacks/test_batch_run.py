@@ -126,7 +126,13 @@ def execute(
                     (c["Next"] for c in state["Choices"] if holds(c, doc, ctx)), state["Default"]
                 )
             elif kind == "Map":
-                for item in path(doc, state["ItemsPath"], ctx):
+                # DISTRIBUTED: each item is a child execution of its own; the Map Run fails
+                # with States.ExceedToleratedFailureThreshold once more than
+                # ToleratedFailurePercentage of the children failed.
+                mode = state["ItemProcessor"]["ProcessorConfig"]["Mode"]
+                items = path(doc, state["ItemsPath"], ctx)
+                failed = 0
+                for item in items:
                     item_ctx = {**ctx, "Map": {"Item": {"Value": item}}}
                     end, seen, _ = execute(
                         state["ItemProcessor"],
@@ -135,10 +141,14 @@ def execute(
                         item_ctx,
                     )
                     visited += seen
-                    if end.startswith("Fail"):
+                    if end.startswith("Fail") and mode == "DISTRIBUTED":
+                        failed += 1
+                    elif end.startswith("Fail"):
                         raise TaskError(
                             state["ItemProcessor"]["States"][end.split(":")[1]]["Error"]
                         )
+                if failed * 100 > state.get("ToleratedFailurePercentage", 0) * len(items):
+                    raise TaskError("States.ExceedToleratedFailureThreshold")
                 doc = put(doc, state.get("ResultPath", "$"), None)
                 nxt = state["Next"]
             else:
@@ -252,3 +262,37 @@ def test_sharded_scoring_runs_every_shard_and_a_failed_shard_fails_the_run() -> 
     end, visited, _ = execute(definition(parallelism=3), {}, Stub(fail="ScoreShard"), CTX)
     assert end == "Fail:Failed"
     assert "Publish" not in visited
+
+
+def test_more_shards_than_an_inline_map_runs_score_in_a_distributed_map() -> None:
+    inline = definition(parallelism=40)["States"]["Score"]
+    assert inline["ItemProcessor"]["ProcessorConfig"] == {"Mode": "INLINE"}
+    assert "Label" not in inline and "ToleratedFailurePercentage" not in inline
+    score = definition(parallelism=41)["States"]["Score"]
+    # ECS runTask.sync needs STANDARD children: Express workflows have no .sync pattern
+    assert score["ItemProcessor"]["ProcessorConfig"] == {
+        "Mode": "DISTRIBUTED",
+        "ExecutionType": "STANDARD",
+    }
+    assert score["MaxConcurrency"] == 41
+    assert score["ToleratedFailurePercentage"] == 0
+    # written as 0.0: moto's ASL parser (the emulator's) refuses an integer there
+    assert '"ToleratedFailurePercentage": 0.0' in json.dumps(score)
+    assert score["Label"] == "ScoreShards"
+
+
+def test_distributed_scoring_runs_a_child_per_shard_and_a_failed_shard_fails_the_run() -> None:
+    stub = Stub()
+    end, visited, _ = execute(definition(parallelism=200), {}, stub, CTX)
+    assert end == "Succeed:Done"
+    assert visited.count("ScoreShard") == 200
+    failing = Stub(fail="ScoreShard")
+    end, visited, _ = execute(definition(parallelism=200), {}, failing, CTX)
+    assert end == "Fail:Failed"
+    assert "Publish" not in visited
+    assert [s for s, _ in failing.calls][-1] == "NotifyFailure"
+
+
+def test_more_shards_than_states_array_range_builds_are_refused() -> None:
+    with pytest.raises(ValueError, match="1 to 1000"):
+        definition(parallelism=1001)

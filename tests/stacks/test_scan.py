@@ -18,9 +18,10 @@ import pytest
 
 from archgen.errors import ScanError, UsageError
 from archgen.stack_settings import PATTERNS, StackSettings
+from archgen_stacks.policy import ResourceView, check_resource
 from archgen_stacks.pricing import Resource, registered
 from archgen_stacks.program import AppArtifacts, build
-from archgen_stacks.scan import accepted, scan_resources, terraform_type, to_plan
+from archgen_stacks.scan import accepted, policy_findings, scan_resources, terraform_type, to_plan
 from archgen_stacks.scan.runner import Finding
 from archgen_stacks.scan.tfplan import NOT_SCANNED
 
@@ -265,3 +266,14 @@ def test_an_internal_api_passes_the_waf_rule_without_a_web_acl(checkov: str) -> 
     assert not [r for r in resources if r.typ.startswith("aws:wafv2/")]
     found = scan_resources(resources, checks=["CKV2_AWS_28", "CKV_AWS_91"])
     assert not found.failed and {f.check_id for f in found.passed} == {"CKV2_AWS_28", "CKV_AWS_91"}
+
+
+def test_a_distributed_map_s_grants_pass_checkov_and_archgen_s_iam_rules(checkov: str) -> None:
+    resources = graph("batch", scoreParallelism=200)
+    (grant,) = [r for r in resources if r.name.endswith("-distributed-map-policy")]
+    found = scan_resources(resources)
+    assert not [f for f in found.failed if f.resource == grant.name], found.failed
+    assert {f.check_id for f in found.passed if f.resource == grant.name}
+    assert not [f for f in policy_findings(resources) if f.resource == grant.name]
+    view = ResourceView(type=grant.typ, name=grant.name, props=grant.inputs)
+    assert check_resource(view) == []
