@@ -8,7 +8,6 @@ offline emulator) run exactly what `pulumi up` runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -34,37 +33,29 @@ class AppArtifacts:
     """What the project's application provides to its stack; None fields come from config.
 
     `image_uri`: a full image reference (config `imageUri`); when unset, the
-    stack's own ECR repository at `image_tag` (config `imageTag`).
-    `consumer_code`: a `pulumi.asset.Archive` or a directory of the built
-    consumer package (config `consumerCodePath`, relative to infra/).
-    `consumer_handler`: config `consumerHandler`, else `<package>.stream.handler.handler`.
+    stack's own ECR repository at `image_tag` (config `imageTag`). The API, the
+    batch jobs and the stream consumer all run this one image.
+    `consumer_handler`: config `consumerHandler`, else `<package>.stream.handler.handler`:
+    the command the consumer Lambda runs the image with.
     """
 
     package: str | None = None
     image_uri: str | None = None
     image_tag: str | None = None
-    consumer_code: pulumi.asset.Archive | str | None = None
     consumer_handler: str | None = None
 
-    def resolve(self, settings: StackSettings, base_dir: Path | None = None) -> AppArtifacts:
+    def resolve(self, settings: StackSettings) -> AppArtifacts:
         """Every field filled: given values win, the rest come from `settings`."""
-        code = self.consumer_code
-        if code is None:
-            path = Path(settings.consumer_code_path)
-            if base_dir is not None and not path.is_absolute():
-                path = base_dir / path
-            code = str(path)
         return AppArtifacts(
             package=self.package or settings.package_name,
             image_uri=self.image_uri or settings.image_uri or None,
             image_tag=self.image_tag or settings.image_tag,
-            consumer_code=code,
             consumer_handler=self.consumer_handler or settings.consumer_handler or None,
         )
 
     @property
     def handler(self) -> str:
-        """The consumer Lambda handler."""
+        """The consumer Lambda's handler, the image's command."""
         return self.consumer_handler or f"{self.package or 'app'}.stream.handler.handler"
 
 
@@ -100,7 +91,6 @@ def build(
     classes = components or ComponentClasses()
     app = (app or AppArtifacts()).resolve(settings)
     package = app.package or settings.package_name
-    consumer_code = app.consumer_code or settings.consumer_code_path
     prefix = settings.name_prefix
     pattern = settings.pattern
     tags = stack_tags(settings.tags, project=prefix, pattern=pattern)
@@ -144,7 +134,12 @@ def build(
     repository_arn: pulumi.Input[str] | None = None
     if catalogue.uses(pattern, Part.IMAGES) and app.image_uri is None:
         repository = ImageRepository(
-            f"{prefix}-images", ImageRepositoryArgs(tags=tags, kms_key_arn=key_arn)
+            f"{prefix}-images",
+            ImageRepositoryArgs(
+                tags=tags,
+                kms_key_arn=key_arn,
+                lambda_pull=catalogue.uses(pattern, Part.STREAM),
+            ),
         )
         image = pulumi.Output.concat(repository.url, ":", app.image_tag or settings.image_tag)
         repository_arn = repository.arn
@@ -270,7 +265,7 @@ def build(
         return StreamPipelineArgs(
             archive=lake.ref("archive"),
             models=lake.ref("models"),
-            code=consumer_code,
+            image=image,
             handler=app.handler,
             archive_prefix=archive_prefix,
             stream_mode=settings.stream_mode,
@@ -360,14 +355,7 @@ def main(app: AppArtifacts | None = None, components: ComponentClasses | None = 
         )
     except ValueError as err:
         raise pulumi.RunError(str(err)) from err
-    app = (app or AppArtifacts()).resolve(settings, Path.cwd())
-    code = app.consumer_code
-    needs_consumer = catalogue.uses(settings.pattern, Part.STREAM)
-    if needs_consumer and isinstance(code, str) and not Path(code).exists():
-        raise pulumi.RunError(
-            f"consumer code {code} does not exist: build the consumer package first "
-            "(see the project README) or set consumerCodePath"
-        )
+    app = (app or AppArtifacts()).resolve(settings)
     try:
         return build(settings, app, components)
     except ValueError as err:

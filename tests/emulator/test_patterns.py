@@ -9,7 +9,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import pulumi
 import pytest
 from emulator_support import moto_backend
 
@@ -18,12 +17,8 @@ from archgen_stacks.program import AppArtifacts, build
 from archgen_stacks.testing.emulator import DeployResult, MotoMocks, deploy
 from archgen_stacks.testing.esm_runner import deliver_kinesis_source, run_event_source_mapping
 
-CONSUMER = "def handler(event, context):\n    return {'batchItemFailures': []}\n"
 APP = AppArtifacts(
     package="ai_service",
-    consumer_code=pulumi.AssetArchive(
-        {"ai_service/stream/handler.py": pulumi.StringAsset(CONSUMER)}
-    ),
 )
 SETTINGS = {
     "batch": StackSettings(pattern="batch", score_parallelism=3),
@@ -128,6 +123,34 @@ def test_stream_consumer_wiring(deployed: Any) -> None:
     fn = mocks.client("lambda").get_function_configuration(FunctionName=mapping["FunctionArn"])
     assert fn["Environment"]["Variables"]["PREDICTIONS_TABLE"] == result.outputs["tableName"]
     assert result.outputs["streamName"] == stream["name"]
+
+
+def test_stream_consumer_is_an_image_function_of_the_stack_repository(deployed: Any) -> None:
+    """Deployed in strict mode: the function moto holds runs the stack's image through the
+    Runtime Interface Client, and only this account's Lambda functions may pull it."""
+    pattern, mocks, result = deployed
+    ecr = mocks.client("ecr")
+    repo = result.one("ecr.Repository").outputs
+    if not _has(pattern, "streaming"):
+        assert not result.of_kind("lambda.Function") and not result.of_kind("ecr.RepositoryPolicy")
+        return
+    lam = mocks.client("lambda")
+    name = result.one("lambda.Function").outputs["name"]
+    got = lam.get_function(FunctionName=name)
+    conf = got["Configuration"]
+    assert conf["PackageType"] == "Image" and conf["Architectures"] == ["x86_64"]
+    assert got["Code"]["ImageUri"] == f"{repo['repositoryUrl']}:{SETTINGS[pattern].image_tag}"
+    assert conf["ImageConfigResponse"]["ImageConfig"] == {
+        "EntryPoint": ["python", "-m", "awslambdaric"],
+        "Command": ["ai_service.stream.handler.handler"],
+    }
+    policy = json.loads(ecr.get_repository_policy(repositoryName=repo["name"])["policyText"])
+    (statement,) = policy["Statement"]
+    assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+    account = mocks.client("sts").get_caller_identity()["Account"]
+    assert statement["Condition"]["StringLike"]["aws:sourceArn"] == (
+        f"arn:aws:lambda:{mocks.region}:{account}:function:*"
+    )
 
 
 def test_api_wiring(deployed: Any) -> None:

@@ -269,7 +269,7 @@ def registered() -> dict[str, list[Any]]:
     spec.loader.exec_module(module)
     from archgen_stacks.program import AppArtifacts, build
 
-    app = AppArtifacts(package="credit", consumer_code="/nonexistent/consumer")
+    app = AppArtifacts(package="credit")
     runs: dict[str, list[Any]] = {}
     for pattern in PATTERNS:
         settings = StackSettings(pattern=pattern, name_prefix="pfx")

@@ -1,9 +1,10 @@
-"""ECR repositories and their lifecycle policies, created in moto's ECR.
+"""ECR repositories, their lifecycle and repository policies, created in moto's ECR.
 
 Emulated: the repository (lower-cased name, tag mutability, scan on push,
-encryption with its KMS key, tags) with its real URL and registry id, and a
-lifecycle policy. Not emulated: `forceDelete` (nothing is deleted here); no
-image is ever pushed.
+encryption with its KMS key, tags) with its real URL and registry id, a
+lifecycle policy and a repository policy (moto stores it; it enforces none).
+Not emulated: `forceDelete` (nothing is deleted here); no image is ever
+pushed (moto's Lambda takes an image function's URI without one).
 """
 
 from __future__ import annotations
@@ -46,9 +47,17 @@ def _ecr_lifecycle(m: Backend, name: str, i: R) -> tuple[str, R]:
     return str(i["repository"]), {"registryId": out["registryId"]}
 
 
+def _ecr_policy(m: Backend, name: str, i: R) -> tuple[str, R]:
+    out = m.client("ecr").set_repository_policy(
+        repositoryName=i["repository"], policyText=_json_text(i["policy"])
+    )
+    return str(i["repository"]), {"registryId": out["registryId"]}
+
+
 HANDLERS: dict[str, Handler] = {
     "ecr.Repository": _ecr_repo,
     "ecr.LifecyclePolicy": _ecr_lifecycle,
+    "ecr.RepositoryPolicy": _ecr_policy,
 }
 
 APPLIED: dict[str, frozenset[str]] = {
@@ -65,11 +74,13 @@ APPLIED: dict[str, frozenset[str]] = {
         }
     ),
     "ecr.LifecyclePolicy": frozenset({"policy", "repository"}),
+    "ecr.RepositoryPolicy": frozenset({"policy", "repository"}),
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
 NOT_EMULATED: dict[str, dict[str, str]] = {
     "ecr.Repository": {"forceDelete": "only matters when a repository is deleted"},
     "ecr.LifecyclePolicy": {},
+    "ecr.RepositoryPolicy": {},
 }
 """Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""
