@@ -77,6 +77,16 @@ def log_retention(key: str, days: int) -> str:
     return f"{key}: {days} is not a CloudWatch Logs retention (allowed: {describe(allowed)})"
 
 
+def lambda_memory(key: str, mb: int) -> str:
+    """A function's memory must be within what Lambda documents (128 MB to 10,240 MB)."""
+    return _range(key, mb, _documented("lambda_memory_mb"), "Lambda function memory")
+
+
+def lambda_timeout(key: str, seconds: int) -> str:
+    """A function's timeout must be within CreateFunction's Timeout."""
+    return _range(key, seconds, _botocore("lambda_timeout_s"), "Timeout")
+
+
 @cache
 def _image_uri_pattern() -> re.Pattern[str]:
     spec = _botocore("ecr_image")
@@ -350,13 +360,8 @@ def settings_violations(
             "Lambda MaximumRecordAgeInSeconds",
             low=60,
         ),
-        _range(
-            "consumerMemoryMb",
-            s.consumer_memory_mb,
-            _documented("lambda_memory_mb"),
-            "Lambda function memory",
-        ),
-        _range("consumerTimeoutS", s.consumer_timeout_s, _botocore("lambda_timeout_s"), "Timeout"),
+        lambda_memory("consumerMemoryMb", s.consumer_memory_mb),
+        lambda_timeout("consumerTimeoutS", s.consumer_timeout_s),
         _range("archiveBufferS", s.archive_buffer_s, buffering["interval_s"], "Firehose buffering"),
         _range("archiveBufferMb", s.archive_buffer_mb, buffering["size_mb"], "Firehose buffering"),
     ]

@@ -98,8 +98,6 @@ class StreamPipelineArgs:
             ("parallelization", 1 <= self.parallelization <= 10),
             ("max_retries", 0 <= self.max_retries <= 10_000),
             ("max_record_age_s", 60 <= self.max_record_age_s <= 604_800),
-            ("memory_mb", 128 <= self.memory_mb <= 10_240),
-            ("timeout_s", 1 <= self.timeout_s <= 900),
             ("archive_buffer_s", 0 <= self.archive_buffer_s <= 900),
             ("archive_buffer_mb", 1 <= self.archive_buffer_mb <= 128),
             ("table_ttl_days", self.table_ttl_days >= 1),
@@ -114,6 +112,8 @@ class StreamPipelineArgs:
                     f"StreamPipelineArgs.{attr} is out of range: {getattr(self, attr)!r}"
                 )
         problems = [
+            aws_limits.lambda_memory("StreamPipelineArgs.memory_mb", self.memory_mb),
+            aws_limits.lambda_timeout("StreamPipelineArgs.timeout_s", self.timeout_s),
             aws_limits.image_config("StreamPipelineArgs.handler", dict(self.image_config())),
             aws_limits.image_uri("StreamPipelineArgs.image", self.image)
             if isinstance(self.image, str)

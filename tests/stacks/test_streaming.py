@@ -135,6 +135,8 @@ def test_consumer_is_an_image_function_of_the_project_image(mocked) -> None:
         ({"parallelization": 11}, "parallelization"),
         ({"handler": "nohandler"}, "handler"),
         ({"max_record_age_s": 10}, "max_record_age_s"),
+        ({"memory_mb": 64}, "memory_mb: 64 is outside Lambda function memory"),
+        ({"timeout_s": 0}, "timeout_s: 0 is outside Timeout"),
         ({"image": "docker.io/library/credit:1"}, "image"),
         ({"image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/Credit:1"}, "image"),
     ],
@@ -142,3 +144,19 @@ def test_consumer_is_an_image_function_of_the_project_image(mocked) -> None:
 def test_invalid_args_rejected(override: dict[str, Any], attr: str) -> None:
     with pytest.raises(ValueError, match=attr):
         args(**override).validate()
+
+
+def test_consumer_timeout_is_bounded_where_botocore_bounds_it() -> None:
+    """The oracle is botocore's Lambda model (CreateFunction.Timeout's documented maximum)."""
+    import re
+
+    from botocore.loaders import Loader
+
+    model = Loader().load_service_model("lambda", "service-2")
+    doc = model["shapes"]["CreateFunctionRequest"]["members"]["Timeout"]["documentation"]
+    found = re.search(r"maximum allowed value is ([\d,]+) seconds", doc)
+    assert found is not None
+    high = int(found.group(1).replace(",", ""))
+    args(timeout_s=high).validate()
+    with pytest.raises(ValueError, match="timeout_s"):
+        args(timeout_s=high + 1).validate()
