@@ -15,8 +15,8 @@ moto 5 pushes every record put on a Kinesis stream to its mapped functions
 and, for an image function, crashes in that push (it needs a zip's code digest
 and a runtime: a 500 on `PutRecord`). In-process, an image function's push
 ends as a zip function's does with Docker off, an invocation error moto
-ignores (`_moto_pushes_to_image_functions`); a moto server in another process
-keeps moto's behaviour.
+ignores (`moto_pushes_to_image_functions`); a moto server in another process
+needs the same (`python -m archgen_stacks.testing.moto_server`).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def _image_config(i: R) -> R:
 _IMAGE_PUSH = "moto runs no image function (archgen's emulator): the record is not delivered"
 
 
-def _moto_pushes_to_image_functions() -> None:
+def moto_pushes_to_image_functions() -> None:
     """Make moto's in-process push to an image function fail as a zip's does without Docker."""
     try:
         from moto.awslambda.models import LambdaFunction
@@ -70,7 +70,7 @@ def _function(m: Backend, name: str, i: R) -> tuple[str, R]:
     if i.get("packageType") == "Image" or i.get("imageUri"):
         kw["PackageType"] = "Image"
         kw["Code"] = {"ImageUri": i["imageUri"]}
-        _moto_pushes_to_image_functions()
+        moto_pushes_to_image_functions()
         image = _image_config(i.get("imageConfig") or {})
         if image:
             kw["ImageConfig"] = image
