@@ -266,6 +266,7 @@ def build(
             archive=lake.ref("archive"),
             models=lake.ref("models"),
             image=image,
+            image_access=[repository.policy] if repository and repository.policy else [],
             handler=app.handler,
             archive_prefix=archive_prefix,
             stream_mode=settings.stream_mode,

@@ -14,7 +14,7 @@ latency, feature drift) get a `ModelMonitor`: the drift alarm and its widgets.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +59,8 @@ class StreamPipelineArgs:
     """The project's container image (`<repository url>:<tag>` or a digest), run by Lambda."""
     handler: str
     """`module.function` the image runs as its command (through the Runtime Interface Client)."""
+    image_access: Sequence[pulumi.Resource] = ()
+    """What must exist before Lambda pulls `image` (the repository policy that allows it)."""
     logs_kms_key_arn: pulumi.Input[str] | None = None
     """Key of the log groups (default `kms_key_arn`); its policy must let CloudWatch Logs use it."""
     models: Bucket | None = None
@@ -235,7 +237,8 @@ class StreamPipeline(pulumi.ComponentResource):
             logging_config={"log_format": "JSON", "log_group": logs.name},
             tracing_config={"mode": "PassThrough"},
             tags=tags,
-            opts=child,
+            # CreateFunction reads the image: the repository must let Lambda pull it first
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.image_access)),
         )
         self.event_source = aws.lambda_.EventSourceMapping(
             f"{name}-consumer-source",

@@ -96,6 +96,8 @@ def test_only_lambda_functions_of_this_account_and_region_may_pull_the_image(
     (repo,) = run.of("aws:ecr/repository:Repository")
     (policy,) = run.of("aws:ecr/repositoryPolicy:RepositoryPolicy")
     assert policy.inputs["repository"] == repo.outputs["name"]
+    (fn,) = run.of("aws:lambda/function:Function")
+    assert run.depends_on[fn.name] == [policy.name]  # CreateFunction pulls the image
     (statement,) = json.loads(policy.inputs["policy"])["Statement"]
     assert statement["Effect"] == "Allow"
     assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
