@@ -18,7 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 ROUNDS = 5
-CONSUMER = "def handler(event, context):\n    return {'batchItemFailures': []}\n"
 FAKE_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -28,16 +27,12 @@ FAKE_ENV = {
 
 
 def _hybrid_program() -> Callable[[], None]:
-    import pulumi
 
     from archgen.stack_settings import StackSettings
     from archgen_stacks.program import AppArtifacts, build
 
     app = AppArtifacts(
         package="ai_service",
-        consumer_code=pulumi.AssetArchive(
-            {"ai_service/stream/handler.py": pulumi.StringAsset(CONSUMER)}
-        ),
     )
 
     def program() -> None:

@@ -180,6 +180,36 @@ def lambda_timeout_s() -> dict[str, Any]:
     return {"min": shape["min"], "max": _int(high.group(1)), "source": where}
 
 
+def lambda_image_config() -> dict[str, Any]:
+    """List lengths of a container-image function's entry point and command."""
+    name, shape, _ = _member("lambda", "CreateFunction", "ImageConfig")
+    members = shape["members"]
+    shapes = _model("lambda")["shapes"]
+    lists = {shapes[members[m]["shape"]]["max"] for m in ("EntryPoint", "Command")}
+    (list_max,) = lists  # both are the one StringList shape
+    return {
+        "list_max": list_max,
+        "working_directory_max": shapes[members["WorkingDirectory"]["shape"]]["max"],
+        "source": _where("lambda", name, "CreateFunction.ImageConfig shape "),
+    }
+
+
+def ecr_image() -> dict[str, Any]:
+    """What an ECR image reference is made of: registry id, repository name, tag."""
+    shapes = _model("ecr")["shapes"]
+    repository = shapes["RepositoryName"]
+    return {
+        "registry_id_pattern": shapes["RegistryId"]["pattern"],
+        "repository": {
+            "min": repository["min"],
+            "max": repository["max"],
+            "pattern": repository["pattern"],
+        },
+        "tag_max": shapes["ImageTag"]["max"],
+        "source": _where("ecr", "RegistryId, RepositoryName, ImageTag", "shapes "),
+    }
+
+
 def derive() -> dict[str, Any]:
     """Every botocore-derived limit, keyed as `archgen.aws_limits` reads them."""
     esm = "CreateEventSourceMapping"
@@ -195,6 +225,8 @@ def derive() -> dict[str, Any]:
         },
         "lambda_memory_mb": _range("lambda", "CreateFunction", "MemorySize"),
         "lambda_timeout_s": lambda_timeout_s(),
+        "lambda_image_config": lambda_image_config(),
+        "ecr_image": ecr_image(),
         "event_source_mapping": {
             "batch_size": _range("lambda", esm, "BatchSize"),
             "batching_window_s": _range("lambda", esm, "MaximumBatchingWindowInSeconds"),

@@ -90,6 +90,61 @@ def log_retention(key: str, days: int) -> str:
     return f"{key}: {days} is not a CloudWatch Logs retention (allowed: {describe(allowed)})"
 
 
+def lambda_memory(key: str, mb: int) -> str:
+    """A function's memory must be within what Lambda documents (128 MB to 10,240 MB)."""
+    return _range(key, mb, _documented("lambda_memory_mb"), "Lambda function memory")
+
+
+def lambda_timeout(key: str, seconds: int) -> str:
+    """A function's timeout must be within CreateFunction's Timeout."""
+    return _range(key, seconds, _botocore("lambda_timeout_s"), "Timeout")
+
+
+@cache
+def _image_uri_pattern() -> re.Pattern[str]:
+    spec = _botocore("ecr_image")
+    return re.compile(
+        rf"(?P<registry>{spec['registry_id_pattern']})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?"
+        rf"/(?P<repository>{spec['repository']['pattern']})"
+        rf"(:(?P<tag>[^\s:@/]+)|@sha256:[0-9a-f]{{64}})"
+    )
+
+
+def image_uri(key: str, uri: str) -> str:
+    """A Lambda function's image must be an ECR image reference with a tag or a sha256 digest."""
+    spec = _botocore("ecr_image")
+    found = _image_uri_pattern().fullmatch(uri)
+    problem = ""
+    if found is None:
+        problem = "is not an ECR image reference"
+    elif not spec["repository"]["min"] <= len(found["repository"]) <= spec["repository"]["max"]:
+        problem = "has a repository name of the wrong length"
+    elif found["tag"] is not None and len(found["tag"]) > spec["tag_max"]:
+        problem = f"has a tag longer than {spec['tag_max']} characters"
+    if not problem:
+        return ""
+    return (
+        f"{key}: {uri!r} {problem} (allowed: <account>.dkr.ecr.<region>.amazonaws.com/"
+        "<repository>:<tag> or @sha256:<digest>)"
+    )
+
+
+def image_config(key: str, config: Mapping[str, Any]) -> str:
+    """A Lambda image config's entry point and command lists, and working directory, in range."""
+    spec = _botocore("lambda_image_config")
+    for field in ("entry_points", "commands"):
+        items = list(config.get(field) or ())
+        if len(items) > spec["list_max"]:
+            return f"{key}: {field} has {len(items)} items (allowed: up to {spec['list_max']})"
+    directory = str(config.get("working_directory") or "")
+    if len(directory) > spec["working_directory_max"]:
+        return (
+            f"{key}: working_directory is {len(directory)} characters "
+            f"(allowed: up to {spec['working_directory_max']})"
+        )
+    return ""
+
+
 def comparison_operator(key: str, operator: str) -> str:
     """A CloudWatch alarm ComparisonOperator (no stack config key sets one today)."""
     allowed = _botocore("alarm_comparison_operators")["values"]
@@ -318,17 +373,14 @@ def settings_violations(
             "Lambda MaximumRecordAgeInSeconds",
             low=60,
         ),
-        _range(
-            "consumerMemoryMb",
-            s.consumer_memory_mb,
-            _documented("lambda_memory_mb"),
-            "Lambda function memory",
-        ),
-        _range("consumerTimeoutS", s.consumer_timeout_s, _botocore("lambda_timeout_s"), "Timeout"),
+        lambda_memory("consumerMemoryMb", s.consumer_memory_mb),
+        lambda_timeout("consumerTimeoutS", s.consumer_timeout_s),
         _range("archiveBufferS", s.archive_buffer_s, buffering["interval_s"], "Firehose buffering"),
         _range("archiveBufferMb", s.archive_buffer_mb, buffering["size_mb"], "Firehose buffering"),
     ]
     known_pattern = s.pattern in catalogue.PATTERN_NAMES
+    if known_pattern and s.image_uri and catalogue.uses(s.pattern, Part.STREAM):
+        found.append(image_uri("imageUri", s.image_uri))  # Lambda runs only ECR images
     if known_pattern and names:
         found += name_violations(s.name_prefix, s.pattern, stack)
     networked = known_pattern and catalogue.uses(s.pattern, Part.NETWORK)

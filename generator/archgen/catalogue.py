@@ -107,7 +107,7 @@ PATTERNS: dict[Pattern, tuple[Part, ...]] = {
         Part.API,
         Part.MONITORING,
     ),
-    Pattern.STREAMING: (Part.KEY, Part.DATA_LAKE, Part.STREAM, Part.MONITORING),
+    Pattern.STREAMING: (Part.KEY, Part.DATA_LAKE, Part.IMAGES, Part.STREAM, Part.MONITORING),
     Pattern.HYBRID: (
         Part.KEY,
         Part.DATA_LAKE,

@@ -235,10 +235,9 @@ class StackSettings:
     """Firehose buffering interval into the archive bucket."""
     archive_buffer_mb: int = 64
     """Firehose buffering size into the archive bucket."""
-    consumer_code_path: str = "../build/consumer"
-    """Directory (relative to infra/) holding the built consumer package for Lambda."""
     consumer_handler: str = ""
-    """Handler of the consumer Lambda; empty means `<packageName>.stream.handler.handler`."""
+    """Handler of the consumer Lambda (the command it runs the project image with); empty
+    means `<packageName>.stream.handler.handler`."""
 
     @classmethod
     def keys(cls) -> dict[str, dataclasses.Field[Any]]:

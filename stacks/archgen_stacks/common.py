@@ -203,6 +203,8 @@ class ImageRepositoryArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
     kms_key_arn: pulumi.Input[str] | None = None
     keep_images: int = 30
+    lambda_pull: bool = False
+    """Let Lambda functions of this account and region pull the image (a stream consumer)."""
 
     def validate(self) -> None:
         """At least one image must be kept."""
@@ -210,10 +212,47 @@ class ImageRepositoryArgs:
             raise ValueError("ImageRepositoryArgs.keep_images must be at least 1")
 
 
+LAMBDA_PULL_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+"""What Lambda needs on a repository to create a function from one of its images."""
+
+
+def lambda_pull_policy(account: Account) -> pulumi.Output[str]:
+    """A repository policy letting Lambda pull images only for functions of `account`'s region.
+
+    AWS's statement for a same-account image function ("Amazon ECR permissions" in
+    the Lambda Developer Guide): the Lambda service principal, the two pull
+    actions, and `aws:sourceArn` limited to this account's functions.
+    """
+    functions = pulumi.Output.concat(
+        "arn:",
+        account.partition,
+        ":lambda:",
+        account.region,
+        ":",
+        account.account_id,
+        ":function:*",
+    )
+    return pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "LambdaECRImageRetrievalPolicy",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": list(LAMBDA_PULL_ACTIONS),
+                    "Condition": {"StringLike": {"aws:sourceArn": functions}},
+                }
+            ],
+        }
+    )
+
+
 class ImageRepository(pulumi.ComponentResource):
     """ECR repository scanning on push with immutable tags, keeping the last N images."""
 
     repository: aws.ecr.Repository
+    policy: aws.ecr.RepositoryPolicy | None
     url: pulumi.Output[str]
     arn: pulumi.Output[str]
 
@@ -256,6 +295,14 @@ class ImageRepository(pulumi.ComponentResource):
             policy=json.dumps(rules),
             opts=child,
         )
+        self.policy = None
+        if args.lambda_pull:
+            self.policy = aws.ecr.RepositoryPolicy(
+                f"{name}-policy",
+                repository=self.repository.name,
+                policy=lambda_pull_policy(current_account(pulumi.InvokeOptions(parent=self))),
+                opts=child,
+            )
         self.url = self.repository.repository_url
         self.arn = self.repository.arn
         self.register_outputs({"url": self.url, "arn": self.arn})

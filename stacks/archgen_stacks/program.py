@@ -8,7 +8,6 @@ offline emulator) run exactly what `pulumi up` runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -38,10 +37,10 @@ class AppArtifacts:
     unset, the stack's own ECR repository holds the image: built from
     `image_context` (config `imageContext`, relative to infra/) and tagged by its
     content when `image_build` (config `imageBuild`), else pushed by the team at
-    `image_tag` (config `imageTag`).
-    `consumer_code`: a `pulumi.asset.Archive` or a directory of the built
-    consumer package (config `consumerCodePath`, relative to infra/).
-    `consumer_handler`: config `consumerHandler`, else `<package>.stream.handler.handler`.
+    `image_tag` (config `imageTag`). The API, the batch jobs and the stream
+    consumer all run this one image.
+    `consumer_handler`: config `consumerHandler`, else `<package>.stream.handler.handler`:
+    the command the consumer Lambda runs the image with.
     """
 
     package: str | None = None
@@ -49,30 +48,22 @@ class AppArtifacts:
     image_tag: str | None = None
     image_build: bool | None = None
     image_context: str | None = None
-    consumer_code: pulumi.asset.Archive | str | None = None
     consumer_handler: str | None = None
 
-    def resolve(self, settings: StackSettings, base_dir: Path | None = None) -> AppArtifacts:
+    def resolve(self, settings: StackSettings) -> AppArtifacts:
         """Every field filled: given values win, the rest come from `settings`."""
-        code = self.consumer_code
-        if code is None:
-            path = Path(settings.consumer_code_path)
-            if base_dir is not None and not path.is_absolute():
-                path = base_dir / path
-            code = str(path)
         return AppArtifacts(
             package=self.package or settings.package_name,
             image_uri=self.image_uri or settings.image_uri or None,
             image_tag=self.image_tag or settings.image_tag,
             image_build=settings.image_build if self.image_build is None else self.image_build,
             image_context=self.image_context or settings.image_context,
-            consumer_code=code,
             consumer_handler=self.consumer_handler or settings.consumer_handler or None,
         )
 
     @property
     def handler(self) -> str:
-        """The consumer Lambda handler."""
+        """The consumer Lambda's handler, the image's command."""
         return self.consumer_handler or f"{self.package or 'app'}.stream.handler.handler"
 
 
@@ -109,7 +100,6 @@ def build(
     classes = components or ComponentClasses()
     app = (app or AppArtifacts()).resolve(settings)
     package = app.package or settings.package_name
-    consumer_code = app.consumer_code or settings.consumer_code_path
     prefix = settings.name_prefix
     pattern = settings.pattern
     tags = stack_tags(settings.tags, project=prefix, pattern=pattern)
@@ -154,7 +144,12 @@ def build(
     repository_arn: pulumi.Input[str] | None = None
     if catalogue.uses(pattern, Part.IMAGES) and app.image_uri is None:
         repository = ImageRepository(
-            f"{prefix}-images", ImageRepositoryArgs(tags=tags, kms_key_arn=key_arn)
+            f"{prefix}-images",
+            ImageRepositoryArgs(
+                tags=tags,
+                kms_key_arn=key_arn,
+                lambda_pull=catalogue.uses(pattern, Part.STREAM),
+            ),
         )
         repository_arn = repository.arn
         if app.image_build:
@@ -288,7 +283,8 @@ def build(
         return StreamPipelineArgs(
             archive=lake.ref("archive"),
             models=lake.ref("models"),
-            code=consumer_code,
+            image=image,
+            image_access=[repository.policy] if repository and repository.policy else [],
             handler=app.handler,
             archive_prefix=archive_prefix,
             stream_mode=settings.stream_mode,
@@ -380,14 +376,7 @@ def main(app: AppArtifacts | None = None, components: ComponentClasses | None = 
         )
     except ValueError as err:
         raise pulumi.RunError(str(err)) from err
-    app = (app or AppArtifacts()).resolve(settings, Path.cwd())
-    code = app.consumer_code
-    needs_consumer = catalogue.uses(settings.pattern, Part.STREAM)
-    if needs_consumer and isinstance(code, str) and not Path(code).exists():
-        raise pulumi.RunError(
-            f"consumer code {code} does not exist: build the consumer package first "
-            "(see the project README) or set consumerCodePath"
-        )
+    app = (app or AppArtifacts()).resolve(settings)
     builds = catalogue.uses(settings.pattern, Part.IMAGES) and app.image_build
     if builds and app.image_uri is None:
         problem = missing_dockerfile(app.image_context or "..")

@@ -1,5 +1,10 @@
 """The streaming path: Kinesis stream, Lambda consumer into DynamoDB, Firehose archive to S3.
 
+The consumer is a container-image Lambda run from the project's one image (the
+image the API and batch jobs run): the AWS Lambda Runtime Interface Client is
+its entry point and the handler its command, so nothing is zipped and the
+function runs the Python, and the dependencies, that the image was built with.
+
 Failed batches are split (bisect), retried a bounded number of times, and then
 sent to an SQS dead-letter queue; the consumer reports partial batch failures
 so one bad record does not replay its neighbours. Alarms watch consumer lag
@@ -9,13 +14,14 @@ latency, feature drift) get a `ModelMonitor`: the drift alarm and its widgets.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+
+from archgen import aws_limits
 
 from .common import (
     Bucket,
@@ -34,6 +40,12 @@ DLQ_RETENTION_S = 14 * 24 * 3600
 DELIVERY_LOG_STREAM = "delivery"
 """The log stream of the archive's delivery errors (created by the stack)."""
 ERROR_PREFIX = "errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
+RUNTIME_INTERFACE_CLIENT = ["python", "-m", "awslambdaric"]
+"""The image's entry point as a Lambda: the Runtime Interface Client, given the handler."""
+ARCHITECTURE = "x86_64"
+"""The image's platform (linux/amd64), which the function must match."""
+SCRATCH_HOME = "/tmp"  # noqa: S108 - Lambda's only writable path, not a shared host /tmp
+"""HOME of the consumer: Lambda mounts an image read-only except /tmp."""
 
 
 @dataclass(frozen=True)
@@ -43,12 +55,15 @@ class StreamPipelineArgs:
     kms_key_arn: pulumi.Input[str]
     alarm_topic_arn: pulumi.Input[str]
     archive: Bucket
-    code: pulumi.asset.Archive | str
+    image: pulumi.Input[str]
+    """The project's container image (`<repository url>:<tag>` or a digest), run by Lambda."""
     handler: str
+    """`module.function` the image runs as its command (through the Runtime Interface Client)."""
+    image_access: Sequence[pulumi.Resource] = ()
+    """What must exist before Lambda pulls `image` (the repository policy that allows it)."""
     logs_kms_key_arn: pulumi.Input[str] | None = None
     """Key of the log groups (default `kms_key_arn`); its policy must let CloudWatch Logs use it."""
     models: Bucket | None = None
-    runtime: str = "python3.12"
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     archive_prefix: str = "stream/"
     stream_mode: str = "PROVISIONED"
@@ -85,8 +100,6 @@ class StreamPipelineArgs:
             ("parallelization", 1 <= self.parallelization <= 10),
             ("max_retries", 0 <= self.max_retries <= 10_000),
             ("max_record_age_s", 60 <= self.max_record_age_s <= 604_800),
-            ("memory_mb", 128 <= self.memory_mb <= 10_240),
-            ("timeout_s", 1 <= self.timeout_s <= 900),
             ("archive_buffer_s", 0 <= self.archive_buffer_s <= 900),
             ("archive_buffer_mb", 1 <= self.archive_buffer_mb <= 128),
             ("table_ttl_days", self.table_ttl_days >= 1),
@@ -100,13 +113,21 @@ class StreamPipelineArgs:
                 raise ValueError(
                     f"StreamPipelineArgs.{attr} is out of range: {getattr(self, attr)!r}"
                 )
+        problems = [
+            aws_limits.lambda_memory("StreamPipelineArgs.memory_mb", self.memory_mb),
+            aws_limits.lambda_timeout("StreamPipelineArgs.timeout_s", self.timeout_s),
+            aws_limits.image_config("StreamPipelineArgs.handler", dict(self.image_config())),
+            aws_limits.image_uri("StreamPipelineArgs.image", self.image)
+            if isinstance(self.image, str)
+            else "",
+        ]
+        for problem in problems:
+            if problem:
+                raise ValueError(problem)
 
-
-def code_archive(code: pulumi.asset.Archive | str) -> pulumi.asset.Archive:
-    """A Lambda code archive from an Archive or a directory / .zip path."""
-    if isinstance(code, pulumi.asset.Archive):
-        return code
-    return pulumi.FileArchive(str(Path(code)))
+    def image_config(self) -> aws.lambda_.FunctionImageConfigArgsDict:
+        """The function's image config: the Runtime Interface Client running `handler`."""
+        return {"entry_points": list(RUNTIME_INTERFACE_CLIENT), "commands": [self.handler]}
 
 
 class StreamPipeline(pulumi.ComponentResource):
@@ -196,6 +217,7 @@ class StreamPipeline(pulumi.ComponentResource):
             "INPUT_STREAM": self.stream.name,
             "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
             "POWERTOOLS_SERVICE_NAME": args.metrics_service,
+            "HOME": SCRATCH_HOME,
             **dict(args.environment),
         }
         if args.models is not None:
@@ -204,9 +226,10 @@ class StreamPipeline(pulumi.ComponentResource):
         self.consumer = aws.lambda_.Function(
             f"{name}-consumer",
             role=role.arn,
-            runtime=args.runtime,
-            handler=args.handler,
-            code=code_archive(args.code),
+            package_type="Image",
+            image_uri=args.image,
+            image_config=args.image_config(),
+            architectures=[ARCHITECTURE],
             memory_size=args.memory_mb,
             timeout=args.timeout_s,
             kms_key_arn=args.kms_key_arn,
@@ -214,7 +237,8 @@ class StreamPipeline(pulumi.ComponentResource):
             logging_config={"log_format": "JSON", "log_group": logs.name},
             tracing_config={"mode": "PassThrough"},
             tags=tags,
-            opts=child,
+            # CreateFunction reads the image: the repository must let Lambda pull it first
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.image_access)),
         )
         self.event_source = aws.lambda_.EventSourceMapping(
             f"{name}-consumer-source",

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
-import pulumi
 import pytest
 from emulator_support import moto_backend
 
@@ -27,9 +26,6 @@ from archgen_stacks.testing.emulator.translators import TRANSLATORS
 
 APP = AppArtifacts(
     package="ai_service",
-    consumer_code=pulumi.AssetArchive(
-        {"ai_service/stream/handler.py": pulumi.StringAsset("def handler(e, c):\n    return {}\n")}
-    ),
 )
 
 
@@ -379,6 +375,9 @@ def _ecr(m: MotoMocks, r: DeployedResource, c: Check) -> None:
     elif r.kind == "ecr.LifecyclePolicy":
         got = ecr.get_lifecycle_policy(repositoryName=i["repository"])["lifecyclePolicyText"]
         c.eq("policy", _doc(got), _doc(i["policy"]))
+    elif r.kind == "ecr.RepositoryPolicy":
+        got = ecr.get_repository_policy(repositoryName=i["repository"])["policyText"]
+        c.eq("policy", _doc(got), _doc(i["policy"]))
 
 
 def _iam(m: MotoMocks, r: DeployedResource, c: Check) -> None:
@@ -645,6 +644,12 @@ def _lambda(m: MotoMocks, r: DeployedResource, c: Check) -> None:
                 lambda k=key: conf.get("KMSKeyArn" if k == "kmsKeyArn" else k[0].upper() + k[1:]),
             )
         c.field("architectures", lambda: conf["Architectures"])
+        if c.given("imageUri"):
+            c.eq("imageUri", fn["Code"]["ImageUri"], i["imageUri"])
+        image = conf.get("ImageConfigResponse", {}).get("ImageConfig", {})
+        c.field("imageConfig.entryPoints", lambda: image.get("EntryPoint"))
+        c.field("imageConfig.commands", lambda: image.get("Command"))
+        c.field("imageConfig.workingDirectory", lambda: image.get("WorkingDirectory"))
         c.field("environment.variables", lambda: conf["Environment"]["Variables"])
         c.field("tracingConfig.mode", lambda: conf["TracingConfig"]["Mode"])
         c.field("deadLetterConfig.targetArn", lambda: conf["DeadLetterConfig"]["TargetArn"])

@@ -9,7 +9,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import pulumi
 import pytest
 from emulator_support import moto_backend
 
@@ -18,12 +17,8 @@ from archgen_stacks.program import AppArtifacts, build
 from archgen_stacks.testing.emulator import DeployResult, MotoMocks, deploy
 from archgen_stacks.testing.esm_runner import deliver_kinesis_source, run_event_source_mapping
 
-CONSUMER = "def handler(event, context):\n    return {'batchItemFailures': []}\n"
 APP = AppArtifacts(
     package="ai_service",
-    consumer_code=pulumi.AssetArchive(
-        {"ai_service/stream/handler.py": pulumi.StringAsset(CONSUMER)}
-    ),
 )
 SETTINGS = {
     "batch": StackSettings(pattern="batch", score_parallelism=3),
@@ -128,6 +123,35 @@ def test_stream_consumer_wiring(deployed: Any) -> None:
     fn = mocks.client("lambda").get_function_configuration(FunctionName=mapping["FunctionArn"])
     assert fn["Environment"]["Variables"]["PREDICTIONS_TABLE"] == result.outputs["tableName"]
     assert result.outputs["streamName"] == stream["name"]
+
+
+def test_stream_consumer_is_an_image_function_of_the_stack_repository(deployed: Any) -> None:
+    """Deployed in strict mode: the function moto holds runs the stack's image through the
+    Runtime Interface Client, and only this account's Lambda functions may pull it."""
+    pattern, mocks, result = deployed
+    ecr = mocks.client("ecr")
+    repo = result.one("ecr.Repository").outputs
+    if not _has(pattern, "streaming"):
+        assert not result.of_kind("lambda.Function") and not result.of_kind("ecr.RepositoryPolicy")
+        return
+    lam = mocks.client("lambda")
+    name = result.one("lambda.Function").outputs["name"]
+    got = lam.get_function(FunctionName=name)
+    conf = got["Configuration"]
+    assert conf["PackageType"] == "Image" and conf["Architectures"] == ["x86_64"]
+    assert got["Code"]["ImageUri"] == result.outputs["imageUri"]
+    assert got["Code"]["ImageUri"].startswith(f"{repo['repositoryUrl']}:sha-")
+    assert conf["ImageConfigResponse"]["ImageConfig"] == {
+        "EntryPoint": ["python", "-m", "awslambdaric"],
+        "Command": ["ai_service.stream.handler.handler"],
+    }
+    policy = json.loads(ecr.get_repository_policy(repositoryName=repo["name"])["policyText"])
+    (statement,) = policy["Statement"]
+    assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+    account = mocks.client("sts").get_caller_identity()["Account"]
+    assert statement["Condition"]["StringLike"]["aws:sourceArn"] == (
+        f"arn:aws:lambda:{mocks.region}:{account}:function:*"
+    )
 
 
 def test_api_wiring(deployed: Any) -> None:
@@ -298,6 +322,7 @@ def test_main_reads_config_and_deploys_into_moto_server(moto_server: str) -> Non
         "archgen:namePrefix": "svc-main",
         "archgen:consumerBatchSize": "7",
         "archgen:consumerMaxRetries": "0",
+        "archgen:imageBuild": "false",  # no project (Dockerfile) here: the team pushes imageTag
     }
     result = deploy(lambda: main(APP), mocks=MotoMocks(moto_server), config=config)
     assert result.outputs["pattern"] == "streaming"
@@ -428,18 +453,25 @@ def test_the_retrain_schedule_runs_the_real_task_on_the_api_cluster(deployed: An
 
 
 def test_the_built_image_is_in_ecr_under_the_tag_every_task_runs(deployed: Any) -> None:
+    """Every ECS task and the stream consumer run the one image the deploy pushed."""
     pattern, mocks, result = deployed
-    built = result.of_kind("docker-build:index:Image")
-    if pattern == "streaming":
-        assert built == []  # no container task, no image
-        return
-    (image,) = built
-    ecr, ecs = mocks.client("ecr"), mocks.client("ecs")
-    arns = ecs.list_task_definitions()["taskDefinitionArns"]
-    assert arns
-    for arn in arns:
-        container = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
-        uri = container["containerDefinitions"][0]["image"]
+    (image,) = result.of_kind("docker-build:index:Image")
+    ecr, ecs, lam = mocks.client("ecr"), mocks.client("ecs"), mocks.client("lambda")
+    uris = [
+        ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]["containerDefinitions"][
+            0
+        ]["image"]
+        for arn in ecs.list_task_definitions()["taskDefinitionArns"]
+    ]
+    functions = [
+        lam.get_function(FunctionName=fn.outputs["name"])
+        for fn in result.of_kind("lambda.Function")
+    ]
+    consumers = [f["Code"]["ImageUri"] for f in functions if "ImageUri" in f["Code"]]
+    assert len(consumers) == (1 if _has(pattern, "streaming") else 0)
+    uris += consumers
+    assert uris and set(uris) == {result.outputs["imageUri"]}
+    for uri in uris:
         repository, tag = uri.partition("/")[2].rsplit(":", 1)
         assert tag == "sha-" + image.outputs["contextHash"][:16]
         (found,) = ecr.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])[

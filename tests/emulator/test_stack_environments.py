@@ -17,7 +17,6 @@ from moto import mock_aws
 
 from archgen_stacks.testing.emulator import MOTO_CONFIG, DeployResult, MotoMocks
 from archgen_stacks.testing.project import deploy_project, stack_config
-from archgen_stacks.testing.pytest_plugin import STUB_CONSUMER
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PROJECTS = sorted(p for p in EXAMPLES.iterdir() if (p / ".archgen.yaml").is_file())
@@ -69,13 +68,11 @@ LISTED: dict[str, tuple[str, Callable[[boto3.Session], set[str]]]] = {
 
 @pytest.fixture(scope="module", params=PROJECTS, ids=[p.name for p in PROJECTS])
 def deployed(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
 ) -> Iterator[tuple[Path, boto3.Session, dict[str, DeployResult]]]:
     project: Path = request.param
     infra = project / "infra"
     region = stack_config(infra, "dev")["aws:region"]
-    consumer = tmp_path_factory.mktemp("consumer")
-    (consumer / "handler.py").write_text(STUB_CONSUMER, encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
         for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
             patch.delenv(name, raising=False)
@@ -90,7 +87,6 @@ def deployed(
                     infra,
                     mocks=MotoMocks(session, region=region, strict=True),
                     stack=stack,
-                    overrides={"consumerCodePath": str(consumer)},
                 )
                 for stack in STACKS
             }

@@ -66,6 +66,54 @@ def test_botocore_block_holds_aws_documented_values() -> None:
         assert "source" in entry or all("source" in v for v in entry.values())
 
 
+def test_image_limits_are_the_ones_aws_documents() -> None:
+    # Lambda API reference, ImageConfig: EntryPoint and Command up to 1500 items, WorkingDirectory
+    # up to 1000 characters; ECR API reference: repository names 2 to 256, tags up to 300.
+    data = aws_limits.limits()["botocore"]
+    image = data["lambda_image_config"]
+    assert (image["list_max"], image["working_directory_max"]) == (1500, 1000)
+    ecr = data["ecr_image"]
+    assert (ecr["repository"]["min"], ecr["repository"]["max"], ecr["tag_max"]) == (2, 256, 300)
+
+
+def test_an_image_uri_of_a_repository_ecr_creates_is_one_lambda_runs() -> None:
+    """The oracle is (moto's) ECR: the URI of a repository it made, at a tag or a digest."""
+    boto3 = pytest.importorskip("boto3")
+    moto = pytest.importorskip("moto")
+    with moto.mock_aws():
+        ecr = boto3.client(
+            "ecr",
+            region_name="eu-west-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        repo = ecr.create_repository(repositoryName="iot-sensor-monitoring-images-repo-5e3b")
+        uri = repo["repository"]["repositoryUri"]
+    assert aws_limits.image_uri("imageUri", f"{uri}:v1") == ""
+    assert aws_limits.image_uri("imageUri", f"{uri}@sha256:{'0' * 64}") == ""
+    for bad in (uri, f"{uri}:", f"{uri}:{'t' * 301}", uri.replace("iot", "IoT") + ":v1"):
+        assert aws_limits.image_uri("imageUri", bad).startswith("imageUri: "), bad
+    assert aws_limits.image_uri("imageUri", "python:3.12").startswith("imageUri: ")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "rejected"),
+    [("streaming", True), ("hybrid", True), ("batch", False), ("realtime", False)],
+)
+def test_only_a_stream_consumer_needs_an_ecr_image(pattern: str, rejected: bool) -> None:
+    """Lambda runs images from ECR only; ECS tasks may run any registry's."""
+    found = problems(pattern=pattern, image_uri="registry.example/credit:1")
+    assert any(p.startswith("imageUri: 'registry.example/credit:1'") for p in found) == rejected
+
+
+def test_the_image_config_lists_are_bounded() -> None:
+    assert aws_limits.image_config("h", {"commands": ["a.b"] * 1500}) == ""
+    assert "commands has 1501 items (allowed: up to 1500)" in aws_limits.image_config(
+        "h", {"commands": ["a.b"] * 1501}
+    )
+    assert "working_directory" in aws_limits.image_config("h", {"working_directory": "/" * 1001})
+
+
 def test_every_violation_is_reported_with_its_key_and_the_allowed_values() -> None:
     with pytest.raises(ValueError) as caught:
         StackSettings(
@@ -289,7 +337,7 @@ def registered() -> dict[str, list[Any]]:
     spec.loader.exec_module(module)
     from archgen_stacks.program import AppArtifacts, build
 
-    app = AppArtifacts(package="credit", consumer_code="/nonexistent/consumer")
+    app = AppArtifacts(package="credit")
     runs: dict[str, list[Any]] = {}
     for pattern in PATTERNS:
         settings = StackSettings(pattern=pattern, name_prefix="pfx")

@@ -48,6 +48,8 @@ def test_streaming_pays_what_its_stack_deploys_and_nothing_it_does_not() -> None
     assert not [i for i in items if "training" in i or "raw records" in i or "NAT" in i]
     for item in ("DynamoDB storage", "DynamoDB point-in-time", "Firehose archive ingest (5 KB"):
         assert any(i.startswith(item) for i in items), item
+    # the consumer Lambda runs the project's image, kept in the stack's ECR repository
+    assert "ECR image storage" in items
     realtime = [line.item for line in estimate(req, size(req, Pattern.REALTIME)).lines]
     # the real-time API keeps its served predictions for retraining (config `retrain`)
     assert [i for i in realtime if i.startswith("S3")] == [

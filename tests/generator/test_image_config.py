@@ -36,7 +36,7 @@ def test_the_readme_deploys_with_pulumi_up_alone(example: str) -> None:
     deploy = readme.split("## Deploy", 1)[1].split("```", 2)[1]
     assert "push it to the stack's repositoryUrl" not in deploy
     assert not [line for line in deploy.splitlines() if line.startswith("make image")]
-    assert "the deploy below builds the API and jobs image" in deploy
+    assert "the deploy below builds the project's image" in deploy
     assert "Buildx" in deploy
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 from cookiecutter.main import cookiecutter  # type: ignore[import-untyped]
+from packaging.requirements import Requirement
 
 from archgen import render
 from archgen.errors import RenderError, TargetExistsError
@@ -206,6 +207,29 @@ def test_single_patterns_leave_out_other_blocks(pattern: Pattern, tmp_path: Path
     }[pattern]
     assert cmd[:3] == ["python", "-m", expected]
     assert "USER app" in dockerfile
+
+
+@pytest.mark.parametrize("pattern", [Pattern.STREAMING, Pattern.HYBRID])
+def test_stream_projects_deploy_the_image_and_build_no_zip(
+    pattern: Pattern, tmp_path: Path
+) -> None:
+    """The consumer is an image Lambda: awslambdaric is a dependency of the image's package,
+    and nothing anywhere builds, names or deploys a consumer zip."""
+    root = tmp_path / "p"
+    files = render_tree(make_plan(pattern), root)
+    project = tomllib.loads((root / "pyproject.toml").read_text())
+    requirements = [Requirement(d) for d in project["project"]["dependencies"]]
+    (ric,) = [r for r in requirements if r.name == "awslambdaric"]
+    assert ric.specifier.contains("4.2.2")  # the release on PyPI today
+    assert ric.marker is not None and ric.marker.evaluate({"sys_platform": "linux"})
+    for name in files:
+        path = root / name
+        text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+        for stale in ("consumerCodePath", "package-lambda", "build/consumer"):
+            assert stale not in text, f"{name} still names {stale}"
+    readme = (root / "README.md").read_text()
+    assert readme.count("make image ") == 1
+    assert "--platform linux/amd64" in (root / "Makefile").read_text()
 
 
 def test_dev_config_is_the_sized_stack_config(tmp_path: Path) -> None:

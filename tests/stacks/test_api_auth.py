@@ -18,7 +18,7 @@ from archgen_stacks.pricing import registered
 from archgen_stacks.program import AppArtifacts, build
 from archgen_stacks.scan import policy_findings
 
-APP = AppArtifacts(package="credit", consumer_code=".")
+APP = AppArtifacts(package="credit")
 SECRET = "aws:secretsmanager/secret:Secret"
 TEMPLATE_AUTH = (
     Path(__file__).parents[2]

@@ -282,7 +282,7 @@ def test_a_very_large_volume_sizes_past_40_shards_into_a_distributed_map(mocked)
     assert "Distributed Map above 40 (inline at or below)" in figure.basis
     settings = StackSettings(**sized.stack_config)
     assert settings.violations() == []
-    run = mocked(lambda: build(settings, AppArtifacts(package="credit", consumer_code=".")))
+    run = mocked(lambda: build(settings, AppArtifacts(package="credit", image_build=False)))
     (machine,) = run.of("aws:sfn/stateMachine:StateMachine")
     score = json.loads(machine.inputs["definition"])["States"]["Score"]
     assert score["ItemProcessor"]["ProcessorConfig"] == {

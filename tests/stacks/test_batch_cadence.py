@@ -46,7 +46,7 @@ def _graph(**values: Any) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """The registered state machine definition and each schedule's run input, by name."""
     settings = StackSettings.from_mapping({"pattern": "batch", "namePrefix": "churn", **values})
     graph = registered(
-        lambda: build(settings, AppArtifacts(package="churn", consumer_code=".")),
+        lambda: build(settings, AppArtifacts(package="churn")),
         region="us-east-1",
     )
     (machine,) = [r for r in graph if r.typ == "aws:sfn/stateMachine:StateMachine"]

@@ -18,9 +18,7 @@ from archgen.patterns import Pattern
 from archgen.stack_settings import StackSettings
 from archgen_stacks.program import AppArtifacts, build
 
-APP = AppArtifacts(
-    image_uri="123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1", consumer_code="."
-)
+APP = AppArtifacts(image_uri="123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1")
 
 MODULE_SERVICE = {
     "appautoscaling": "application-autoscaling",

@@ -35,7 +35,6 @@ def registered_names(project: Path) -> list[str]:
     infra = project / "infra"
     config = project_config((infra / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
     name = next(k.split(":")[0] for k in config if not k.startswith("aws:"))
-    config[f"{name}:consumerCodePath"] = str(infra)
 
     def run() -> None:
         with program_dir(infra):

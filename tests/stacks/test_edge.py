@@ -10,7 +10,7 @@ from archgen_stacks.edge import LB_LOG_DELIVERY_SERVICE, MANAGED_RULE_GROUPS, lb
 from archgen_stacks.pricing import Resource, registered
 from archgen_stacks.program import AppArtifacts, build
 
-APP = AppArtifacts(package="credit", consumer_code=".")
+APP = AppArtifacts(package="credit")
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
 
 

@@ -45,7 +45,6 @@ def settings(pattern: str, **values: Any) -> StackSettings:
 def app(context: Path, **values: Any) -> AppArtifacts:
     return AppArtifacts(
         package="credit",
-        consumer_code="/nonexistent/consumer",
         image_context=str(context),
         **values,
     )

@@ -22,7 +22,7 @@ def settings(pattern: str, **values: Any) -> StackSettings:
 
 def hybrid(mocked: Any, **values: Any) -> Any:
     config = {"consumerHandler": MONITORING_HANDLER, **values}
-    app = AppArtifacts(package="credit", consumer_code="/nonexistent/consumer")
+    app = AppArtifacts(package="credit")
     return mocked(lambda: build(settings("hybrid", **config), app))
 
 
@@ -39,7 +39,7 @@ def drift_alarm(run: Any) -> dict[str, Any]:
 def test_the_hybrid_stream_is_consumed_by_the_monitoring_consumer(mocked) -> None:
     run = hybrid(mocked)
     (function,) = run.of("aws:lambda/function:Function")
-    assert function.inputs["handler"] == MONITORING_HANDLER
+    assert function.inputs["imageConfig"]["commands"] == [MONITORING_HANDLER]
     # the training statistics it compares traffic with come from the models bucket
     policy = json.loads(run.named("credit-hybrid-predlog-consumer-policy").inputs["policy"])
     by_action = {a: s["Resource"] for s in policy["Statement"] for a in s["Action"]}
@@ -98,10 +98,10 @@ def test_dashboard_graphs_distribution_drift_latency_and_outcomes(mocked) -> Non
 
 
 def test_streaming_gets_the_same_monitor_on_its_scoring_consumer(mocked) -> None:
-    app = AppArtifacts(package="credit", consumer_code="/nonexistent/consumer")
+    app = AppArtifacts(package="credit")
     run = mocked(lambda: build(settings("streaming"), app))
     (function,) = run.of("aws:lambda/function:Function")
-    assert function.inputs["handler"] == "credit.stream.handler.handler"
+    assert function.inputs["imageConfig"]["commands"] == ["credit.stream.handler.handler"]
     assert drift_alarm(run)["threshold"] == pytest.approx(0.25)
 
 

@@ -20,7 +20,7 @@ from archgen_stacks.policy import (
 )
 from archgen_stacks.program import AppArtifacts, build
 
-APP = AppArtifacts(package="credit", consumer_code="/nonexistent")
+APP = AppArtifacts(package="credit")
 
 
 @pytest.mark.parametrize("pattern", PATTERNS)

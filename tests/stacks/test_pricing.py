@@ -39,7 +39,7 @@ from archgen_stacks.program import AppArtifacts, build
 
 from .conftest import EXISTING_VPC
 
-APP = AppArtifacts(package="credit", consumer_code=".")
+APP = AppArtifacts(package="credit")
 CREDIT = {"daily_volume": 10_000, "peak_factor": 3.0}
 """The credit-decision example's volume."""
 

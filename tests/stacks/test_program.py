@@ -14,7 +14,9 @@ from archgen.stack_settings import PATTERNS, StackSettings
 from archgen_stacks.common import PATTERN_TAG, PROJECT_TAG
 from archgen_stacks.program import AppArtifacts, build
 
-APP = AppArtifacts(package="credit", consumer_code="/nonexistent/consumer")
+from .conftest import ACCOUNT, REGION
+
+APP = AppArtifacts(package="credit")
 
 
 def aws_class(typ: str) -> type:
@@ -60,7 +62,7 @@ def test_every_resource_hangs_under_a_component(mocked, pattern: str) -> None:
 EXPECTED_EXPORTS = {
     "batch": {"stateMachineArn", "repositoryUrl", "imageUri"},
     "realtime": {"apiUrl", "apiKeysSecretArn", "repositoryUrl", "imageUri"},
-    "streaming": {"streamName", "tableName"},
+    "streaming": {"streamName", "tableName", "repositoryUrl", "imageUri"},
     "hybrid": {
         "apiUrl",
         "apiKeysSecretArn",
@@ -71,6 +73,48 @@ EXPECTED_EXPORTS = {
         "tableName",
     },
 }
+
+
+@pytest.mark.parametrize("pattern", ["streaming", "hybrid"])
+def test_the_stream_consumer_runs_the_stack_image_with_its_handler(mocked, pattern: str) -> None:
+    run = mocked(lambda: build(settings(pattern, imageTag="t9", imageBuild="false"), APP))
+    (repo,) = run.of("aws:ecr/repository:Repository")
+    (fn,) = run.of("aws:lambda/function:Function")
+    assert fn.inputs["packageType"] == "Image"
+    assert fn.inputs["imageUri"] == f"{repo.outputs['repositoryUrl']}:t9"
+    assert fn.inputs["architectures"] == ["x86_64"]
+    assert fn.inputs["imageConfig"]["commands"] == ["credit.stream.handler.handler"]
+    assert not {"runtime", "handler", "code"} & set(fn.inputs)
+
+
+@pytest.mark.parametrize("pattern", ["streaming", "hybrid"])
+def test_only_lambda_functions_of_this_account_and_region_may_pull_the_image(
+    mocked, pattern: str
+) -> None:
+    """AWS's same-account statement for image functions (Lambda Developer Guide, "Amazon ECR
+    permissions"): the Lambda service, the two pull actions, `aws:sourceArn` of this account."""
+    run = mocked(lambda: build(settings(pattern), APP))
+    (repo,) = run.of("aws:ecr/repository:Repository")
+    (policy,) = run.of("aws:ecr/repositoryPolicy:RepositoryPolicy")
+    assert policy.inputs["repository"] == repo.outputs["name"]
+    (fn,) = run.of("aws:lambda/function:Function")
+    assert run.depends_on[fn.name] == [policy.name]  # CreateFunction pulls the image
+    (statement,) = json.loads(policy.inputs["policy"])["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert sorted(statement["Action"]) == ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    assert statement["Condition"] == {
+        "StringLike": {"aws:sourceArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:*"}
+    }
+
+
+@pytest.mark.parametrize("pattern", ["batch", "realtime"])
+def test_without_a_stream_consumer_the_repository_has_no_lambda_policy(
+    mocked, pattern: str
+) -> None:
+    run = mocked(lambda: build(settings(pattern), APP))
+    assert run.of("aws:ecr/repository:Repository")
+    assert not run.of("aws:ecr/repositoryPolicy:RepositoryPolicy")
 
 
 @pytest.mark.parametrize("pattern", PATTERNS)
@@ -214,10 +258,9 @@ def test_main_turns_bad_config_into_a_run_error(monkeypatch) -> None:
         program.main()
 
 
-def test_app_artifacts_fill_gaps_from_config_and_resolve_relative_code(tmp_path) -> None:
-    s = settings("streaming", packageName="credit", consumerCodePath="../build/c", imageTag="t9")
-    app = AppArtifacts().resolve(s, tmp_path)
-    assert app.consumer_code == str(tmp_path / "../build/c")
+def test_app_artifacts_fill_gaps_from_config() -> None:
+    s = settings("streaming", packageName="credit", imageTag="t9")
+    app = AppArtifacts().resolve(s)
     assert app.handler == "credit.stream.handler.handler"
     assert app.image_tag == "t9"
     given = AppArtifacts(package="other", consumer_handler="other.h.handler").resolve(s)
@@ -260,29 +303,28 @@ def test_existing_vpc_needs_two_private_subnets() -> None:
     assert settings("batch", existingVpcId="vpc-1", existingPrivateSubnetIds="a,b").existing_vpc_id
 
 
-def test_main_reads_pulumi_config_and_builds(mocked, tmp_path) -> None:
+def test_main_reads_pulumi_config_and_builds(mocked) -> None:
     from archgen_stacks import program
 
-    (tmp_path / "consumer").mkdir()
     config = {
         "proj:pattern": "streaming",
         "proj:namePrefix": "fraud",
         "proj:packageName": "fraud",
-        "proj:consumerCodePath": str(tmp_path / "consumer"),
         "proj:streamShards": "4",
+        "proj:imageBuild": "false",  # no project (Dockerfile) here: the team pushes imageTag
     }
     run = mocked(program.main, config)
     assert run.of("aws:kinesis/stream:Stream")[0].inputs["shardCount"] == 4
     fn = run.of("aws:lambda/function:Function")[0].inputs
-    assert fn["handler"] == "fraud.stream.handler.handler"
+    assert fn["imageConfig"]["commands"] == ["fraud.stream.handler.handler"]
     assert run.outputs["pattern"] == "streaming"
 
 
-def test_main_stops_with_a_message_when_consumer_code_is_missing(mocked, tmp_path) -> None:
+def test_main_stops_with_a_message_when_the_image_is_not_one_lambda_runs(mocked) -> None:
     from archgen_stacks import program
 
-    config = {"proj:pattern": "hybrid", "proj:consumerCodePath": str(tmp_path / "absent")}
-    with pytest.raises(pulumi.RunError, match="consumerCodePath"):
+    config = {"proj:pattern": "hybrid", "proj:imageUri": "docker.io/library/app:1"}
+    with pytest.raises(pulumi.RunError, match="imageUri: 'docker.io/library/app:1' is not an ECR"):
         mocked(program.main, config)
 
 

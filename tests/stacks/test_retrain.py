@@ -10,7 +10,7 @@ import pytest
 from archgen.stack_settings import StackSettings
 from archgen_stacks.program import AppArtifacts, build
 
-APP = AppArtifacts(package="credit", consumer_code="/nonexistent/consumer")
+APP = AppArtifacts(package="credit")
 
 
 def settings(pattern: str, **values: Any) -> StackSettings:

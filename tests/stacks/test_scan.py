@@ -27,7 +27,7 @@ from archgen_stacks.scan.tfplan import NOT_SCANNED
 
 from .conftest import EXISTING_VPC
 
-APP = AppArtifacts(package="credit", consumer_code=".")
+APP = AppArtifacts(package="credit")
 CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/abc"
 VARIANTS: dict[str, dict[str, str]] = {
     "https": {"certificateArn": CERT},

@@ -21,7 +21,7 @@ from archgen_stacks.program import AppArtifacts, build
 
 from .conftest import ACCOUNT
 
-APP = AppArtifacts(package="credit", consumer_code="/nonexistent/consumer")
+APP = AppArtifacts(package="credit")
 POLICY_INPUTS = {
     "aws:iam/role:Role": "assumeRolePolicy",
     "aws:kms/key:Key": "policy",

@@ -16,7 +16,7 @@ from archgen_stacks.program import AppArtifacts, build
 
 from .conftest import run_program
 
-APP = AppArtifacts(package="credit", consumer_code="/nonexistent/consumer")
+APP = AppArtifacts(package="credit")
 NAME_INPUTS = ("name", "dashboardName", "bucket", "functionName", "family")
 SCOPED = {"aws:cloudwatch/logStream:LogStream"}
 """Names unique only within a parent that is itself unique per stack."""

@@ -91,6 +91,5 @@ def price_settings(
     """Price archgen's stack program built from a `StackSettings`."""
     from archgen_stacks.program import AppArtifacts, build
 
-    app = AppArtifacts(consumer_code=".")
-    graph = registered(lambda: build(settings, app), region=region, stack=stack)
+    graph = registered(lambda: build(settings, AppArtifacts()), region=region, stack=stack)
     return estimate(graph, region=region, use=usage(answers, overrides), stack=stack)

@@ -79,8 +79,6 @@ def project_graph(
         config_text = stack_file.read_text(encoding="utf-8")
     name = str(_yaml((infra / "Pulumi.yaml").read_text(encoding="utf-8"), "Pulumi.yaml")["name"])
     config = project_config(config_text, f"Pulumi.{stack}.yaml")
-    # the consumer package need not be built to be read
-    config[f"{name}:consumerCodePath"] = str(infra)
     region = config.get("aws:region", "us-east-1")
     program = infra / "__main__.py"
 

@@ -67,6 +67,9 @@ FREE: dict[str, str] = {
         "priced on its log group (the records are ingested there)"
     ),
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": "free (it bounds the repository's storage)",
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": (
+        "free (Lambda's pulls stay in the region: no ECR data transfer charge)"
+    ),
     "aws:sns/topicPolicy:TopicPolicy": "free",
     "aws:sqs/queuePolicy:QueuePolicy": "free",
     "aws:lambda/eventSourceMapping:EventSourceMapping": (

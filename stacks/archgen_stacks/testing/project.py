@@ -51,7 +51,7 @@ def deploy_project(
 ) -> DeployResult:
     """Deploy `infra_dir/__main__.py` with `Pulumi.<stack>.yaml` (plus `overrides`) into moto.
 
-    `overrides` are config keys without the namespace (`consumerCodePath`).
+    `overrides` are config keys without the namespace (`imageTag`).
     """
     infra_dir = Path(infra_dir).resolve()
     name = project_name(infra_dir)

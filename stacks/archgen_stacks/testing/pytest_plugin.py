@@ -24,9 +24,6 @@ from typing import Any, NamedTuple
 
 import pytest
 
-STUB_CONSUMER = "def handler(event, context):\n    return {'batchItemFailures': []}\n"
-"""The stream consumer deployed in place of the built package (Lambda code does not run in moto)."""
-
 
 class DeployedStack(NamedTuple):
     """A stack deployed into moto: the boto3 session that reads it and what was created."""
@@ -64,7 +61,6 @@ def archgen_deployed(
     pytestconfig: pytest.Config,
     archgen_infra_dir: Path,
     archgen_stack_config: dict[str, str],
-    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[DeployedStack]:
     """The stack deployed into in-process moto through the project's own `infra/__main__.py`."""
     import boto3
@@ -75,8 +71,6 @@ def archgen_deployed(
 
     stack = str(pytestconfig.getini("archgen_stack"))
     region = archgen_stack_config.get("aws:region", "us-east-1")
-    consumer = tmp_path_factory.mktemp("consumer")
-    (consumer / "handler.py").write_text(STUB_CONSUMER, encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
         for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
             patch.delenv(name, raising=False)
@@ -90,6 +84,5 @@ def archgen_deployed(
                 archgen_infra_dir,
                 mocks=MotoMocks(session, region=region),
                 stack=stack,
-                overrides={"consumerCodePath": str(consumer)},
             )
             yield DeployedStack(session, result)

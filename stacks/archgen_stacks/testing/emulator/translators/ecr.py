@@ -1,8 +1,9 @@
-"""ECR repositories and their lifecycle policies, created in moto's ECR.
+"""ECR repositories, their lifecycle and repository policies, created in moto's ECR.
 
 Emulated: the repository (lower-cased name, tag mutability, scan on push,
-encryption with its KMS key, tags) with its real URL and registry id, and a
-lifecycle policy. Not emulated: `forceDelete` (nothing is deleted here).
+encryption with its KMS key, tags) with its real URL and registry id, a
+lifecycle policy and a repository policy (moto stores it; it enforces none).
+Not emulated: `forceDelete` (nothing is deleted here).
 
 The Docker Build provider's image (`docker-build:index:Image`) cannot be built
 here (no Docker daemon): it is "pushed" as a minimal schema-2 manifest, whose
@@ -106,10 +107,18 @@ def _docker_image(m: Backend, name: str, i: R) -> tuple[str, R]:
     return digest, {"digest": digest, "ref": ref, "contextHash": context_hash}
 
 
+def _ecr_policy(m: Backend, name: str, i: R) -> tuple[str, R]:
+    out = m.client("ecr").set_repository_policy(
+        repositoryName=i["repository"], policyText=_json_text(i["policy"])
+    )
+    return str(i["repository"]), {"registryId": out["registryId"]}
+
+
 HANDLERS: dict[str, Handler] = {
     "ecr.Repository": _ecr_repo,
     "ecr.LifecyclePolicy": _ecr_lifecycle,
     "docker-build:index:Image": _docker_image,
+    "ecr.RepositoryPolicy": _ecr_policy,
 }
 
 APPLIED: dict[str, frozenset[str]] = {
@@ -138,6 +147,7 @@ APPLIED: dict[str, frozenset[str]] = {
             "tags",
         }
     ),
+    "ecr.RepositoryPolicy": frozenset({"policy", "repository"}),
 }
 """Per kind, the inputs the handler reads and sends to moto."""
 
@@ -153,5 +163,6 @@ NOT_EMULATED: dict[str, dict[str, str]] = {
         "registries.username": "moto's ECR takes pushes through its API, without a login",
         "registries.password": "moto's ECR takes pushes through its API, without a login",
     },
+    "ecr.RepositoryPolicy": {},
 }
 """Per kind, the inputs knowingly left out of moto (kept in the outputs as given)."""

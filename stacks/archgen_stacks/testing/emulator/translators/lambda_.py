@@ -2,18 +2,61 @@
 Lambda.
 
 Emulated: a zip function (the local archive zipped, or a placeholder
-module) or an image function, with its role, size, timeout, environment,
+module) or an image function (its image URI and image config: entry point,
+command, working directory; moto does not look the image up in its ECR unless
+`MOTO_LAMBDA_STUB_ECR=false`), with its role, size, timeout, environment,
 architectures, tracing, dead-letter target, KMS key and tags; an event source
 mapping with its batching, retry, bisect, response types, on-failure
 destination and tags; a resource-policy permission. moto runs no function
 here (`MOTO_CONFIG` turns Docker off); `esm_runner` plays the poller. Not
 emulated: the function's logging configuration (moto's Lambda keeps none).
+
+moto 5 pushes every record put on a Kinesis stream to its mapped functions
+and, for an image function, crashes in that push (it needs a zip's code digest
+and a runtime: a 500 on `PutRecord`). In-process, an image function's push
+ends as a zip function's does with Docker off, an invocation error moto
+ignores (`moto_pushes_to_image_functions`); a moto server in another process
+needs the same (`python -m archgen_stacks.testing.moto_server`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from .._base import Backend, Handler, R
 from ._util import _int, _zip_code
+
+
+def _image_config(i: R) -> R:
+    out: R = {}
+    for src, dst in (("entryPoints", "EntryPoint"), ("commands", "Command")):
+        if i.get(src) is not None:
+            out[dst] = [str(item) for item in i[src]]
+    if i.get("workingDirectory"):
+        out["WorkingDirectory"] = str(i["workingDirectory"])
+    return out
+
+
+_IMAGE_PUSH = "moto runs no image function (archgen's emulator): the record is not delivered"
+
+
+def moto_pushes_to_image_functions() -> None:
+    """Make moto's in-process push to an image function fail as a zip's does without Docker."""
+    try:
+        from moto.awslambda.models import LambdaFunction
+    except ImportError:  # pragma: no cover - moto is the emulator's own dependency
+        return
+    invoke = LambdaFunction._invoke_lambda
+    if getattr(invoke, "_archgen_images", False):
+        return
+
+    def _invoke_lambda(self: Any, event: str | None = None) -> tuple[str, bool, str]:
+        if self.package_type == "Image":
+            return _IMAGE_PUSH, True, ""
+        return invoke(self, event)
+
+    _invoke_lambda._archgen_images = True  # type: ignore[attr-defined]
+    LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
 
 
 def _function(m: Backend, name: str, i: R) -> tuple[str, R]:
@@ -27,6 +70,10 @@ def _function(m: Backend, name: str, i: R) -> tuple[str, R]:
     if i.get("packageType") == "Image" or i.get("imageUri"):
         kw["PackageType"] = "Image"
         kw["Code"] = {"ImageUri": i["imageUri"]}
+        moto_pushes_to_image_functions()
+        image = _image_config(i.get("imageConfig") or {})
+        if image:
+            kw["ImageConfig"] = image
     else:
         kw.update(
             {
@@ -132,6 +179,10 @@ APPLIED: dict[str, frozenset[str]] = {
             "deadLetterConfig",
             "environment",
             "handler",
+            "imageConfig",
+            "imageConfig.commands",
+            "imageConfig.entryPoints",
+            "imageConfig.workingDirectory",
             "imageUri",
             "kmsKeyArn",
             "memorySize",

@@ -1,7 +1,8 @@
 """The stream pipeline deployed into moto: its consumer reads what its producer writes.
 
-The deployed function's handler is imported from its `Handler` setting and run
-by archgen-stacks' mapping runner with the function's own environment, over
+The deployed function is a container-image Lambda of the project's image: its
+command names the handler, which is imported and run by archgen-stacks'
+mapping runner (AWS's Kinesis event shape) with the function's own environment, over
 records the stream's real producer put on the deployed stream: the event
 producer for a streaming project, the API's prediction log for a hybrid one.
 The drift alarm must watch the namespace and dimension the consumer publishes,
@@ -13,6 +14,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
+import tomllib
+from pathlib import Path
 from typing import Any
 
 from archgen_stacks.testing.esm_runner import run_event_source_mapping
@@ -39,6 +43,40 @@ def consumer_config(archgen_deployed: DeployedStack) -> dict[str, Any]:
     return dict(session.client("lambda").get_function_configuration(FunctionName=function))
 
 
+def image_handler(config: dict[str, Any]) -> str:
+    """The handler the image function's command names (after the Runtime Interface Client)."""
+    image = config["ImageConfigResponse"]["ImageConfig"]
+    assert image["EntryPoint"] == ["python", "-m", "awslambdaric"]
+    (handler,) = image["Command"]
+    return str(handler)
+
+
+def test_consumer_runs_the_project_image(
+    archgen_deployed: DeployedStack, archgen_stack_config: dict[str, str]
+) -> None:
+    session, result = archgen_deployed
+    config = consumer_config(archgen_deployed)
+    function = result.one("lambda.Function").outputs["name"]
+    code = session.client("lambda").get_function(FunctionName=function)["Code"]
+    repository = result.outputs["repositoryUrl"]
+    assert config["PackageType"] == "Image" and config["Architectures"] == ["x86_64"]
+    # the image `pulumi up` built and pushed to the stack's repository, tagged by its content
+    assert code["ImageUri"] == result.outputs["imageUri"]
+    assert code["ImageUri"].startswith(f"{repository}:sha-")
+    assert config["Environment"]["Variables"]["HOME"] == "/tmp"  # the only writable path
+
+
+def test_the_image_installs_the_runtime_interface_client() -> None:
+    """The image's entry point module is one of the project's own (Linux) dependencies, so the
+    image the Dockerfile builds from this package has it."""
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    requirements = {
+        re.split(r"[\s;<>=!~\[]", d, maxsplit=1)[0]: d for d in project["project"]["dependencies"]
+    }
+    assert "awslambdaric" in requirements
+    assert "sys_platform == 'linux'" in requirements["awslambdaric"]  # the image is linux/amd64
+
+
 def test_consumer_is_mapped_to_the_stream(
     archgen_deployed: DeployedStack, archgen_stack_config: dict[str, str]
 ) -> None:
@@ -58,7 +96,7 @@ def test_consumer_runs_the_handler_for_what_the_stream_carries(
 ) -> None:
     _, result = archgen_deployed
     expected = MONITORING_HANDLER if "apiUrl" in result.outputs else SCORING_HANDLER
-    assert consumer_config(archgen_deployed)["Handler"] == expected
+    assert image_handler(consumer_config(archgen_deployed)) == expected
 
 
 def test_drift_alarm_watches_what_the_consumer_publishes(
@@ -103,7 +141,7 @@ def test_producer_to_deployed_stream_to_consumer_to_table(
     )
     save_model(session.client("s3"), settings, trained_model, promote=True)
     kinesis, stream = session.client("kinesis"), result.outputs["streamName"]
-    if config["Handler"] == MONITORING_HANDLER:
+    if image_handler(config) == MONITORING_HANDLER:
         records = served(trained_model, 30)
         sink = PredictionLog(stream, client=kinesis, flush_interval_s=0.01)
         for record in [*records, records[0]]:  # the last one a redelivery
@@ -116,7 +154,7 @@ def test_producer_to_deployed_stream_to_consumer_to_table(
         expected = {m["event_id"] for m in messages(30, seed=61)}
     kinesis.put_record(StreamName=stream, Data=b'{"poison": true}', PartitionKey="p")
 
-    module_name, _, name = config["Handler"].rpartition(".")
+    module_name, _, name = image_handler(config).rpartition(".")
     module = importlib.import_module(module_name)
     module.set_runtime(None)  # cold start, from the function's environment
     capsys.readouterr()
@@ -159,14 +197,14 @@ def test_the_deployed_dashboard_graphs_what_the_consumer_publishes(
     save_model(session.client("s3"), settings, trained_model, promote=True)
     kinesis, stream = session.client("kinesis"), result.outputs["streamName"]
     rows = DRIFT_MIN_ROWS + 50
-    if config["Handler"] == MONITORING_HANDLER:
+    if image_handler(config) == MONITORING_HANDLER:
         sink = PredictionLog(stream, client=kinesis, flush_interval_s=0.01)
         for record in served(trained_model, rows):
             sink.write(record.model_dump(mode="json") | {"request_id": f"w-{record.request_id}"})
         sink.close()
     else:
         send(kinesis, stream, messages(rows, seed=67))
-    module_name, _, name = config["Handler"].rpartition(".")
+    module_name, _, name = image_handler(config).rpartition(".")
     module = importlib.import_module(module_name)
     module.set_runtime(None)
     capsys.readouterr()
