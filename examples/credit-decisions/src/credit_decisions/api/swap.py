@@ -197,9 +197,7 @@ class ModelWatcher:
         )
 
 
-def start_watcher(
-    state: Serving, settings: Settings, waiting: bool = False
-) -> ModelWatcher | None:
+def start_watcher(state: Serving, settings: Settings, waiting: bool = False) -> ModelWatcher | None:
     """A running watcher unless the model is pinned or polling is off; while `waiting` for
     the first model it runs even with polling off, until that model is loaded."""
     if settings.model_version or settings.model_path:

@@ -100,10 +100,9 @@ def running_state(request: Request) -> ServiceState:
     """The state of a service that is ready to predict, else 503."""
     state: ServiceState | None = getattr(request.app.state, "service", None)
     if state is not None and state.ready and state.model is None:
-        raise HTTPException(
-            status_code=503,
-            detail=f"not ready: no model is published yet; expected at {pointer_uri(state.settings)}",
-        )
+        expected = pointer_uri(state.settings)
+        detail = f"not ready: no model is published yet; expected at {expected}"
+        raise HTTPException(status_code=503, detail=detail)
     if state is None or state.model is None or not state.ready:
         raise HTTPException(status_code=503, detail="model not loaded")
     return state
