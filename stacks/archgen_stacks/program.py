@@ -360,6 +360,9 @@ def _export(stack: Stack) -> None:
         exports["tableName"] = stack.stream.table.name
     if stack.batch is not None:
         exports["stateMachineArn"] = stack.batch.state_machine_arn
+    if stack.batch is not None or stack.api is not None:
+        # where the team uploads training data (the README's after-deploy lines)
+        exports["rawBucketName"] = stack.lake.bucket_names["raw"]
     if stack.repository is not None:
         exports["repositoryUrl"] = stack.repository.url
     for key, value in exports.items():

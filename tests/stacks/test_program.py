@@ -58,8 +58,8 @@ def test_every_resource_hangs_under_a_component(mocked, pattern: str) -> None:
 
 
 EXPECTED_EXPORTS = {
-    "batch": {"stateMachineArn", "repositoryUrl"},
-    "realtime": {"apiUrl", "apiKeysSecretArn", "repositoryUrl"},
+    "batch": {"stateMachineArn", "repositoryUrl", "rawBucketName"},
+    "realtime": {"apiUrl", "apiKeysSecretArn", "repositoryUrl", "rawBucketName"},
     "streaming": {"streamName", "tableName"},
     "hybrid": {
         "apiUrl",
@@ -67,6 +67,7 @@ EXPECTED_EXPORTS = {
         "streamName",
         "stateMachineArn",
         "repositoryUrl",
+        "rawBucketName",
         "tableName",
     },
 }
@@ -86,6 +87,8 @@ def test_pattern_exports_what_a_user_needs_next(mocked, pattern: str) -> None:
         "predictions",
         "archive",
     }
+    if "rawBucketName" in run.outputs:
+        assert run.outputs["rawBucketName"] == run.outputs["bucketNames"]["raw"]
     dashboard = run.of("aws:cloudwatch/dashboard:Dashboard")[0]
     assert run.outputs["dashboardName"] == dashboard.outputs["dashboardName"]
     body = json.loads(dashboard.inputs["dashboardBody"])
