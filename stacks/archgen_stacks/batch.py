@@ -311,10 +311,12 @@ class BatchPipeline(pulumi.ComponentResource):
             if separate
             else None
         )
-        # the first model: a training run (a full run when training is not separate) once
+        # the first model: a training run (a full run when training is not separate) once;
+        # named `*-schedule` like the recurring ones, whose scan acceptance (a constant
+        # payload, no CMK needed) holds for it too
         self.first_training = (
             run_schedule(
-                f"{name}-first-training",
+                f"{name}-first-schedule",
                 f"at({args.first_training_at})",
                 STEPS_TRAIN if separate else None,
                 "UTC",

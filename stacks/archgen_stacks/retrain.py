@@ -218,7 +218,7 @@ class RetrainJob(pulumi.ComponentResource):
         self.schedule = run_schedule(f"{name}-schedule", args.schedule, args.schedule_timezone)
         # the first model: with no promoted model yet the job trains on its first run
         self.first_training = (
-            run_schedule(f"{name}-first-training", f"at({args.first_training_at})", "UTC")
+            run_schedule(f"{name}-first-schedule", f"at({args.first_training_at})", "UTC")
             if args.first_training_at
             else None
         )

@@ -436,7 +436,7 @@ def test_the_first_training_run_is_scheduled_once_ten_minutes_after_the_deploy(
     deployed: Any,
 ) -> None:
     pattern, mocks, result = deployed
-    first = [s for s in result.of_kind("scheduler.Schedule") if s.name.endswith("-first-training")]
+    first = [s for s in result.of_kind("scheduler.Schedule") if s.name.endswith("-first-schedule")]
     if pattern == "streaming":
         assert first == []
         return

@@ -17,9 +17,9 @@ APP = AppArtifacts(package="credit", consumer_code="/nonexistent/consumer")
 NOW = datetime(2026, 3, 4, 23, 55, 30, 123456, tzinfo=UTC)
 SCHEDULE = "aws:scheduler/schedule:Schedule"
 FIRST = {
-    "batch": "credit-batch-first-training",
-    "hybrid": "credit-hybrid-batch-first-training",
-    "realtime": "credit-api-retrain-first-training",
+    "batch": "credit-batch-first-schedule",
+    "hybrid": "credit-hybrid-batch-first-schedule",
+    "realtime": "credit-api-retrain-first-schedule",
 }
 """The one-time schedule of each pattern that trains a model."""
 
@@ -29,7 +29,7 @@ def settings(pattern: str, **values: Any) -> StackSettings:
 
 
 def first_training(run: Any) -> list[Any]:
-    return [r for r in run.of(SCHEDULE) if r.name.endswith("-first-training")]
+    return [r for r in run.of(SCHEDULE) if r.name.endswith("-first-schedule")]
 
 
 def test_the_action_after_completion_is_a_documented_value() -> None:
@@ -52,7 +52,7 @@ def test_one_time_schedule_runs_the_training_target_delay_minutes_after_now(
     assert run.ignore_changes[first.name] == ["schedule_expression"]
     target = first.inputs["target"]
     # the same target and role as the recurring schedule that trains the pattern's model
-    recurring = run.named(first.name.replace("-first-training", "-schedule")).inputs["target"]
+    recurring = run.named(first.name.replace("-first-schedule", "-schedule")).inputs["target"]
     assert target["roleArn"] == recurring["roleArn"]
     assert target["arn"] == recurring["arn"]
     if pattern == "realtime":

@@ -23,7 +23,7 @@ def test_schedules_use_the_configured_expressions(
         scheduler.get_schedule(Name=res.outputs["name"])
         for res in result.of_kind("scheduler.Schedule")
         # the API's retrain check starts its own task; the first training run is once
-        if "-retrain-" not in res.name and not res.name.endswith("-first-training")
+        if "-retrain-" not in res.name and not res.name.endswith("-first-schedule")
     ]
     configured = {
         archgen_stack_config[f"{PROJECT}:batchSchedule"],
@@ -40,7 +40,7 @@ def test_the_deploy_schedules_one_first_training_run_of_the_state_machine(
     (first,) = [
         res
         for res in result.of_kind("scheduler.Schedule")
-        if res.name.endswith("-batch-first-training")
+        if res.name.endswith("-batch-first-schedule")
     ]
     schedule = session.client("scheduler").get_schedule(Name=first.outputs["name"])
     assert schedule["ScheduleExpression"].startswith("at(")
