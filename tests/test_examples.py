@@ -88,6 +88,36 @@ def test_each_example_speaks_its_own_spec_file(name: str) -> None:
         assert f'"{feature.name}"' in spec_py
 
 
+STUB_OUTPUTS = {
+    "apiKeysSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbCdEf",
+    "rawBucketName": "svc-lake-raw-0a1b2c3",
+    "stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:svc-batch-sm",
+}
+"""`pulumi stack output <name>` in the README's after-deploy lines (names program.py exports)."""
+
+
+def after_deploy_calls(example: Path, tmp_path: Path) -> list[list[str]]:
+    """The README's lines after `pulumi up`, run by bash with `pulumi` answering STUB_OUTPUTS
+    (an unknown name fails the test) and `aws` recording each call's arguments."""
+    readme = (example / "README.md").read_text(encoding="utf-8")
+    deploy = readme.split("## Deploy", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    after = deploy.split("pulumi up", 1)[1].split("\n", 1)[1]
+    cases = "".join(f"    {name}) echo '{value}' ;;\n" for name, value in STUB_OUTPUTS.items())
+    calls = tmp_path / "aws-calls"
+    calls.mkdir()
+    script = (
+        f'pulumi() {{\n  case "$3" in\n{cases}'
+        f'    *) echo "$3" >> "{tmp_path}/unknown-outputs"; echo unknown ;;\n  esac\n}}\n'
+        f'aws() {{ printf "%s\\n" "$@" > "{calls}/$(ls "{calls}" | wc -l)"; }}\n{after}'
+    )
+    subprocess.run(["bash", "-euc", script], check=True, timeout=30)
+    assert not (tmp_path / "unknown-outputs").exists(), "a stack output program.py does not export"
+    return [
+        (calls / str(n)).read_text(encoding="utf-8").splitlines()
+        for n in range(len(list(calls.iterdir())))
+    ]
+
+
 def test_the_readme_s_key_command_puts_a_secret_the_api_accepts(tmp_path: Path) -> None:
     """The after-deploy lines of a real-time project's README, run by bash with `pulumi` and
     `aws` standing in, put a secret value that the generated API parses into one usable key."""
@@ -96,18 +126,9 @@ def test_the_readme_s_key_command_puts_a_secret_the_api_accepts(tmp_path: Path) 
     if shutil.which("openssl") is None:
         pytest.fail("the README's key command needs openssl on PATH")
     example = EXAMPLES / "fraud-scoring-api"
-    readme = (example / "README.md").read_text(encoding="utf-8")
-    deploy = readme.split("## Deploy", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
-    after = deploy.split("pulumi up", 1)[1].split("\n", 1)[1]
-    assert "put-secret-value" in after
-    script = (
-        'pulumi() { echo "arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbCdEf"; }\n'
-        f'aws() {{ printf "%s\\n" "$@" > "{tmp_path}/aws-args"; }}\n{after}'
-    )
-    subprocess.run(["bash", "-euc", script], check=True, timeout=30)
-    args = (tmp_path / "aws-args").read_text(encoding="utf-8").splitlines()
-    assert args[:2] == ["secretsmanager", "put-secret-value"]
-    assert args[args.index("--secret-id") + 1].startswith("arn:aws:secretsmanager:")
+    calls = after_deploy_calls(example, tmp_path)
+    [args] = [c for c in calls if c[:2] == ["secretsmanager", "put-secret-value"]]
+    assert args[args.index("--secret-id") + 1] == STUB_OUTPUTS["apiKeysSecretArn"]
     secret = args[args.index("--secret-string") + 1]
     parsed = subprocess.run(
         [
@@ -124,3 +145,38 @@ def test_the_readme_s_key_command_puts_a_secret_the_api_accepts(tmp_path: Path) 
     )
     assert parsed.returncode == 0, parsed.stderr
     assert parsed.stdout.strip() == "['my-service']"
+
+
+@pytest.mark.parametrize(
+    ("name", "starts_a_run"),
+    [("fraud-scoring-api", False), ("churn-nightly", True), ("credit-decisions", True)],
+)
+def test_the_readme_uploads_training_data_and_starts_a_run_where_there_is_a_state_machine(
+    tmp_path: Path, name: str, starts_a_run: bool
+) -> None:
+    """After `pulumi up` the README copies the team's CSV into today's partition of the raw
+    bucket's training prefix (where the train and retrain jobs read) and, with a batch
+    pipeline, starts a training run of the stack's state machine."""
+    from datetime import UTC, datetime
+
+    from archgen_stacks.batch_flow import TRAINING_PREFIX
+
+    readme = (EXAMPLES / name / "README.md").read_text(encoding="utf-8")
+    assert "firstTrainingDelayMinutes (default 10) after the first deploy" in readme
+    calls = after_deploy_calls(EXAMPLES / name, tmp_path)
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    [upload] = [c for c in calls if c[:2] == ["s3", "cp"]]
+    raw = STUB_OUTPUTS["rawBucketName"]
+    assert upload[3] == f"s3://{raw}/{TRAINING_PREFIX}run_date={today}/"
+    started = [c for c in calls if c[:2] == ["stepfunctions", "start-execution"]]
+    if starts_a_run:
+        assert started == [
+            [
+                "stepfunctions",
+                "start-execution",
+                "--state-machine-arn",
+                STUB_OUTPUTS["stateMachineArn"],
+            ]
+        ]
+    else:
+        assert started == []

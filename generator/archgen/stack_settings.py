@@ -85,6 +85,10 @@ class StackSettings:
     often than results are scored; empty trains on every `batchSchedule` run."""
     batch_schedule_timezone: str = "UTC"
     """Time zone of the schedule expression."""
+    first_training_delay_minutes: int = 10
+    """Minutes after a deploy at which a one-time run trains the first model (the batch
+    state machine; the real-time retrain task), so the API is not left without a model
+    until the first tick of the schedule; later deploys do not move it; 0 schedules none."""
     train_cpu: int = 1024
     """Fargate CPU units of the training task."""
     train_memory_mb: int = 4096
@@ -307,6 +311,11 @@ class StackSettings:
             ("retrainMinRecords", self.retrain_min_records >= 1, "at least 1"),
             ("retrainDriftPsi", 0.0 < self.retrain_drift_psi <= 10.0, "in (0, 10]"),
             ("retrainLookbackDays", 1 <= self.retrain_lookback_days <= 365, "1 to 365 days"),
+            (
+                "firstTrainingDelayMinutes",
+                0 <= self.first_training_delay_minutes <= 1440,
+                "0 to 1440 minutes (0: no first training run)",
+            ),
             ("modelPollS", 1 <= self.model_poll_s <= 86_400, "1 to 86400 seconds"),
             ("recordFlushS", 1 <= self.record_flush_s <= 3600, "1 to 3600 seconds"),
             ("egress", self.egress in ("nat", "endpoints"), "nat or endpoints"),

@@ -37,8 +37,10 @@ from .common import (
     document,
     execution_role,
     fargate_task,
+    is_at_time,
     kms_use,
     log_group,
+    scheduled_run,
     statement,
     tasks_security_group,
 )
@@ -68,6 +70,9 @@ class BatchPipelineArgs:
     train_schedule: str | None = None
     """When a run of its own trains the model (a model updated less often than it scores)."""
     schedule_timezone: str = "UTC"
+    first_training_at: str | None = None
+    """UTC `yyyy-mm-ddThh:mm:ss` of a one-time training run that trains the first model
+    (None: the first model waits for the schedule)."""
     train_cpu: int = 1024
     train_memory_mb: int = 4096
     score_cpu: int = 1024
@@ -93,6 +98,8 @@ class BatchPipelineArgs:
                 raise ValueError(
                     f"BatchPipelineArgs.{what} must be cron(...), rate(...) or at(...)"
                 )
+        if self.first_training_at is not None and not is_at_time(self.first_training_at):
+            raise ValueError("BatchPipelineArgs.first_training_at must be yyyy-mm-ddThh:mm:ss")
         if not self.subnet_ids:
             raise ValueError("BatchPipelineArgs.subnet_ids must name the private subnets")
         # above 40 shards a Distributed Map scores them; its shard indices come from
@@ -120,6 +127,7 @@ class BatchPipeline(pulumi.ComponentResource):
     state_machine: aws.sfn.StateMachine
     schedule: aws.scheduler.Schedule
     train_schedule: aws.scheduler.Schedule | None
+    first_training: aws.scheduler.Schedule | None
     state_machine_arn: pulumi.Output[str]
 
     def __init__(
@@ -280,16 +288,15 @@ class BatchPipeline(pulumi.ComponentResource):
         )
 
         def run_schedule(
-            logical: str, expression: str, steps: str | None
+            logical: str, expression: str, steps: str | None, timezone: str
         ) -> aws.scheduler.Schedule:
             run_input: dict[str, str] = {"trigger": "schedule"}
             if steps:
                 run_input["steps"] = steps
-            return aws.scheduler.Schedule(
+            return scheduled_run(
                 logical,
-                schedule_expression=expression,
-                schedule_expression_timezone=args.schedule_timezone,
-                flexible_time_window={"mode": "OFF"},
+                expression=expression,
+                timezone=timezone,
                 target={
                     "arn": self.state_machine.arn,
                     "role_arn": scheduler_role.arn,
@@ -299,15 +306,29 @@ class BatchPipeline(pulumi.ComponentResource):
                         "maximum_event_age_in_seconds": 3600,
                     },
                 },
-                opts=child,
+                parent=self,
             )
 
+        timezone = args.schedule_timezone
         self.schedule = run_schedule(
-            f"{name}-schedule", args.schedule, STEPS_SCORE if separate else None
+            f"{name}-schedule", args.schedule, STEPS_SCORE if separate else None, timezone
         )
         self.train_schedule = (
-            run_schedule(f"{name}-train-schedule", str(args.train_schedule), STEPS_TRAIN)
+            run_schedule(f"{name}-train-schedule", str(args.train_schedule), STEPS_TRAIN, timezone)
             if separate
+            else None
+        )
+        # the first model: a training run (a full run when training is not separate) once;
+        # named `*-schedule` like the recurring ones, whose scan acceptance (a constant
+        # payload, no CMK needed) holds for it too
+        self.first_training = (
+            run_schedule(
+                f"{name}-first-schedule",
+                f"at({args.first_training_at})",
+                STEPS_TRAIN if separate else None,
+                "UTC",
+            )
+            if args.first_training_at
             else None
         )
         self.failed_alarm = aws.cloudwatch.MetricAlarm(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pulumi
@@ -395,6 +396,58 @@ def service_role(
     )
     aws.iam.RolePolicy(policy_name, role=role.id, policy=document(statements), opts=opts)
     return role
+
+
+AT_FORMAT = "%Y-%m-%dT%H:%M:%S"
+"""The time inside a one-time `at(...)` expression, as Scheduler documents it (no zone, no
+fraction: the zone is the schedule's `schedule_expression_timezone`)."""
+
+
+def at_time(when: datetime) -> str:
+    """`when` as the `yyyy-mm-ddThh:mm:ss` inside an `at(...)` expression, to the second."""
+    return when.strftime(AT_FORMAT)
+
+
+def is_at_time(text: str) -> bool:
+    """Whether `text` is a `yyyy-mm-ddThh:mm:ss` an `at(...)` expression accepts."""
+    try:
+        datetime.strptime(text, AT_FORMAT)
+    except ValueError:
+        return False
+    return True
+
+
+def scheduled_run(
+    name: str,
+    *,
+    expression: str,
+    timezone: str,
+    target: aws.scheduler.ScheduleTargetArgsDict,
+    parent: pulumi.Resource,
+) -> aws.scheduler.Schedule:
+    """An EventBridge Scheduler schedule that invokes `target` (its role and input included).
+
+    A `cron(...)`/`rate(...)` expression runs it on every tick. An `at(...)` expression
+    runs it once: the expression is in `ignore_changes`, so a later `pulumi up` (whose
+    caller computes a new time) does not move or re-arm a run that already happened, and
+    `action_after_completion` is NONE, not DELETE: Pulumi keeps the schedule in its state,
+    and a schedule Scheduler deleted by itself would make the next update of it fail
+    (not found) and a `pulumi refresh` drop it, after which `pulumi up` would create it
+    again and train once more. A completed one-time schedule costs nothing and goes with
+    `pulumi destroy`.
+    """
+    once = expression.startswith("at(")
+    return aws.scheduler.Schedule(
+        name,
+        schedule_expression=expression,
+        schedule_expression_timezone=timezone,
+        flexible_time_window={"mode": "OFF"},
+        target=target,
+        action_after_completion="NONE" if once else None,
+        opts=pulumi.ResourceOptions(
+            parent=parent, ignore_changes=["schedule_expression"] if once else None
+        ),
+    )
 
 
 def execution_role(

@@ -1,13 +1,14 @@
 """The stack entry point: settings in, the chosen pattern's components out, outputs exported.
 
-`main()` is the only code in archgen that reads `pulumi.Config`; `build()` is a
-plain function over `StackSettings` and `AppArtifacts`, so tests (and the
-offline emulator) run exactly what `pulumi up` runs.
+`main()` is the only code in archgen that reads `pulumi.Config` and the clock;
+`build()` is a plain function over `StackSettings`, `AppArtifacts` and the time
+it is given, so tests (and the offline emulator) run exactly what `pulumi up` runs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pulumi
@@ -18,7 +19,14 @@ from archgen.catalogue import Part
 from archgen.stack_settings import StackSettings, split_ids
 
 from .batch import BatchPipeline, BatchPipelineArgs
-from .common import ImageRepository, ImageRepositoryArgs, StackKey, StackKeyArgs, stack_tags
+from .common import (
+    ImageRepository,
+    ImageRepositoryArgs,
+    StackKey,
+    StackKeyArgs,
+    at_time,
+    stack_tags,
+)
 from .datalake import DataLake, DataLakeArgs
 from .edge import AccessLogs
 from .hybrid import ComponentClasses, Hybrid, HybridArgs
@@ -90,11 +98,14 @@ def build(
     settings: StackSettings,
     app: AppArtifacts | None = None,
     components: ComponentClasses | None = None,
+    now: datetime | None = None,
 ) -> Stack:
     """Create the components of `settings.pattern` and export what a user needs next.
 
     Which parts a pattern has comes from the catalogue; `components` replaces the
-    class of a part (a team's own API component, say).
+    class of a part (a team's own API component, say). `now` (UTC, the deploy's time,
+    from `main()`) schedules the first training run `firstTrainingDelayMinutes` after
+    it; without `now` none is scheduled.
     """
     settings.validate()
     classes = components or ComponentClasses()
@@ -106,6 +117,10 @@ def build(
     api_name = f"{prefix}-api"
     lb_logs = catalogue.uses(pattern, Part.API) and settings.lb_access_logs
     lb_log_prefix = f"lb/{api_name}"
+    delay = settings.first_training_delay_minutes
+    first_training_at = (
+        at_time(now.astimezone(UTC) + timedelta(minutes=delay)) if now and delay else None
+    )
 
     # The data stores use the team's own key when there is one; log groups and the
     # alarm topic need a key whose policy grants CloudWatch Logs and alarms, which
@@ -205,6 +220,7 @@ def build(
             schedule=settings.batch_schedule,
             train_schedule=settings.batch_train_schedule or None,
             schedule_timezone=settings.batch_schedule_timezone,
+            first_training_at=first_training_at,
             train_cpu=settings.train_cpu,
             train_memory_mb=settings.train_memory_mb,
             score_cpu=settings.score_cpu,
@@ -223,12 +239,16 @@ def build(
         )
 
     def api_updates() -> ContinuousUpdates | None:
-        """The API's continuous model updates (config `retrain*`, `modelPollS`, `recordFlushS`)."""
+        """The API's continuous model updates (config `retrain*`, `modelPollS`, `recordFlushS`).
+
+        The retrain job trains the first model only where no batch pipeline does (realtime).
+        """
         if not settings.retrain:
             return None
         return ContinuousUpdates(
             raw=lake.ref("raw"),
             schedule=settings.retrain_schedule,
+            first_training_at=None if catalogue.uses(pattern, Part.BATCH) else first_training_at,
             cpu=settings.retrain_cpu,
             memory_mb=settings.retrain_memory_mb,
             min_new_records=settings.retrain_min_records,
@@ -354,6 +374,9 @@ def _export(stack: Stack) -> None:
         exports["tableName"] = stack.stream.table.name
     if stack.batch is not None:
         exports["stateMachineArn"] = stack.batch.state_machine_arn
+    if stack.batch is not None or stack.api is not None:
+        # where the team uploads training data (the README's after-deploy lines)
+        exports["rawBucketName"] = stack.lake.bucket_names["raw"]
     if stack.repository is not None:
         exports["repositoryUrl"] = stack.repository.url
     if stack.image is not None:
@@ -383,6 +406,6 @@ def main(app: AppArtifacts | None = None, components: ComponentClasses | None = 
         if problem:
             raise pulumi.RunError(problem)
     try:
-        return build(settings, app, components)
+        return build(settings, app, components, now=datetime.now(UTC))
     except ValueError as err:
         raise pulumi.RunError(str(err)) from err

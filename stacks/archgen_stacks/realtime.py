@@ -63,6 +63,8 @@ class ContinuousUpdates:
     raw: Bucket
     schedule: str = "rate(1 day)"
     schedule_timezone: str = "UTC"
+    first_training_at: str | None = None
+    """UTC `yyyy-mm-ddThh:mm:ss` of a one-time retrain run that trains the first model."""
     cpu: int = 1024
     memory_mb: int = 4096
     min_new_records: int = 200
@@ -593,6 +595,7 @@ class RealtimeApi(pulumi.ComponentResource):
                 repository_arn=args.repository_arn,
                 schedule=updates.schedule,
                 schedule_timezone=updates.schedule_timezone,
+                first_training_at=updates.first_training_at,
                 cpu=updates.cpu,
                 memory_mb=updates.memory_mb,
                 min_new_records=updates.min_new_records,

@@ -27,8 +27,10 @@ from .common import (
     current_account,
     execution_role,
     fargate_task,
+    is_at_time,
     kms_use,
     log_group,
+    scheduled_run,
     service_role,
     statement,
     tasks_security_group,
@@ -56,6 +58,9 @@ class RetrainJobArgs:
     repository_arn: pulumi.Input[str] | None = None
     schedule: str = "rate(1 day)"
     schedule_timezone: str = "UTC"
+    first_training_at: str | None = None
+    """UTC `yyyy-mm-ddThh:mm:ss` of a one-time run that trains the first model (None: the
+    first model waits for the schedule)."""
     cpu: int = 1024
     memory_mb: int = 4096
     min_new_records: int = 200
@@ -77,6 +82,8 @@ class RetrainJobArgs:
             raise ValueError("RetrainJobArgs.lookback_days must be 1 to 365")
         if self.drift_psi <= 0:
             raise ValueError("RetrainJobArgs.drift_psi must be positive")
+        if self.first_training_at is not None and not is_at_time(self.first_training_at):
+            raise ValueError("RetrainJobArgs.first_training_at must be yyyy-mm-ddThh:mm:ss")
         if not self.schedule.startswith(("rate(", "cron(", "at(")):
             raise ValueError(
                 "RetrainJobArgs.schedule must be a Scheduler rate, cron or at expression"
@@ -106,6 +113,7 @@ class RetrainJob(pulumi.ComponentResource):
     task_role: aws.iam.Role
     scheduler_role: aws.iam.Role
     schedule: aws.scheduler.Schedule
+    first_training: aws.scheduler.Schedule | None
 
     def __init__(self, name: str, args: RetrainJobArgs, opts: pulumi.ResourceOptions | None = None):
         args.validate()
@@ -181,28 +189,38 @@ class RetrainJob(pulumi.ComponentResource):
             tags=tags,
             parent=self,
         )
-        self.schedule = aws.scheduler.Schedule(
-            f"{name}-schedule",
-            schedule_expression=args.schedule,
-            schedule_expression_timezone=args.schedule_timezone,
-            flexible_time_window={"mode": "OFF"},
-            target={
-                "arn": args.cluster_arn,
-                "role_arn": self.scheduler_role.arn,
-                "input": json.dumps({"trigger": "schedule"}),
-                "ecs_parameters": {
-                    "task_definition_arn": self.task_definition.arn,
-                    "launch_type": "FARGATE",
-                    "task_count": 1,
-                    "network_configuration": {
-                        "subnets": args.subnet_ids,
-                        "security_groups": [self.security_group.id],
-                        "assign_public_ip": False,
-                    },
+        target: aws.scheduler.ScheduleTargetArgsDict = {
+            "arn": args.cluster_arn,
+            "role_arn": self.scheduler_role.arn,
+            "input": json.dumps({"trigger": "schedule"}),
+            "ecs_parameters": {
+                "task_definition_arn": self.task_definition.arn,
+                "launch_type": "FARGATE",
+                "task_count": 1,
+                "network_configuration": {
+                    "subnets": args.subnet_ids,
+                    "security_groups": [self.security_group.id],
+                    "assign_public_ip": False,
                 },
-                "retry_policy": {"maximum_retry_attempts": 2, "maximum_event_age_in_seconds": 3600},
             },
-            opts=child,
+            "retry_policy": {"maximum_retry_attempts": 2, "maximum_event_age_in_seconds": 3600},
+        }
+
+        def run_schedule(logical: str, expression: str, timezone: str) -> aws.scheduler.Schedule:
+            return scheduled_run(
+                logical,
+                expression=expression,
+                timezone=timezone,
+                target=target,
+                parent=self,
+            )
+
+        self.schedule = run_schedule(f"{name}-schedule", args.schedule, args.schedule_timezone)
+        # the first model: with no promoted model yet the job trains on its first run
+        self.first_training = (
+            run_schedule(f"{name}-first-schedule", f"at({args.first_training_at})", "UTC")
+            if args.first_training_at
+            else None
         )
         self.register_outputs({"task_definition_arn": self.task_definition.arn})
 

@@ -7,6 +7,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -32,6 +33,8 @@ SETTINGS = {
     "streaming": StackSettings(pattern="streaming", consumer_batch_size=4, consumer_max_retries=1),
     "hybrid": StackSettings(pattern="hybrid"),
 }
+NOW = datetime(2026, 12, 31, 23, 58, 1, tzinfo=UTC)
+"""The deploy's time `build()` is given: the first training run is 10 minutes later."""
 
 
 @pytest.fixture(scope="module", params=sorted(SETTINGS))
@@ -39,7 +42,7 @@ def deployed(request: pytest.FixtureRequest) -> Iterator[tuple[str, MotoMocks, D
     pattern = str(request.param)
     with moto_backend() as session:
         mocks = MotoMocks(session)
-        result = deploy(lambda: build(SETTINGS[pattern], APP), mocks=mocks)
+        result = deploy(lambda: build(SETTINGS[pattern], APP, now=NOW), mocks=mocks)
         yield pattern, mocks, result
 
 
@@ -424,7 +427,9 @@ def test_api_keys_secret_is_deployed_empty_encrypted_and_named_to_the_task(deplo
 
 def test_the_retrain_schedule_runs_the_real_task_on_the_api_cluster(deployed: Any) -> None:
     pattern, mocks, result = deployed
-    retrain = [s for s in result.of_kind("scheduler.Schedule") if "-retrain-" in s.name]
+    retrain = [
+        s for s in result.of_kind("scheduler.Schedule") if s.name.endswith("-retrain-schedule")
+    ]
     if not _has(pattern, "realtime"):
         assert retrain == []
         return
@@ -519,3 +524,32 @@ def test_a_200_shard_batch_stack_deploys_its_distributed_map_in_strict_mode() ->
                 ],
             },
         ]
+
+
+def test_the_first_training_run_is_scheduled_once_ten_minutes_after_the_deploy(
+    deployed: Any,
+) -> None:
+    pattern, mocks, result = deployed
+    first = [s for s in result.of_kind("scheduler.Schedule") if s.name.endswith("-first-schedule")]
+    if pattern == "streaming":
+        assert first == []
+        return
+    (resource,) = first
+    scheduler = mocks.client("scheduler")
+    schedule = scheduler.get_schedule(Name=resource.outputs["name"])
+    assert schedule["ScheduleExpression"] == "at(2027-01-01T00:08:01)"
+    assert schedule["ScheduleExpressionTimezone"] == "UTC"
+    assert schedule["ActionAfterCompletion"] == "NONE"
+    # what trains the model, with the role of the recurring schedule that runs it
+    recurring_name = "-retrain-schedule" if pattern == "realtime" else "-batch-schedule"
+    (recurring,) = [
+        s for s in result.of_kind("scheduler.Schedule") if s.name.endswith(recurring_name)
+    ]
+    runs = scheduler.get_schedule(Name=recurring.outputs["name"])["Target"]
+    target = schedule["Target"]
+    assert target["RoleArn"] == runs["RoleArn"]
+    if pattern == "realtime":
+        assert target["EcsParameters"] == runs["EcsParameters"]
+        assert target["Arn"] == result.of_kind("ecs.Cluster")[0].outputs["arn"]
+    else:
+        assert target["Arn"] == result.outputs["stateMachineArn"]

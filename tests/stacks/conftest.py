@@ -106,6 +106,8 @@ class Run:
     result: Any = None
     depends_on: dict[str, list[str]] = field(default_factory=dict)
     """Each resource's explicit `depends_on`, by logical name."""
+    ignore_changes: dict[str, list[str]] = field(default_factory=dict)
+    """Each resource's `ignore_changes` as given, by logical name."""
 
     def of(self, typ: str) -> list[Registered]:
         """Resources of one type token (`aws:s3/bucket:Bucket`)."""
@@ -136,6 +138,7 @@ def run_program(
     parents: dict[str, str | None] = {}
     types: dict[str, str] = {}
     depends_on: dict[str, list[str]] = {}
+    ignore_changes: dict[str, list[str]] = {}
 
     def record(args: pulumi.ResourceTransformationArgs) -> None:
         parent = args.opts.parent if args.opts else None
@@ -146,6 +149,8 @@ def run_program(
             explicit = [explicit]
         if isinstance(explicit, list):
             depends_on[args.name] = [getattr(d, "_name", "?") for d in explicit]
+        if args.opts and args.opts.ignore_changes:
+            ignore_changes[args.name] = list(args.opts.ignore_changes)
         return None
 
     holder: dict[str, Any] = {}
@@ -169,7 +174,15 @@ def run_program(
             return resolve()
 
         _sync_await(run_pulumi_func(body))
-        return Run(mocks.resources, parents, types, outputs, holder.get("result"), depends_on)
+        return Run(
+            mocks.resources,
+            parents,
+            types,
+            outputs,
+            holder.get("result"),
+            depends_on,
+            ignore_changes,
+        )
 
     return contextvars.copy_context().run(run)
 

@@ -157,7 +157,7 @@ def test_the_build_pushes_one_amd64_docker_manifest_like_the_tasks_declare(
 
 def test_an_image_uri_means_no_build_and_no_repository(mocked, tmp_path: Path) -> None:
     root = write(tmp_path / "p", PROJECT)
-    uri = "registry.example/credit@sha256:" + "0" * 64
+    uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/credit@sha256:" + "0" * 64
     run = mocked(lambda: build(settings("hybrid", imageUri=uri), app(root)))
     assert run.of(IMAGE) == []
     assert run.of("aws:ecr/repository:Repository") == []

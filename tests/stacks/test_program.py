@@ -60,8 +60,8 @@ def test_every_resource_hangs_under_a_component(mocked, pattern: str) -> None:
 
 
 EXPECTED_EXPORTS = {
-    "batch": {"stateMachineArn", "repositoryUrl", "imageUri"},
-    "realtime": {"apiUrl", "apiKeysSecretArn", "repositoryUrl", "imageUri"},
+    "batch": {"stateMachineArn", "repositoryUrl", "imageUri", "rawBucketName"},
+    "realtime": {"apiUrl", "apiKeysSecretArn", "repositoryUrl", "imageUri", "rawBucketName"},
     "streaming": {"streamName", "tableName", "repositoryUrl", "imageUri"},
     "hybrid": {
         "apiUrl",
@@ -70,6 +70,7 @@ EXPECTED_EXPORTS = {
         "stateMachineArn",
         "repositoryUrl",
         "imageUri",
+        "rawBucketName",
         "tableName",
     },
 }
@@ -131,6 +132,8 @@ def test_pattern_exports_what_a_user_needs_next(mocked, pattern: str) -> None:
         "predictions",
         "archive",
     }
+    if "rawBucketName" in run.outputs:
+        assert run.outputs["rawBucketName"] == run.outputs["bucketNames"]["raw"]
     dashboard = run.of("aws:cloudwatch/dashboard:Dashboard")[0]
     assert run.outputs["dashboardName"] == dashboard.outputs["dashboardName"]
     body = json.loads(dashboard.inputs["dashboardBody"])

@@ -288,6 +288,32 @@ def test_startup_fails_without_a_model(aws: None) -> None:
             pass
 
 
+def test_with_an_empty_models_bucket_the_api_waits_then_serves_the_first_model(
+    buckets: Any, settled_model: SpecModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    import os
+    import time
+
+    from credit_decisions.storage import save_model
+
+    settings = Settings.from_env({**os.environ, "MODEL_POLL_S": "0.05"})
+    app = with_keys(create_app(settings))
+    with caplog.at_level(logging.INFO), TestClient(app, headers=AUTH) as running:
+        assert any(r.message == "waiting for a model" for r in caplog.records)
+        assert running.get("/health").json() == {"status": "ok"}
+        waiting = assert_problem(running.get("/ready"), 503)["message"]
+        expected = f"s3://{settings.models_bucket}/{settings.models_prefix}latest.json"
+        assert "no model is published yet" in waiting and expected in waiting
+        assert_problem(running.post("/predict", json=REQUEST), 503)
+        s3 = boto3.client("s3", region_name=settings.aws_region)
+        save_model(s3, settings, settled_model, True)
+        deadline = time.monotonic() + 10
+        while running.get("/ready").status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert running.get("/ready").json()["model_version"] == "test"
+        assert running.post("/predict", json=REQUEST).status_code == 200
+
+
 class Collected:
     """A prediction sink that keeps what the API writes."""
 

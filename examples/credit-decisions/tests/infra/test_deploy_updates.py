@@ -45,7 +45,9 @@ def test_feedback_retrains_and_the_serving_api_swaps_the_published_model(
     archgen_deployed: DeployedStack, settled_model: SpecModel
 ) -> None:
     session, result = archgen_deployed
-    (schedule,) = [s for s in result.of_kind("scheduler.Schedule") if "-retrain-" in s.name]
+    (schedule,) = [
+        s for s in result.of_kind("scheduler.Schedule") if s.name.endswith("-retrain-schedule")
+    ]
     target = session.client("scheduler").get_schedule(Name=schedule.outputs["name"])["Target"]
     job = task_settings(session, target["EcsParameters"]["TaskDefinitionArn"])
     api = task_settings(session, result.one("ecs.Service").outputs["taskDefinition"])

@@ -1,7 +1,10 @@
 """The prediction API: `POST /predict`, `GET /health` (liveness), `GET /ready` (readiness).
 
 The model loads once, during startup (FastAPI lifespan), before uvicorn accepts
-a connection; a model that cannot load stops the process, so the orchestrator
+a connection. When nothing is published yet (a first deploy: the models bucket
+has no `latest.json`), the service starts anyway: `/health` answers 200,
+`/ready`, `/predict` and `/feedback` answer 503 until the watcher loads the
+first model. A model that is published but cannot load stops the process, so the orchestrator
 restarts it instead of routing traffic to it. On shutdown readiness turns
 false first, then the prediction log is flushed. A request body is JSON in the
 shape of `PredictionRequest` (the model spec's id and features); anything else
@@ -46,7 +49,7 @@ from ..spec import FEATURES
 from ..storage import load_configured_model
 from .auth import install_auth
 from .errors import install_error_handlers, problem_responses
-from .swap import ModelWatcher, start_watcher
+from .swap import ModelWatcher, awaiting_first_model, pointer_uri, start_watcher
 
 log = logging.getLogger("fraud_scoring_api.api")
 
@@ -96,6 +99,10 @@ class ServiceState:
 def running_state(request: Request) -> ServiceState:
     """The state of a service that is ready to predict, else 503."""
     state: ServiceState | None = getattr(request.app.state, "service", None)
+    if state is not None and state.ready and state.model is None:
+        expected = pointer_uri(state.settings)
+        detail = f"not ready: no model is published yet; expected at {expected}"
+        raise HTTPException(status_code=503, detail=detail)
     if state is None or state.model is None or not state.ready:
         raise HTTPException(status_code=503, detail="model not loaded")
     return state
@@ -210,10 +217,10 @@ def read_once_more(body: bytes) -> Any:
         raise RequestValidationError([invalid]) from err
 
 
-def start_updates(state: ServiceState, records: RecordSink | None) -> None:
+def start_updates(state: ServiceState, records: RecordSink | None, waiting: bool = False) -> None:
     """Open the training-record writer and start following `latest.json` (see `swap.py`)."""
     state.records = records or open_record_writer(state.settings)
-    state.watcher = start_watcher(state, state.settings)
+    state.watcher = start_watcher(state, state.settings, waiting)
 
 
 def stop_updates(state: ServiceState) -> None:
@@ -238,12 +245,17 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = ServiceState(settings=settings or Settings.from_env())
-        state.model = model or load_configured_model(state.settings)
+        waiting = model is None and awaiting_first_model(state.settings)
+        if not waiting:
+            state.model = model or load_configured_model(state.settings)
         state.prediction_log = prediction_log or open_prediction_log(state.settings)
-        start_updates(state, records)
+        start_updates(state, records, waiting)
         state.ready = True
         app.state.service = state
-        log.info("model loaded", extra={"model_version": state.model.metadata.version})
+        if state.model is None:
+            log.warning("waiting for a model", extra={"expected_at": pointer_uri(state.settings)})
+        else:
+            log.info("model loaded", extra={"model_version": state.model.metadata.version})
         try:
             yield
         finally:
@@ -377,7 +389,7 @@ def add_feedback_route(app: FastAPI) -> None:
         target range (regression). 503 when this deployment keeps no training records.
         """
         state: ServiceState | None = getattr(request.app.state, "service", None)
-        if state is None or not state.ready:
+        if state is None or not state.ready or state.model is None:
             raise HTTPException(status_code=503, detail="not ready")
         require_json(request)
         feedback = parse_feedback(await read_body(request))

@@ -1,10 +1,11 @@
 """EventBridge Scheduler schedules, created in moto's Scheduler.
 
 Emulated: the schedule in its group with its expression and time zone,
-flexible window, state and target (ARN, role, input, retry policy, dead-letter
-queue, and an ECS RunTask target's task definition, launch type, count and
-network). moto never fires a schedule. Not emulated: start and end dates, the
-KMS key, the action after completion, other target kinds' parameters.
+flexible window, state, action after completion (a one-time `at(...)` schedule's
+NONE or DELETE) and target (ARN, role, input, retry policy, dead-letter queue,
+and an ECS RunTask target's task definition, launch type, count and network).
+moto never fires a schedule. Not emulated: start and end dates, the KMS key,
+other target kinds' parameters.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ def _schedule(m: Backend, name: str, i: R) -> tuple[str, R]:
         "Target": tkw,
         "State": i.get("state", "ENABLED"),
     }
+    if i.get("actionAfterCompletion"):
+        kw["ActionAfterCompletion"] = i["actionAfterCompletion"]
     if i.get("scheduleExpressionTimezone"):
         kw["ScheduleExpressionTimezone"] = i["scheduleExpressionTimezone"]
     arn = m.client("scheduler").create_schedule(**kw)["ScheduleArn"]
@@ -84,6 +87,7 @@ HANDLERS: dict[str, Handler] = {
 APPLIED: dict[str, frozenset[str]] = {
     "scheduler.Schedule": frozenset(
         {
+            "actionAfterCompletion",
             "flexibleTimeWindow.maximumWindowInMinutes",
             "flexibleTimeWindow.mode",
             "target.arn",

@@ -22,7 +22,8 @@ def test_schedules_use_the_configured_expressions(
     schedules = [
         scheduler.get_schedule(Name=res.outputs["name"])
         for res in result.of_kind("scheduler.Schedule")
-        if "-retrain-" not in res.name  # the API's retrain check starts its own task
+        # the API's retrain check starts its own task; the first training run is once
+        if "-retrain-" not in res.name and not res.name.endswith("-first-schedule")
     ]
     configured = {
         archgen_stack_config[f"{PROJECT}:batchSchedule"],
@@ -30,3 +31,17 @@ def test_schedules_use_the_configured_expressions(
     } - {""}
     assert {s["ScheduleExpression"] for s in schedules} == configured
     assert {s["Target"]["Arn"] for s in schedules} == {result.outputs["stateMachineArn"]}
+
+
+def test_the_deploy_schedules_one_first_training_run_of_the_state_machine(
+    archgen_deployed: DeployedStack,
+) -> None:
+    session, result = archgen_deployed
+    (first,) = [
+        res
+        for res in result.of_kind("scheduler.Schedule")
+        if res.name.endswith("-batch-first-schedule")
+    ]
+    schedule = session.client("scheduler").get_schedule(Name=first.outputs["name"])
+    assert schedule["ScheduleExpression"].startswith("at(")
+    assert schedule["Target"]["Arn"] == result.outputs["stateMachineArn"]

@@ -30,6 +30,30 @@ from ..spec import CLASSES, TASK
 log = logging.getLogger("{{ cookiecutter.package_name }}.api")
 
 PROBE_SEED = 1_001
+WAITING_POLL_S = 30.0
+"""How often a service with no model yet and polling off checks for the first one."""
+
+
+def pointer_uri(settings: Settings) -> str:
+    """Where the service expects `latest.json`."""
+    return f"s3://{settings.models_bucket}/{settings.models_prefix}{storage.LATEST_POINTER}"
+
+
+def awaiting_first_model(settings: Settings, client: Any | None = None) -> bool:
+    """True when nothing is published yet: no pinned model, the models bucket exists
+    (a missing bucket is a misconfiguration and still fails startup) and has no `latest.json`."""
+    if settings.model_path or settings.model_version:
+        return False
+    client = client or storage.s3_client(settings)
+    try:
+        client.head_bucket(Bucket=settings.models_bucket)
+    except Exception as err:  # 403: the bucket exists but the role may not list it
+        if getattr(err, "response", {}).get("Error", {}).get("Code") not in ("403", "Forbidden"):
+            return False
+    try:
+        return storage.read_pointer(client, settings) is None
+    except storage.StorageError:
+        return False
 
 
 class Serving(Protocol):
@@ -93,6 +117,8 @@ class ModelWatcher:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._interval_s = settings.model_poll_s or WAITING_POLL_S
+        self._until_first_model = settings.model_poll_s <= 0
 
     def start(self) -> None:
         """Poll every MODEL_POLL_S seconds in a daemon thread."""
@@ -106,12 +132,14 @@ class ModelWatcher:
             self._thread.join(timeout_s)
 
     def _run(self) -> None:
-        while not self._stop.wait(self._settings.model_poll_s):
+        while not self._stop.wait(self._interval_s):
             try:
                 self.poll_once()
             except Exception:  # the watcher outlives any one bad artifact or poll
                 self.stats.errors += 1
                 log.exception("model check crashed; the serving model stays")
+            if self._until_first_model and self._state.model is not None:
+                return  # polling is off: the watcher only waited for the first model
 
     def poll_once(self) -> str:
         """One check of the pointer: 'same', 'swapped', 'rolled back', 'refused' or 'error'."""
@@ -169,9 +197,12 @@ class ModelWatcher:
         )
 
 
-def start_watcher(state: Serving, settings: Settings) -> ModelWatcher | None:
-    """A running watcher unless polling is off or the model is pinned."""
-    if settings.model_poll_s <= 0 or settings.model_version or settings.model_path:
+def start_watcher(state: Serving, settings: Settings, waiting: bool = False) -> ModelWatcher | None:
+    """A running watcher unless the model is pinned or polling is off; while `waiting` for
+    the first model it runs even with polling off, until that model is loaded."""
+    if settings.model_version or settings.model_path:
+        return None
+    if settings.model_poll_s <= 0 and not waiting:
         return None
     watcher = ModelWatcher(state, settings)
     watcher.start()
