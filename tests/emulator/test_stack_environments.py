@@ -13,10 +13,10 @@ from typing import Any
 import boto3
 import pytest
 import yaml
-from moto import mock_aws
 
-from archgen_stacks.testing.emulator import MOTO_CONFIG, DeployResult, MotoMocks
+from archgen_stacks.testing.emulator import DeployResult, MotoMocks
 from archgen_stacks.testing.project import deploy_project, stack_config
+from archgen_stacks.testing.pytest_plugin import offline_account
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PROJECTS = sorted(p for p in EXAMPLES.iterdir() if (p / ".archgen.yaml").is_file())
@@ -73,24 +73,14 @@ def deployed(
     project: Path = request.param
     infra = project / "infra"
     region = stack_config(infra, "dev")["aws:region"]
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
-            patch.delenv(name, raising=False)
-        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        patch.setenv("AWS_DEFAULT_REGION", region)
-        settings: Any = MOTO_CONFIG
-        with mock_aws(config=settings):
-            session = boto3.Session(region_name=region)
-            results = {
-                stack: deploy_project(
-                    infra,
-                    mocks=MotoMocks(session, region=region, strict=True),
-                    stack=stack,
-                )
-                for stack in STACKS
-            }
-            yield project, session, results
+    with offline_account(region) as session:
+        results = {
+            stack: deploy_project(
+                infra, mocks=MotoMocks(session, region=region, strict=True), stack=stack
+            )
+            for stack in STACKS
+        }
+        yield project, session, results
 
 
 def test_every_stack_deploys_in_strict_mode(deployed: Any) -> None:

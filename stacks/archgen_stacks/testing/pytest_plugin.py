@@ -19,6 +19,7 @@ Fixtures:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -63,14 +64,29 @@ def archgen_deployed(
     archgen_stack_config: dict[str, str],
 ) -> Iterator[DeployedStack]:
     """The stack deployed into in-process moto through the project's own `infra/__main__.py`."""
-    import boto3
-    from moto import mock_aws
-
-    from archgen_stacks.testing.emulator import MOTO_CONFIG, MotoMocks
+    from archgen_stacks.testing.emulator import MotoMocks
     from archgen_stacks.testing.project import deploy_project
 
     stack = str(pytestconfig.getini("archgen_stack"))
     region = archgen_stack_config.get("aws:region", "us-east-1")
+    with offline_account(region) as session:
+        result = deploy_project(
+            archgen_infra_dir,
+            mocks=MotoMocks(session, region=region),
+            stack=stack,
+        )
+        yield DeployedStack(session, result)
+
+
+@contextmanager
+def offline_account(region: str) -> Iterator[Any]:
+    """An in-process moto account in `region`: fake credentials, no profile or endpoint
+    of the caller's leaking in; yields a boto3 session for it."""
+    import boto3
+    from moto import mock_aws
+
+    from archgen_stacks.testing.emulator import MOTO_CONFIG
+
     with pytest.MonkeyPatch.context() as patch:
         for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
             patch.delenv(name, raising=False)
@@ -79,10 +95,4 @@ def archgen_deployed(
         patch.setenv("AWS_DEFAULT_REGION", region)
         settings: Any = MOTO_CONFIG  # moto types its config as a TypedDict of its own
         with mock_aws(config=settings):
-            session = boto3.Session(region_name=region)
-            result = deploy_project(
-                archgen_infra_dir,
-                mocks=MotoMocks(session, region=region),
-                stack=stack,
-            )
-            yield DeployedStack(session, result)
+            yield boto3.Session(region_name=region)
