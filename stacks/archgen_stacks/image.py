@@ -22,6 +22,8 @@ from .common import ImageRepository
 
 IMAGE_FILES = ("Dockerfile", "pyproject.toml", "README.md")
 """The files at the context's top that the project's Dockerfile copies (with `src/`)."""
+ALWAYS_SENT = ("Dockerfile", ".dockerignore")
+"""Docker sends these with every context, whatever `.dockerignore` says."""
 IMAGE_DIRS = ("src",)
 SKIPPED_DIRS = frozenset({"__pycache__"})
 SKIPPED_SUFFIXES = (".pyc", ".pyo")
@@ -70,7 +72,8 @@ def image_files(context: Path) -> Iterator[tuple[str, Path]]:
     """(relative POSIX path, file) of every file the image is built from, sorted by path.
 
     `Dockerfile`, `pyproject.toml`, `README.md` and `src/**`, without `__pycache__`,
-    compiled Python and whatever the context's `.dockerignore` leaves out.
+    compiled Python and whatever the context's `.dockerignore` leaves out; and the
+    `.dockerignore` itself, which Docker always sends (it changes what is built).
     """
     rules = _dockerignore(context)
     found: dict[str, Path] = {}
@@ -85,8 +88,10 @@ def image_files(context: Path) -> Iterator[tuple[str, Path]]:
             if path.suffix in SKIPPED_SUFFIXES:
                 continue
             found[rel] = path
+    if (context / ".dockerignore").is_file():
+        found[".dockerignore"] = context / ".dockerignore"
     for rel in sorted(found):
-        if not _ignored(rel, rules):
+        if rel in ALWAYS_SENT or not _ignored(rel, rules):
             yield rel, found[rel]
 
 

@@ -53,3 +53,34 @@ def test_generated_projects_pin_the_docker_build_provider_as_the_library_does() 
             if line.strip() and not line.startswith("#")
         }
         assert pins["pulumi-docker-build"] == library["pulumi-docker-build"], example.name
+
+
+ALL_EXAMPLES = [*BUILT, "iot-sensor-monitoring"]
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES)
+def test_the_docker_context_is_exactly_the_files_the_content_tag_hashes(
+    example: str, tmp_path: Path
+) -> None:
+    """Docker's own reading of the project's .dockerignore (docker-py's `exclude_paths`, as the
+    CLI sends a context) sends the files `content_hash` covers and nothing else. Otherwise an
+    edit outside them (a doc, the stack config, a test) would make the build provider rebuild
+    and push again under an unchanged tag, which the IMMUTABLE repository refuses."""
+    import shutil
+
+    from docker.utils.build import exclude_paths
+
+    from archgen_stacks.image import image_files
+
+    project = tmp_path / example
+    shutil.copytree(EXAMPLES / example, project)
+    # debris a working project has: caches, a venv in infra/, build output, a local data file
+    for debris in ("src/pkg/__pycache__/x.cpython-311.pyc", "infra/venv/bin/python", "data/a.csv"):
+        (project / debris).parent.mkdir(parents=True, exist_ok=True)
+        (project / debris).write_text("x", encoding="utf-8")
+    patterns = (project / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    patterns = [p for p in patterns if p.strip() and not p.startswith("#")]
+    sent = {p for p in exclude_paths(str(project), patterns) if (project / p).is_file()}
+    hashed = {rel for rel, _ in image_files(project)}
+    assert sent == hashed
+    assert "Dockerfile" in hashed and any(rel.startswith("src/") for rel in hashed)
