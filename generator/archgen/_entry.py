@@ -40,4 +40,5 @@ def main() -> None:
     interrupts.hold()
     if interrupts.received() is not None and code not in (0, None) and interrupts.interrupted():
         code = interrupts.exit_code()
+    interrupts.block_for_exit()
     raise SystemExit(code)

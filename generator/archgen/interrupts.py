@@ -101,6 +101,16 @@ def hold() -> None:
         _state.holding = True
 
 
+def block_for_exit() -> None:
+    """Block the three signals for the rest of the process: the exit code is decided.
+
+    Python puts the default handlers back while it shuts down, so a signal in
+    that window would kill the process (a negative status, not archgen's code);
+    blocked, it stays pending and the process exits with the code it chose.
+    """
+    _signal.pthread_sigmask(_signal.SIG_BLOCK, SIGNALS)
+
+
 def exit_code() -> int:
     """128 + the signal that interrupted the process (130 for a plain KeyboardInterrupt)."""
     return 128 + _state.received if _state.received is not None else INTERRUPTED_EXIT
