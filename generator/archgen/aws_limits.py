@@ -175,6 +175,10 @@ def time_zone(key: str, name: str) -> str:
     return f"{key}: {name!r} is not an IANA time zone (allowed: names such as UTC, Europe/Berlin)"
 
 
+AT_FORMAT = "%Y-%m-%dT%H:%M:%S"
+"""The time inside a one-time `at(...)` Scheduler expression, as AWS documents it."""
+
+
 def schedule_expression(key: str, expression: str) -> str:
     """An EventBridge Scheduler expression: `cron(6 fields)`, `rate(value unit)` or `at(...)`."""
     problem = _schedule_problem(expression)
@@ -201,7 +205,7 @@ def _schedule_problem(expression: str) -> str:
         return "" if rate is not None and rate.group(2) in units else "is not a valid rate"
     if kind == "at":
         try:
-            datetime.strptime(body, "%Y-%m-%dT%H:%M:%S")
+            datetime.strptime(body, AT_FORMAT)
         except ValueError:
             return "is not a valid at(yyyy-mm-ddThh:mm:ss)"
         return ""

@@ -16,6 +16,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from archgen import aws_limits
+
 from .batch_flow import (
     ARRAY_RANGE_MAX,
     MODELS_PREFIX,
@@ -30,6 +32,7 @@ from .batch_flow import (
     distributed,
 )
 from .common import (
+    Account,
     Bucket,
     assume_role_policy,
     bucket_objects,
@@ -37,7 +40,6 @@ from .common import (
     document,
     execution_role,
     fargate_task,
-    is_at_time,
     kms_use,
     log_group,
     scheduled_run,
@@ -98,7 +100,9 @@ class BatchPipelineArgs:
                 raise ValueError(
                     f"BatchPipelineArgs.{what} must be cron(...), rate(...) or at(...)"
                 )
-        if self.first_training_at is not None and not is_at_time(self.first_training_at):
+        if self.first_training_at is not None and aws_limits.schedule_expression(
+            "", f"at({self.first_training_at})"
+        ):
             raise ValueError("BatchPipelineArgs.first_training_at must be yyyy-mm-ddThh:mm:ss")
         if not self.subnet_ids:
             raise ValueError("BatchPipelineArgs.subnet_ids must name the private subnets")
@@ -403,39 +407,11 @@ class BatchPipeline(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         family_arn = [
-            pulumi.Output.concat(
-                "arn:",
-                account.partition,
-                ":ecs:",
-                account.region,
-                ":",
-                account.account_id,
-                ":task-definition/",
-                td.family,
-                ":*",
-            )
+            account.arn("ecs", "task-definition/", td.family, ":*")
             for td in (self.train_task, self.score_task)
         ]
-        task_arns = pulumi.Output.concat(
-            "arn:",
-            account.partition,
-            ":ecs:",
-            account.region,
-            ":",
-            account.account_id,
-            ":task/",
-            self.cluster.name,
-            "/*",
-        )
-        events_rule = pulumi.Output.concat(
-            "arn:",
-            account.partition,
-            ":events:",
-            account.region,
-            ":",
-            account.account_id,
-            ":rule/StepFunctionsGetEventsForECSTaskRule",
-        )
+        task_arns = account.arn("ecs", "task/", self.cluster.name, "/*")
+        events_rule = account.arn("events", "rule/StepFunctionsGetEventsForECSTaskRule")
         statements = [
             statement(
                 ["ecs:RunTask"],
@@ -480,7 +456,7 @@ class BatchPipeline(pulumi.ComponentResource):
         )
         return role
 
-    def _distributed_map_policy(self, name: str, role: aws.iam.Role, account: Any) -> None:
+    def _distributed_map_policy(self, name: str, role: aws.iam.Role, account: Account) -> None:
         """What the Distributed Map's child executions need, granted after the state machine.
 
         "IAM policies for using Distributed Map states",
@@ -491,16 +467,8 @@ class BatchPipeline(pulumi.ComponentResource):
         the Score map's label. A policy of its own (the role's main one is created before
         the state machine) is what keeps the ARN from being a circular dependency.
         """
-        children = pulumi.Output.concat(
-            "arn:",
-            account.partition,
-            ":states:",
-            account.region,
-            ":",
-            account.account_id,
-            ":execution:",
-            self.state_machine.name,
-            f"/{SCORE_MAP_LABEL}:*",
+        children = account.arn(
+            "states", "execution:", self.state_machine.name, f"/{SCORE_MAP_LABEL}:*"
         )
         aws.iam.RolePolicy(
             f"{name}-distributed-map-policy",

@@ -16,6 +16,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from archgen import aws_limits
+
 PROJECT_TAG = "archgen:project"
 PATTERN_TAG = "archgen:pattern"
 MANAGED_TAG = "archgen:managed-by"
@@ -104,6 +106,19 @@ class Account:
     region: pulumi.Output[str]
     partition: pulumi.Output[str]
 
+    def arn(self, service: str, *resource: pulumi.Input[str]) -> pulumi.Output[str]:
+        """`arn:<partition>:<service>:<region>:<account>:<resource...>` of this account."""
+        return pulumi.Output.concat(
+            "arn:",
+            self.partition,
+            f":{service}:",
+            self.region,
+            ":",
+            self.account_id,
+            ":",
+            *resource,
+        )
+
 
 def current_account(opts: pulumi.InvokeOptions | None = None) -> Account:
     """Look up the caller's account, region and partition."""
@@ -144,15 +159,7 @@ class StackKey(pulumi.ComponentResource):
             "arn:", account.partition, ":iam::", account.account_id, ":root"
         )
         logs = pulumi.Output.concat("logs.", account.region, ".amazonaws.com")
-        log_groups = pulumi.Output.concat(
-            "arn:",
-            account.partition,
-            ":logs:",
-            account.region,
-            ":",
-            account.account_id,
-            ":log-group:*",
-        )
+        log_groups = account.arn("logs", "log-group:*")
         key_policy = document(
             [
                 statement(["kms:*"], ["*"], principal={"AWS": root}, sid="AccountAdministers"),
@@ -224,15 +231,7 @@ def lambda_pull_policy(account: Account) -> pulumi.Output[str]:
     the Lambda Developer Guide): the Lambda service principal, the two pull
     actions, and `aws:sourceArn` limited to this account's functions.
     """
-    functions = pulumi.Output.concat(
-        "arn:",
-        account.partition,
-        ":lambda:",
-        account.region,
-        ":",
-        account.account_id,
-        ":function:*",
-    )
+    functions = account.arn("lambda", "function:*")
     return pulumi.Output.json_dumps(
         {
             "Version": "2012-10-17",
@@ -398,23 +397,10 @@ def service_role(
     return role
 
 
-AT_FORMAT = "%Y-%m-%dT%H:%M:%S"
-"""The time inside a one-time `at(...)` expression, as Scheduler documents it (no zone, no
-fraction: the zone is the schedule's `schedule_expression_timezone`)."""
-
-
 def at_time(when: datetime) -> str:
-    """`when` as the `yyyy-mm-ddThh:mm:ss` inside an `at(...)` expression, to the second."""
-    return when.strftime(AT_FORMAT)
-
-
-def is_at_time(text: str) -> bool:
-    """Whether `text` is a `yyyy-mm-ddThh:mm:ss` an `at(...)` expression accepts."""
-    try:
-        datetime.strptime(text, AT_FORMAT)
-    except ValueError:
-        return False
-    return True
+    """`when` as the `yyyy-mm-ddThh:mm:ss` inside an `at(...)` expression, to the second (no
+    zone, no fraction: the zone is the schedule's `schedule_expression_timezone`)."""
+    return when.strftime(aws_limits.AT_FORMAT)
 
 
 def scheduled_run(

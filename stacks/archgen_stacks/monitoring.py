@@ -63,15 +63,7 @@ class AlarmTopic(pulumi.ComponentResource):
         super().__init__("archgen:monitoring:AlarmTopic", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         account = current_account(pulumi.InvokeOptions(parent=self))
-        alarms_of_this_account = pulumi.Output.concat(
-            "arn:",
-            account.partition,
-            ":cloudwatch:",
-            account.region,
-            ":",
-            account.account_id,
-            ":alarm:*",
-        )
+        alarms_of_this_account = account.arn("cloudwatch", "alarm:*")
         self.topic = aws.sns.Topic(
             f"{name}-topic",
             kms_master_key_id=args.kms_key_arn,

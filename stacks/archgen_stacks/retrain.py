@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from archgen import aws_limits
+
 from .common import (
     Bucket,
     bucket_objects,
     current_account,
     execution_role,
     fargate_task,
-    is_at_time,
     kms_use,
     log_group,
     scheduled_run,
@@ -82,7 +83,9 @@ class RetrainJobArgs:
             raise ValueError("RetrainJobArgs.lookback_days must be 1 to 365")
         if self.drift_psi <= 0:
             raise ValueError("RetrainJobArgs.drift_psi must be positive")
-        if self.first_training_at is not None and not is_at_time(self.first_training_at):
+        if self.first_training_at is not None and aws_limits.schedule_expression(
+            "", f"at({self.first_training_at})"
+        ):
             raise ValueError("RetrainJobArgs.first_training_at must be yyyy-mm-ddThh:mm:ss")
         if not self.schedule.startswith(("rate(", "cron(", "at(")):
             raise ValueError(
